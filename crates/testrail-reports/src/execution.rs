@@ -1,0 +1,129 @@
+//! The one type every reader produces: a single execution of a single test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the report says happened. Readers never invent a verdict the report does not give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// The test could not run properly (JUnit `<error>`, setup failure, undefined step).
+    Error,
+    /// Skipped, pending, todo, xfail.
+    Skipped,
+    /// Failed at least once, then passed on a rerun.
+    Flaky,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Error => "error",
+            Outcome::Skipped => "skipped",
+            Outcome::Flaky => "flaky",
+        }
+    }
+}
+
+/// Where in the report an execution came from, so messages can point at it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportLocation {
+    pub file: PathBuf,
+    /// 1-based line and column of the element/entry that started this execution.
+    pub line: u64,
+    pub column: u64,
+}
+
+impl std::fmt::Display for ReportLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// One execution of one test, as read from a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestExecution {
+    /// The test's name as the report shows it (JUnit `testcase@name`, Robot test name, …).
+    pub name: String,
+    /// JUnit classname / suite path joined as the framework joins it ("" when absent).
+    pub classname: String,
+    /// Source file and line of the test, if the report has them.
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub outcome: Outcome,
+    /// The short failure/skip message (attribute or first line).
+    pub message: Option<String>,
+    /// Longer text: stack trace or failure body.
+    pub details: Option<String>,
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+    pub duration: Option<Duration>,
+    /// Case- and suite-level properties, in report order (suite ones first).
+    pub properties: Vec<(String, String)>,
+    /// Tags (Robot `<tag>`, Cucumber `@tag` without the `@`, behave tags).
+    pub tags: Vec<String>,
+    /// Files the report links to this execution, as written in the report.
+    pub attachments: Vec<String>,
+    /// TestRail case IDs the report itself carries in a structured way that a name pattern
+    /// cannot see (Robot `testrail:C1` tags, Cucumber `@C1` tags, behave tags). IDs found in names
+    /// and properties are extracted later by the engine with the user's patterns.
+    pub tagged_case_ids: Vec<u64>,
+    /// Rerun attempts folded into this execution (Surefire `flakyFailure`, pytest reruns).
+    pub attempts: u32,
+    pub location: ReportLocation,
+}
+
+impl TestExecution {
+    pub fn new(name: impl Into<String>, outcome: Outcome) -> Self {
+        TestExecution {
+            name: name.into(),
+            classname: String::new(),
+            file: None,
+            line: None,
+            outcome,
+            message: None,
+            details: None,
+            stdout: None,
+            stderr: None,
+            duration: None,
+            properties: Vec::new(),
+            tags: Vec::new(),
+            attachments: Vec::new(),
+            tagged_case_ids: Vec::new(),
+            attempts: 1,
+            location: ReportLocation::default(),
+        }
+    }
+
+    /// The name with its classname in front, as most frameworks display it. Case-ID patterns
+    /// run over this so IDs in a describe/class title are found too.
+    pub fn full_name(&self) -> String {
+        if self.classname.is_empty() || self.name.contains(&self.classname) {
+            self.name.clone()
+        } else {
+            format!("{} {}", self.classname, self.name)
+        }
+    }
+
+    pub fn property(&self, key: &str) -> impl Iterator<Item = &str> {
+        self.properties
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The consumer readers push executions into (like ripgrep's `Sink`): nothing is buffered by the
+/// reader beyond the execution being built.
+pub trait Sink {
+    fn execution(&mut self, execution: TestExecution);
+}
+
+impl<F: FnMut(TestExecution)> Sink for F {
+    fn execution(&mut self, execution: TestExecution) {
+        self(execution)
+    }
+}
