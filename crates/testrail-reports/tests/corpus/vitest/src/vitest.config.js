@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['shop.test.js'],
+    reporters: ['default', 'junit'],
+    outputFile: { junit: '../report.xml' },
+  },
+});
