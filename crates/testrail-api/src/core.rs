@@ -1,0 +1,487 @@
+//! The request core: builds the URL, authenticates, paces, sends once, classifies the outcome
+//! and retries what is safe to retry. Everything else in the crate goes through
+//! [`Core::execute`].
+
+use std::error::Error as StdError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, Url};
+use tokio::time::Instant;
+
+use crate::error::{ApiError, is_retryable_status};
+use crate::pacer::Pacer;
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::secret::ApiKey;
+
+/// Bodies are logged at TRACE only, and only this much of them.
+const LOG_BODY_LIMIT: usize = 2048;
+
+/// What a call may do to TestRail, which decides what may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// A GET: retry everything retryable.
+    Read,
+    /// A POST that must not be applied twice: retry only when TestRail certainly did not apply it.
+    Write,
+    /// A POST whose repetition has the same effect (close_run, update_run with a full set).
+    IdempotentWrite,
+}
+
+impl Call {
+    fn method(self) -> Method {
+        match self {
+            Call::Read => Method::GET,
+            Call::Write | Call::IdempotentWrite => Method::POST,
+        }
+    }
+}
+
+pub(crate) enum Payload {
+    None,
+    Json(Vec<u8>),
+    /// One multipart file part named `attachment`, as TestRail expects.
+    Attachment {
+        file_name: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Whether the server may have applied a failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    /// Certainly not (429, 409, connect failure): safe to retry anything.
+    No,
+    /// Possibly (5xx, timeout or broken connection after sending): retry reads and idempotent
+    /// writes only.
+    Maybe,
+    /// A final answer (4xx, TLS, decode): retrying cannot help.
+    Final,
+}
+
+struct Failure {
+    error: ApiError,
+    applied: Applied,
+    retry_after: Option<Duration>,
+}
+
+/// Requests counted by outcome; `sent` includes retries.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    sent: AtomicU64,
+    succeeded: AtomicU64,
+    http_errors: AtomicU64,
+    transport_errors: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+/// A snapshot of [`Counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// Every HTTP request sent, retries included.
+    pub sent: u64,
+    /// Requests answered with 2xx.
+    pub succeeded: u64,
+    /// Requests answered with any other status (429 included).
+    pub http_errors: u64,
+    /// Requests that got no complete answer (connect failure, timeout, dropped connection).
+    pub transport_errors: u64,
+    /// Attempts that were a retry of an earlier one.
+    pub retries: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> RequestStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        RequestStats {
+            sent: get(&self.sent),
+            succeeded: get(&self.succeeded),
+            http_errors: get(&self.http_errors),
+            transport_errors: get(&self.transport_errors),
+            retries: get(&self.retries),
+            rate_limited: get(&self.rate_limited),
+        }
+    }
+
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) struct Core {
+    pub(crate) http: reqwest::Client,
+    /// Normalised host, e.g. `https://example.testrail.io` (no credentials, no trailing slash).
+    pub(crate) host: String,
+    /// `{host}/index.php?/api/v2/`
+    pub(crate) api_base: String,
+    pub(crate) user: String,
+    pub(crate) api_key: ApiKey,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) pacer: Pacer,
+    pub(crate) counters: Counters,
+}
+
+impl Core {
+    /// Sends one API call, retrying per policy; returns the body of the 2xx answer.
+    pub(crate) async fn execute(
+        &self,
+        call: Call,
+        endpoint: &str,
+        payload: &Payload,
+    ) -> Result<Vec<u8>, ApiError> {
+        let url = self.url_for(endpoint)?;
+        let started = Instant::now();
+        let mut rng = fastrand::Rng::new();
+        let mut previous_backoff = None;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if attempt > 1 {
+                Counters::bump(&self.counters.retries);
+            }
+            self.pacer.acquire().await;
+            let failure = match self.send_once(call, &url, endpoint, payload, attempt).await {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            if failure.error.status() == Some(429) {
+                // Everyone sharing this client backs off, not just this request.
+                let pause = failure.retry_after.unwrap_or(self.retry.base_delay);
+                self.pacer.pause_for(pause);
+            }
+            let error = match (failure.applied, call) {
+                (Applied::Final, _) => return Err(failure.error),
+                (Applied::Maybe, Call::Write) => {
+                    return Err(ApiError::Ambiguous {
+                        endpoint: endpoint.to_owned(),
+                        cause: failure.error.to_string(),
+                    });
+                }
+                _ => failure.error,
+            };
+            let wait =
+                self.retry
+                    .delay_before_retry(previous_backoff, failure.retry_after, &mut rng);
+            if !self.retry.allows_another(attempt, started.elapsed(), wait) {
+                return Err(give_up(endpoint, attempt, error));
+            }
+            if failure.retry_after.is_none() {
+                previous_backoff = Some(wait);
+            }
+            tracing::debug!(
+                endpoint,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "retrying TestRail call"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    pub(crate) fn url_for(&self, endpoint: &str) -> Result<Url, ApiError> {
+        let endpoint = endpoint.trim_start_matches('/');
+        Url::parse(&format!("{}{endpoint}", self.api_base)).map_err(|e| ApiError::Encode {
+            endpoint: endpoint.to_owned(),
+            cause: format!("not a valid endpoint: {e}"),
+        })
+    }
+
+    async fn send_once(
+        &self,
+        call: Call,
+        url: &Url,
+        endpoint: &str,
+        payload: &Payload,
+        attempt: u32,
+    ) -> Result<Vec<u8>, Failure> {
+        let method = call.method();
+        let request = self.build_request(method.clone(), url, payload);
+        log_request_body(endpoint, payload);
+        Counters::bump(&self.counters.sent);
+        let sent_at = Instant::now();
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt)),
+        };
+        tracing::debug!(
+            method = %method,
+            endpoint,
+            status,
+            attempt,
+            elapsed_ms = sent_at.elapsed().as_millis() as u64,
+            "TestRail call"
+        );
+        tracing::trace!(endpoint, body = %truncate_for_log(&body), "TestRail response body");
+        if (200..300).contains(&status) {
+            Counters::bump(&self.counters.succeeded);
+            return Ok(body);
+        }
+        Counters::bump(&self.counters.http_errors);
+        if status == 429 {
+            Counters::bump(&self.counters.rate_limited);
+        }
+        Err(http_failure(status, endpoint, &body, retry_after))
+    }
+
+    fn build_request(
+        &self,
+        method: Method,
+        url: &Url,
+        payload: &Payload,
+    ) -> reqwest::RequestBuilder {
+        let request = self
+            .http
+            .request(method, url.clone())
+            // The only place the key is read. reqwest marks the header sensitive.
+            .basic_auth(&self.user, Some(self.api_key.expose()));
+        match payload {
+            Payload::None => request,
+            Payload::Json(bytes) => request
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Payload::Attachment { file_name, bytes } => {
+                let part =
+                    reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.clone());
+                request.multipart(reqwest::multipart::Form::new().part("attachment", part))
+            }
+        }
+    }
+
+    fn transport_failure(
+        &self,
+        error: reqwest::Error,
+        endpoint: &str,
+        method: &Method,
+        attempt: u32,
+    ) -> Failure {
+        Counters::bump(&self.counters.transport_errors);
+        let error = error.without_url();
+        let cause = describe(&error);
+        tracing::debug!(method = %method, endpoint, attempt, cause = %cause, "TestRail call failed");
+        let host = self.host.clone();
+        let (error, applied) = if is_tls_error(&error) {
+            (ApiError::Tls { host, cause }, Applied::Final)
+        } else if error.is_connect() {
+            // Failed while connecting: the request never left, so even a write may be re-sent.
+            (ApiError::Connect { host, cause }, Applied::No)
+        } else if error.is_timeout() {
+            let after = self.timeout;
+            (
+                ApiError::Timeout {
+                    endpoint: endpoint.to_owned(),
+                    after,
+                },
+                Applied::Maybe,
+            )
+        } else if error.is_builder() {
+            (
+                ApiError::Encode {
+                    endpoint: endpoint.to_owned(),
+                    cause,
+                },
+                Applied::Final,
+            )
+        } else {
+            (
+                ApiError::Transport {
+                    endpoint: endpoint.to_owned(),
+                    cause,
+                },
+                Applied::Maybe,
+            )
+        };
+        Failure {
+            error,
+            applied,
+            retry_after: None,
+        }
+    }
+}
+
+fn http_failure(
+    status: u16,
+    endpoint: &str,
+    body: &[u8],
+    retry_after: Option<Duration>,
+) -> Failure {
+    let applied = match status {
+        // TestRail refused before doing anything: rate limit, maintenance.
+        429 | 409 => Applied::No,
+        s if is_retryable_status(s) => Applied::Maybe,
+        _ => Applied::Final,
+    };
+    Failure {
+        error: ApiError::Http {
+            status,
+            endpoint: endpoint.to_owned(),
+            message: error_text(body),
+        },
+        applied,
+        retry_after,
+    }
+}
+
+/// TestRail's `{"error": "..."}` text, or a short, single-line excerpt of whatever came back.
+pub(crate) fn error_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        error: String,
+    }
+    if let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) {
+        return parsed.error;
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.starts_with('<') {
+        return format!("an HTML page ({} bytes) instead of JSON", body.len());
+    }
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+fn give_up(endpoint: &str, attempts: u32, last: ApiError) -> ApiError {
+    if attempts <= 1 {
+        return last;
+    }
+    ApiError::GaveUp {
+        endpoint: endpoint.to_owned(),
+        attempts,
+        last: Box::new(last),
+    }
+}
+
+/// The error chain as one line, without the URL (reqwest's top-level text adds nothing).
+fn describe(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    if parts.is_empty() {
+        parts.push(error.to_string());
+    }
+    parts.join(": ")
+}
+
+fn is_tls_error(error: &reqwest::Error) -> bool {
+    let mut source = error.source();
+    while let Some(e) = source {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+fn log_request_body(endpoint: &str, payload: &Payload) {
+    if !tracing::enabled!(tracing::Level::TRACE) {
+        return;
+    }
+    match payload {
+        Payload::None => {}
+        Payload::Json(bytes) => {
+            tracing::trace!(endpoint, body = %truncate_for_log(bytes), "TestRail request body");
+        }
+        Payload::Attachment { file_name, bytes } => {
+            tracing::trace!(
+                endpoint,
+                file_name,
+                size = bytes.len(),
+                "TestRail attachment upload"
+            );
+        }
+    }
+}
+
+fn truncate_for_log(body: &[u8]) -> String {
+    if body.len() <= LOG_BODY_LIMIT {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    format!(
+        "{}… ({} bytes in total)",
+        String::from_utf8_lossy(&body[..LOG_BODY_LIMIT]),
+        body.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_prefers_testrail_json() {
+        assert_eq!(
+            error_text(br#"{"error":"Field :run_id is not a valid test run."}"#),
+            "Field :run_id is not a valid test run."
+        );
+        assert_eq!(error_text(b"  Bad\n gateway  "), "Bad gateway");
+        assert!(error_text(b"<html><body>502</body></html>").contains("HTML page"));
+        assert_eq!(error_text(b""), "");
+        let long = "x".repeat(500);
+        assert_eq!(error_text(long.as_bytes()).chars().count(), 201);
+    }
+
+    #[test]
+    fn statuses_are_classified_by_what_the_server_may_have_done() {
+        let applied = |s| http_failure(s, "e", b"", None).applied;
+        assert_eq!(applied(429), Applied::No);
+        assert_eq!(applied(409), Applied::No);
+        assert_eq!(applied(500), Applied::Maybe);
+        assert_eq!(applied(503), Applied::Maybe);
+        assert_eq!(applied(400), Applied::Final);
+        assert_eq!(applied(401), Applied::Final);
+        assert_eq!(applied(404), Applied::Final);
+    }
+
+    #[test]
+    fn single_attempts_are_not_wrapped() {
+        let e = || ApiError::Http {
+            status: 500,
+            endpoint: "get_x".into(),
+            message: String::new(),
+        };
+        assert!(matches!(give_up("get_x", 1, e()), ApiError::Http { .. }));
+        assert!(matches!(
+            give_up("get_x", 3, e()),
+            ApiError::GaveUp { attempts: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn log_bodies_are_truncated() {
+        let body = vec![b'a'; 10_000];
+        let logged = truncate_for_log(&body);
+        assert!(logged.len() < 2100 && logged.ends_with("(10000 bytes in total)"));
+        assert_eq!(truncate_for_log(b"{}"), "{}");
+    }
+}
