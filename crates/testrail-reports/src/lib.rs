@@ -4,6 +4,176 @@
 //! safe XML handling, `path:line:col` errors, and case-ID extraction from names/properties/tags.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
+pub mod case_ids;
+pub mod error;
 pub mod execution;
+pub mod sniff;
 
+mod ctrf;
+mod cucumber;
+mod input;
+mod junit;
+mod robot;
+mod tap;
+mod text;
+mod xml;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+pub use case_ids::{CaseIdMatcher, MatcherError};
+pub use error::ReportError;
 pub use execution::{Outcome, ReportLocation, Sink, TestExecution};
+pub use sniff::{Format, UnknownFormatName, sniff};
+
+use input::{CountingReader, Decoded, Encoding};
+
+/// Limits a reader applies while it streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Longest message / details / stdout / stderr kept per execution, in bytes; longer text
+    /// keeps its head and tail around a "… [N bytes trimmed] …" marker. 0 = no limit.
+    pub max_text_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_text_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// What one read produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub format: Format,
+    /// Executions pushed into the sink.
+    pub executions: u64,
+    /// Bytes read (after decoding to UTF-8).
+    pub bytes: u64,
+}
+
+/// Reads one report file, sniffing its format unless `format` is given, and pushes every
+/// execution into `sink` as soon as it is complete.
+pub fn read_path(
+    path: &Path,
+    format: Option<Format>,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<ReadSummary, ReportError> {
+    let mut reader = open(path)?;
+    let head = reader.fill_buf().map_err(|e| ReportError::io(path, e))?;
+    if head.is_empty() {
+        return Err(ReportError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let format = match format.or_else(|| sniff(head)) {
+        Some(f) => f,
+        None => return Err(unknown_format(path, head)),
+    };
+    read(reader, path, format, options, sink)
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, ReportError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReportError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => ReportError::io(path, e),
+    })?;
+    if meta.is_dir() {
+        return Err(ReportError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let file = File::open(path).map_err(|e| ReportError::io(path, e))?;
+    Ok(BufReader::with_capacity(64 * 1024, file))
+}
+
+fn unknown_format(path: &Path, head: &[u8]) -> ReportError {
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return ReportError::Empty {
+            path: path.to_path_buf(),
+        };
+    }
+    ReportError::UnknownFormat {
+        path: path.to_path_buf(),
+    }
+}
+
+/// Reads a report of a known format from any buffered reader. `source_name` is used in
+/// locations and errors.
+pub fn read<R: BufRead>(
+    mut reader: R,
+    source_name: &Path,
+    format: Format,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<ReadSummary, ReportError> {
+    let head = reader
+        .fill_buf()
+        .map_err(|e| ReportError::io(source_name, e))?;
+    if head.is_empty() {
+        return Err(ReportError::Empty {
+            path: source_name.to_path_buf(),
+        });
+    }
+    let encoding = match format {
+        Format::Junit | Format::Robot => xml_encoding(head, source_name)?,
+        _ => Encoding::Utf8,
+    };
+    let skip_bom = encoding == Encoding::Utf8 && head.starts_with(b"\xEF\xBB\xBF");
+    if skip_bom {
+        reader.consume(3);
+    }
+    let input = CountingReader::new(Decoded::new(reader, encoding));
+    let mut counting = CountingSink { inner: sink, n: 0 };
+    let bytes = match format {
+        Format::Junit => junit::read(input, source_name, options, &mut counting)?,
+        Format::Robot => robot::read(input, source_name, options, &mut counting)?,
+        Format::Cucumber => cucumber::read(input, source_name, options, &mut counting)?,
+        Format::Tap => tap::read(input, source_name, options, &mut counting)?,
+        Format::Ctrf => ctrf::read(input, source_name, options, &mut counting)?,
+    };
+    Ok(ReadSummary {
+        format,
+        executions: counting.n,
+        bytes: bytes + if skip_bom { 3 } else { 0 },
+    })
+}
+
+fn xml_encoding(head: &[u8], path: &Path) -> Result<Encoding, ReportError> {
+    input::detect_encoding(head).map_err(|name| {
+        ReportError::malformed(
+            path,
+            (1, 1),
+            format!("the report declares encoding '{name}', which is not supported"),
+            format!("convert it to UTF-8, e.g. `iconv -f {name} -t UTF-8`"),
+        )
+    })
+}
+
+/// Counts what passes through to the caller's sink.
+struct CountingSink<'a, S: Sink> {
+    inner: &'a mut S,
+    n: u64,
+}
+
+impl<S: Sink> Sink for CountingSink<'_, S> {
+    fn execution(&mut self, execution: TestExecution) {
+        self.n += 1;
+        self.inner.execution(execution);
+    }
+}
+
+/// Sets `TestExecution.location` from a reader's position.
+pub(crate) fn location(path: &Path, (line, column): (u64, u64)) -> ReportLocation {
+    ReportLocation {
+        file: path.to_path_buf(),
+        line,
+        column,
+    }
+}

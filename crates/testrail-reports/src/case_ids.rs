@@ -1,0 +1,263 @@
+//! Which TestRail case IDs an execution carries: from its name (patterns), from properties, and
+//! from tags the reader already turned into IDs.
+//!
+//! Default name rule: `C` or `c` followed by digits, standing alone — the characters on both
+//! sides must not be letters or digits (`_`, `[`, `]`, `:`, spaces, `(`, `-`, … separate).
+//! So `test_C105_C106_x` gives 105 and 106, `[C1][C2]` gives 1 and 2, `c1009` (snake_case
+//! languages) gives 1009; `abc123`, `C123abc` and `TC123` give nothing (`TC123` is another
+//! tracker's key, not a TestRail case). Only `name` is searched, never `classname`: a pytest
+//! class `TestC109Profile` must not hand C109 to every method in it.
+
+use regex::Regex;
+
+use crate::execution::TestExecution;
+
+/// Properties looked at by default, case-insensitively.
+pub const DEFAULT_PROPERTIES: [&str; 4] = ["test_id", "testrail_case_id", "case_id", "testrail"];
+
+/// A user pattern that is not a valid regex.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid case pattern '{pattern}': {source}")]
+pub struct MatcherError {
+    pub pattern: String,
+    #[source]
+    pub source: regex::Error,
+}
+
+#[derive(Debug, Clone)]
+enum NamePattern {
+    /// The built-in word-bounded `C123` rule.
+    Default,
+    User(Regex),
+}
+
+/// Extracts case IDs; built once from the user's `--case-pattern`/`--case-property` options.
+#[derive(Debug, Clone)]
+pub struct CaseIdMatcher {
+    patterns: Vec<NamePattern>,
+    properties: Vec<String>,
+}
+
+impl Default for CaseIdMatcher {
+    fn default() -> Self {
+        CaseIdMatcher {
+            patterns: vec![NamePattern::Default],
+            properties: DEFAULT_PROPERTIES.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
+impl CaseIdMatcher {
+    /// `patterns` are regexes with one capture group for the digits (or none: then the first
+    /// run of digits in the match). An empty list keeps the default rule; an empty `properties`
+    /// list keeps the default properties.
+    pub fn new(patterns: &[String], properties: &[String]) -> Result<CaseIdMatcher, MatcherError> {
+        let mut matcher = CaseIdMatcher::default();
+        if !patterns.is_empty() {
+            matcher.patterns = patterns
+                .iter()
+                .map(|p| {
+                    Regex::new(p)
+                        .map(NamePattern::User)
+                        .map_err(|source| MatcherError {
+                            pattern: p.clone(),
+                            source,
+                        })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if !properties.is_empty() {
+            matcher.properties = properties.to_vec();
+        }
+        Ok(matcher)
+    }
+
+    /// IDs in order of first appearance (name, then properties, then tags), without duplicates.
+    pub fn case_ids(&self, e: &TestExecution) -> Vec<u64> {
+        let mut ids = Vec::new();
+        let mut add = |id: u64| {
+            if id > 0 && !ids.contains(&id) {
+                ids.push(id);
+            }
+        };
+        for pattern in &self.patterns {
+            match pattern {
+                NamePattern::Default => default_name_ids(&e.name, &mut add),
+                NamePattern::User(re) => user_pattern_ids(re, &e.name, &mut add),
+            }
+        }
+        for (key, value) in &e.properties {
+            if self.properties.iter().any(|p| p.eq_ignore_ascii_case(key)) {
+                property_ids(value, &mut add);
+            }
+        }
+        e.tagged_case_ids.iter().copied().for_each(add);
+        ids
+    }
+}
+
+fn default_name_ids(name: &str, add: &mut impl FnMut(u64)) {
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'C' | b'c') && !alnum_before(name, i) {
+            let digits = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = i + 1 + digits;
+            if digits > 0 && !alnum_after(name, end) {
+                if let Ok(id) = name[i + 1..end].parse() {
+                    add(id);
+                }
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+fn alnum_before(s: &str, i: usize) -> bool {
+    s[..i]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+fn alnum_after(s: &str, i: usize) -> bool {
+    s[i..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn user_pattern_ids(re: &Regex, name: &str, add: &mut impl FnMut(u64)) {
+    for caps in re.captures_iter(name) {
+        let text = caps
+            .get(1)
+            .or_else(|| caps.get(0))
+            .map_or("", |m| m.as_str());
+        if let Some(id) = first_digit_run(text) {
+            add(id);
+        }
+    }
+}
+
+fn first_digit_run(s: &str) -> Option<u64> {
+    let start = s.find(|c: char| c.is_ascii_digit())?;
+    let rest = &s[start..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Property values like `C123`, `123`, `C1,C2`, `C1 C2`, `[C1]`.
+fn property_ids(value: &str, add: &mut impl FnMut(u64)) {
+    let tokens = value.split(|c: char| c == ',' || c == ';' || c.is_whitespace());
+    for token in tokens {
+        let token = token.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | '@' | '#'));
+        let digits = token.strip_prefix(['C', 'c']).unwrap_or(token);
+        if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(id) = digits.parse()
+        {
+            add(id);
+        }
+    }
+}
+
+/// A tag that names a case: `C123`, `@C123`, `testrail:C123`, `testrail=C123`, `TestRail-C123`.
+/// Bare numbers are not case tags (too many tags are numbers).
+pub fn id_from_tag(tag: &str) -> Option<u64> {
+    let tag = tag.trim().trim_start_matches('@');
+    let lower = tag.to_ascii_lowercase();
+    let rest = match lower.strip_prefix("testrail") {
+        Some(r) => r.trim_start_matches([':', '=', '-', '_', ' ']),
+        None => lower.as_str(),
+    };
+    let digits = rest.strip_prefix('c')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|&id| id > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execution::Outcome;
+
+    fn ids(name: &str) -> Vec<u64> {
+        CaseIdMatcher::default().case_ids(&TestExecution::new(name, Outcome::Passed))
+    }
+
+    #[test]
+    fn default_rule_finds_ids_however_they_are_joined() {
+        assert_eq!(ids("test_C123_x"), [123]);
+        assert_eq!(ids("test_C105_C106_cart"), [105, 106]);
+        assert_eq!(ids("Cart adds [C301]"), [301]);
+        assert_eq!(ids("totals [C305][C306]"), [305, 306]);
+        assert_eq!(ids("C303: checkout"), [303]);
+        assert_eq!(ids("checkout (C12)"), [12]);
+        assert_eq!(ids("price for qty C707"), [707]);
+        assert_eq!(ids("tests::c1009_parses"), [1009]);
+        assert_eq!(ids("C5 and C5 again"), [5]);
+        assert_eq!(ids("Cart › C9 works"), [9]);
+    }
+
+    #[test]
+    fn default_rule_ignores_ids_inside_words() {
+        assert!(ids("abc123").is_empty());
+        assert!(ids("C123abc").is_empty());
+        assert!(ids("TC123 jira").is_empty());
+        assert!(ids("C").is_empty());
+        assert!(ids("C0").is_empty());
+        assert!(ids("C99999999999999999999999").is_empty());
+        assert!(ids("éC12").is_empty());
+    }
+
+    #[test]
+    fn classname_is_not_searched() {
+        let mut e = TestExecution::new("test_C110_delete", Outcome::Passed);
+        e.classname = "test_shop.TestC109Profile".into();
+        assert_eq!(CaseIdMatcher::default().case_ids(&e), [110]);
+    }
+
+    #[test]
+    fn properties_and_tags() {
+        let mut e = TestExecution::new("no id here", Outcome::Passed);
+        e.properties
+            .push(("TestRail_Case_Id".into(), "C1, C2".into()));
+        e.properties.push(("test_id".into(), "3 C4".into()));
+        e.properties.push(("owner".into(), "C99".into()));
+        e.tagged_case_ids = vec![2, 7];
+        assert_eq!(CaseIdMatcher::default().case_ids(&e), [1, 2, 3, 4, 7]);
+    }
+
+    #[test]
+    fn user_patterns_with_and_without_groups() {
+        let m = CaseIdMatcher::new(&["TR-(\\d+)".into(), "#\\d+".into()], &[]).unwrap();
+        let e = TestExecution::new("TR-12 fixes #34 and C5", Outcome::Passed);
+        assert_eq!(m.case_ids(&e), [12, 34]);
+    }
+
+    #[test]
+    fn bad_pattern_names_itself() {
+        let err = CaseIdMatcher::new(&["C(\\d+".into()], &[]).unwrap_err();
+        assert_eq!(err.pattern, "C(\\d+");
+        assert!(
+            err.to_string()
+                .starts_with("invalid case pattern 'C(\\d+': ")
+        );
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(id_from_tag("C702"), Some(702));
+        assert_eq!(id_from_tag("@C801"), Some(801));
+        assert_eq!(id_from_tag("testrail:C708"), Some(708));
+        assert_eq!(id_from_tag("TestRail=c9"), Some(9));
+        assert_eq!(id_from_tag("smoke"), None);
+        assert_eq!(id_from_tag("123"), None);
+        assert_eq!(id_from_tag("C12x"), None);
+    }
+}

@@ -1,0 +1,98 @@
+//! Errors a reader reports: always with the file, and with `line:col` where the input has one.
+
+use std::path::{Path, PathBuf};
+
+/// Why a report could not be read. Display is `path[:line:col]: what is wrong`; [`ReportError::hint`]
+/// says how to fix it. A reader that returns an error has stopped: executions pushed before the
+/// error must not be sent (the engine discards them).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{}: no such file", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: is a directory, not a report file", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: the file is empty", path.display())]
+    Empty { path: PathBuf },
+    #[error("{}: cannot tell which report format this is", path.display())]
+    UnknownFormat { path: PathBuf },
+    /// The content is not well-formed (or uses something we refuse, like a DTD).
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+        hint: String,
+    },
+}
+
+impl ReportError {
+    pub(crate) fn malformed(
+        path: &Path,
+        (line, column): (u64, u64),
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        ReportError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            ReportError::NotFound { path }
+            | ReportError::IsDirectory { path }
+            | ReportError::Io { path, .. }
+            | ReportError::Empty { path }
+            | ReportError::UnknownFormat { path }
+            | ReportError::Malformed { path, .. } => path,
+        }
+    }
+
+    /// `(line, column)`, 1-based, when the error points into the file.
+    pub fn location(&self) -> Option<(u64, u64)> {
+        match self {
+            ReportError::Malformed { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// One line telling the user how to fix it.
+    pub fn hint(&self) -> String {
+        match self {
+            ReportError::NotFound { .. } => {
+                "check the path or glob; reports are usually written by the test step".into()
+            }
+            ReportError::IsDirectory { .. } => {
+                "pass the report files inside it, e.g. a glob like 'reports/*.xml'".into()
+            }
+            ReportError::Io { .. } => "check the file's permissions and that it is readable".into(),
+            ReportError::Empty { .. } => {
+                "the test step wrote nothing: check that it ran and finished writing the report"
+                    .into()
+            }
+            ReportError::UnknownFormat { .. } => {
+                "pass --input-format junit|robot|cucumber|tap|ctrf if this is a report".into()
+            }
+            ReportError::Malformed { hint, .. } => hint.clone(),
+        }
+    }
+}

@@ -1,0 +1,532 @@
+//! JUnit XML in its dialects (pytest, jest-junit, mocha-junit-reporter, Surefire, PHPUnit,
+//! behave, node:test, Robot xunit, cargo-nextest, Playwright, …), streamed: each `<testcase>`
+//! becomes one execution the moment its end tag is read.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::time::Duration;
+
+use quick_xml::events::BytesStart;
+
+use crate::case_ids::id_from_tag;
+use crate::execution::{Outcome, Sink, TestExecution};
+use crate::input::{CountingReader, Decoded};
+use crate::text::{BoundedText, bound, first_line};
+use crate::xml::{LineCol, Xml, XmlSource, for_each_attr, local_name};
+use crate::{ReadOptions, ReportError, location};
+
+pub(crate) fn read<R: BufRead>(
+    input: CountingReader<Decoded<R>>,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<u64, ReportError> {
+    let mut xml = XmlSource::new(input, path);
+    let mut state = Junit::new(path, options.max_text_bytes);
+    loop {
+        let step = match xml.next()? {
+            (Xml::Start(e), at) => state.start(&e, at, false, sink),
+            (Xml::Empty(e), at) => state.start(&e, at, true, sink),
+            (Xml::End(e), _) => {
+                state.end(e.local_name().into_inner(), sink);
+                Ok(())
+            }
+            (Xml::Text(t), _) => {
+                state.text(&t);
+                Ok(())
+            }
+            (Xml::Skip, _) => Ok(()),
+            (Xml::Eof, _) => return Ok(xml.bytes()),
+        };
+        step.map_err(|(at, msg)| xml.error(at, msg))?;
+    }
+}
+
+type Step = Result<(), (LineCol, String)>;
+
+struct Suite {
+    name: String,
+    file: Option<String>,
+    props_len: usize,
+}
+
+/// Where text inside the current element goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Details,
+    Stdout,
+    Stderr,
+    PropertyValue,
+    Ignore,
+}
+
+struct Capture {
+    target: Target,
+    /// Elements opened inside the capturing element (their text is captured too).
+    depth: usize,
+}
+
+struct Junit<'p> {
+    path: &'p Path,
+    max: usize,
+    suites: Vec<Suite>,
+    suite_props: Vec<(String, String)>,
+    case: Option<Case>,
+    capture: Option<Capture>,
+    /// A `<property name=…>` whose value is its body.
+    pending_property: Option<(String, BoundedText)>,
+}
+
+impl<'p> Junit<'p> {
+    fn new(path: &'p Path, max: usize) -> Self {
+        Junit {
+            path,
+            max,
+            suites: Vec::new(),
+            suite_props: Vec::new(),
+            case: None,
+            capture: None,
+            pending_property: None,
+        }
+    }
+
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        at: LineCol,
+        empty: bool,
+        sink: &mut impl Sink,
+    ) -> Step {
+        if let Some(capture) = &mut self.capture {
+            if !empty {
+                capture.depth += 1;
+            }
+            return Ok(());
+        }
+        match local_name(e) {
+            "testsuite" if !empty => self.start_suite(e).map_err(|m| (at, m)),
+            "testcase" => {
+                let case = Case::new(e, location(self.path, at), self.max).map_err(|m| (at, m))?;
+                self.case = Some(case);
+                if empty {
+                    self.finish_case(sink);
+                }
+                Ok(())
+            }
+            "property" => self.property(e, empty).map_err(|m| (at, m)),
+            name => match &mut self.case {
+                Some(case) => {
+                    let target = case.child(name, e, self.max).map_err(|m| (at, m))?;
+                    if !empty && let Some(target) = target {
+                        self.capture = Some(Capture { target, depth: 0 });
+                    }
+                    Ok(())
+                }
+                None => Ok(()),
+            },
+        }
+    }
+
+    fn start_suite(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
+        let mut suite = Suite {
+            name: String::new(),
+            file: None,
+            props_len: self.suite_props.len(),
+        };
+        for_each_attr(e, |k, v| match k {
+            "name" => suite.name = v.into_owned(),
+            "file" | "filepath" => suite.file = Some(v.into_owned()),
+            _ => {}
+        })?;
+        self.suites.push(suite);
+        Ok(())
+    }
+
+    fn property(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+        let (mut name, mut value) = (String::new(), None);
+        for_each_attr(e, |k, v| match k {
+            "name" => name = v.into_owned(),
+            "value" => value = Some(bound(&v, self.max)),
+            _ => {}
+        })?;
+        match value {
+            Some(value) => self.add_property(name, value),
+            None if empty => self.add_property(name, String::new()),
+            None => {
+                self.pending_property = Some((name, BoundedText::new(self.max)));
+                self.capture = Some(Capture {
+                    target: Target::PropertyValue,
+                    depth: 0,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn add_property(&mut self, name: String, value: String) {
+        match &mut self.case {
+            Some(case) => {
+                if name.eq_ignore_ascii_case("attachment") {
+                    case.exec.attachments.push(value.clone());
+                }
+                case.exec.properties.push((name, value));
+            }
+            None => self.suite_props.push((name, value)),
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        let Some(capture) = &self.capture else {
+            return;
+        };
+        match capture.target {
+            Target::PropertyValue => {
+                if let Some((_, v)) = &mut self.pending_property {
+                    v.push_str(t);
+                }
+            }
+            Target::Ignore => {}
+            target => {
+                if let Some(case) = &mut self.case {
+                    case.text(target, t);
+                }
+            }
+        }
+    }
+
+    fn end(&mut self, name: &str, sink: &mut impl Sink) {
+        if let Some(capture) = &mut self.capture {
+            if capture.depth > 0 {
+                capture.depth -= 1;
+                return;
+            }
+            let target = capture.target;
+            self.capture = None;
+            self.end_capture(target);
+            return;
+        }
+        match name {
+            "testcase" => self.finish_case(sink),
+            "testsuite" => {
+                if let Some(suite) = self.suites.pop() {
+                    self.suite_props.truncate(suite.props_len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end_capture(&mut self, target: Target) {
+        match target {
+            Target::PropertyValue => {
+                if let Some((name, value)) = self.pending_property.take() {
+                    let value = value.finish().trim().to_string();
+                    self.add_property(name, value);
+                }
+            }
+            Target::Stdout | Target::Stderr => {
+                if let Some(case) = &mut self.case {
+                    case.end_output();
+                }
+            }
+            Target::Details | Target::Ignore => {}
+        }
+    }
+
+    fn finish_case(&mut self, sink: &mut impl Sink) {
+        let Some(case) = self.case.take() else {
+            return;
+        };
+        let suite = self.suites.last();
+        let exec = case.finish(
+            &self.suite_props,
+            suite.map(|s| s.name.as_str()),
+            suite.and_then(|s| s.file.as_deref()),
+        );
+        sink.execution(exec);
+    }
+}
+
+/// A `<testcase>` being read.
+struct Case {
+    exec: TestExecution,
+    classname_given: bool,
+    details: BoundedText,
+    stdout: BoundedText,
+    stderr: BoundedText,
+    lines: LineScanner,
+    flaky_attempts: u32,
+    rerun_attempts: u32,
+    flaky_message: Option<String>,
+}
+
+impl Case {
+    fn new(e: &BytesStart<'_>, at: crate::ReportLocation, max: usize) -> Result<Self, String> {
+        let mut exec = TestExecution::new(String::new(), Outcome::Passed);
+        let mut classname_given = false;
+        for_each_attr(e, |k, v| match k {
+            "name" => exec.name = v.into_owned(),
+            "classname" => {
+                exec.classname = v.into_owned();
+                classname_given = true;
+            }
+            "time" => exec.duration = parse_seconds(&v),
+            "file" | "filepath" => exec.file = Some(v.into_owned()),
+            "line" | "lineno" => exec.line = v.trim().parse().ok(),
+            _ => {}
+        })?;
+        exec.location = at;
+        Ok(Case {
+            exec,
+            classname_given,
+            details: BoundedText::new(max),
+            stdout: BoundedText::new(max),
+            stderr: BoundedText::new(max),
+            lines: LineScanner::default(),
+            flaky_attempts: 0,
+            rerun_attempts: 0,
+            flaky_message: None,
+        })
+    }
+
+    /// A child element of `<testcase>`: sets the verdict and says where its text goes.
+    fn child(
+        &mut self,
+        name: &str,
+        e: &BytesStart<'_>,
+        max: usize,
+    ) -> Result<Option<Target>, String> {
+        let target = match name {
+            "failure" | "error" => {
+                let outcome = if name == "error" {
+                    Outcome::Error
+                } else {
+                    Outcome::Failed
+                };
+                self.verdict(outcome, e, max)?;
+                Target::Details
+            }
+            "skipped" => {
+                self.verdict(Outcome::Skipped, e, max)?;
+                Target::Details
+            }
+            "flakyFailure" | "flakyError" => {
+                self.flaky_attempts += 1;
+                if self.flaky_message.is_none() {
+                    self.flaky_message = attr_message(e, max)?;
+                }
+                Target::Ignore
+            }
+            "rerunFailure" | "rerunError" => {
+                self.rerun_attempts += 1;
+                Target::Ignore
+            }
+            "system-out" => Target::Stdout,
+            "system-err" => Target::Stderr,
+            "properties" => return Ok(None),
+            _ => Target::Ignore,
+        };
+        Ok(Some(target))
+    }
+
+    fn verdict(&mut self, outcome: Outcome, e: &BytesStart<'_>, max: usize) -> Result<(), String> {
+        let message = attr_message(e, max)?;
+        let first = !self.details.is_touched() && self.exec.outcome == Outcome::Passed;
+        if !first {
+            self.details.push_str("\n");
+        }
+        // Failure and error outrank skipped; the first failure's message is the message.
+        if self.exec.outcome == Outcome::Passed || self.exec.outcome == Outcome::Skipped {
+            self.exec.outcome = outcome;
+            if message.is_some() {
+                self.exec.message = message;
+            }
+        } else if self.exec.message.is_none() {
+            self.exec.message = message;
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, target: Target, t: &str) {
+        match target {
+            Target::Details => self.details.push_str(t),
+            Target::Stdout => {
+                self.stdout.push_str(t);
+                self.lines.feed(t, &mut self.exec);
+            }
+            Target::Stderr => {
+                self.stderr.push_str(t);
+                self.lines.feed(t, &mut self.exec);
+            }
+            Target::PropertyValue | Target::Ignore => {}
+        }
+    }
+
+    fn end_output(&mut self) {
+        self.lines.flush(&mut self.exec);
+    }
+
+    fn finish(
+        mut self,
+        suite_props: &[(String, String)],
+        suite_name: Option<&str>,
+        suite_file: Option<&str>,
+    ) -> TestExecution {
+        let mut exec = self.exec;
+        if !self.classname_given
+            && let Some(name) = suite_name
+        {
+            exec.classname = name.to_string();
+        }
+        if exec.file.is_none() {
+            exec.file = suite_file.map(str::to_string);
+        }
+        if !suite_props.is_empty() {
+            let mut props = suite_props.to_vec();
+            props.append(&mut exec.properties);
+            exec.properties = props;
+        }
+        exec.details = self.details.finish_non_blank();
+        exec.stdout = self.stdout.finish_non_blank();
+        exec.stderr = self.stderr.finish_non_blank();
+        if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
+            exec.message = exec.details.as_deref().and_then(first_line);
+        }
+        exec.attempts = 1 + self.flaky_attempts + self.rerun_attempts;
+        if exec.outcome == Outcome::Passed && self.flaky_attempts > 0 {
+            exec.outcome = Outcome::Flaky;
+            exec.message = self.flaky_message.take();
+        }
+        exec
+    }
+}
+
+fn attr_message(e: &BytesStart<'_>, max: usize) -> Result<Option<String>, String> {
+    let mut message = None;
+    for_each_attr(e, |k, v| {
+        if k == "message" {
+            message = Some(bound(&v, max));
+        }
+    })?;
+    Ok(message)
+}
+
+/// Splits captured output into lines (across text chunks) to find `[[ATTACHMENT|path]]` lines
+/// and behave's scenario tags, which behave writes only into `<system-out>`.
+#[derive(Default)]
+struct LineScanner {
+    partial: String,
+    /// Between behave's `@scenario.begin` and the `Scenario:` line, where tag lines are.
+    in_behave_header: bool,
+}
+
+/// Longest line kept while waiting for its end; longer lines cannot be an attachment or tags.
+const MAX_SCANNED_LINE: usize = 16 * 1024;
+
+impl LineScanner {
+    fn feed(&mut self, mut t: &str, exec: &mut TestExecution) {
+        while let Some(nl) = t.find('\n') {
+            if self.partial.is_empty() {
+                self.line(&t[..nl], exec);
+            } else {
+                self.partial.push_str(&t[..nl]);
+                let line = std::mem::take(&mut self.partial);
+                self.line(&line, exec);
+            }
+            t = &t[nl + 1..];
+        }
+        if self.partial.len() + t.len() <= MAX_SCANNED_LINE {
+            self.partial.push_str(t);
+        }
+    }
+
+    fn flush(&mut self, exec: &mut TestExecution) {
+        let line = std::mem::take(&mut self.partial);
+        self.line(&line, exec);
+        self.in_behave_header = false;
+    }
+
+    fn line(&mut self, line: &str, exec: &mut TestExecution) {
+        let line = line.trim();
+        if let Some(path) = attachment(line) {
+            exec.attachments.push(path.to_string());
+        } else if line == "@scenario.begin" {
+            self.in_behave_header = true;
+        } else if self.in_behave_header {
+            self.behave_header_line(line, exec);
+        }
+    }
+
+    fn behave_header_line(&mut self, line: &str, exec: &mut TestExecution) {
+        if line.starts_with('@') && line.split_whitespace().all(|w| w.starts_with('@')) {
+            for tag in line.split_whitespace().map(|w| &w[1..]) {
+                exec.tags.push(tag.to_string());
+                if let Some(id) = id_from_tag(tag)
+                    && !exec.tagged_case_ids.contains(&id)
+                {
+                    exec.tagged_case_ids.push(id);
+                }
+            }
+        } else if !line.is_empty() {
+            // The `Scenario:` line: tags are above it.
+            self.in_behave_header = false;
+        }
+    }
+}
+
+fn attachment(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("[[ATTACHMENT|")?;
+    let path = rest.strip_suffix("]]")?.trim();
+    (!path.is_empty()).then_some(path)
+}
+
+/// Seconds as JUnit writers print them: `0.001`, `9.7e-05`, `1,234.5` (grouping), `0,5`
+/// (decimal comma), or garbage (→ `None`).
+pub(crate) fn parse_seconds(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let normalised;
+    let s = if s.contains(',') {
+        normalised = if s.contains('.') || s.matches(',').count() > 1 {
+            s.replace(',', "")
+        } else {
+            s.replace(',', ".")
+        };
+        normalised.as_str()
+    } else {
+        s
+    };
+    let secs: f64 = s.parse().ok()?;
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_every_spelling() {
+        let ms = |s| parse_seconds(s).map(|d| d.as_micros());
+        assert_eq!(ms("0.001"), Some(1000));
+        assert_eq!(ms("9.7e-05"), Some(97));
+        assert_eq!(ms("1,234.5"), Some(1_234_500_000));
+        assert_eq!(ms("0,5"), Some(500_000));
+        assert_eq!(ms(" 3 "), Some(3_000_000));
+        assert_eq!(ms(""), None);
+        assert_eq!(ms("NaN"), None);
+        assert_eq!(ms("-1"), None);
+        assert_eq!(ms("1e400"), None);
+    }
+
+    #[test]
+    fn attachment_lines() {
+        assert_eq!(
+            attachment("[[ATTACHMENT|/tmp/a b.png]]"),
+            Some("/tmp/a b.png")
+        );
+        assert_eq!(attachment("[[ATTACHMENT|]]"), None);
+        assert_eq!(attachment("see [[ATTACHMENT|x]]"), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Bounded text: long messages, traces and captured output are trimmed *while* they are read,
+//! keeping the head and the tail (where the assertion and the final error usually are).
+
+/// Collects text up to `max` bytes. Beyond that, it keeps the first half and a rolling last
+/// half, and counts what was dropped in between, so memory stays `O(max)` per field whatever
+/// the report holds.
+#[derive(Debug, Clone)]
+pub(crate) struct BoundedText {
+    head: String,
+    tail: String,
+    max: usize,
+    trimmed: u64,
+    touched: bool,
+}
+
+impl BoundedText {
+    /// `max == 0` means no limit.
+    pub(crate) fn new(max: usize) -> Self {
+        BoundedText {
+            head: String::new(),
+            tail: String::new(),
+            max,
+            trimmed: 0,
+            touched: false,
+        }
+    }
+
+    fn head_cap(&self) -> usize {
+        if self.max == 0 {
+            usize::MAX
+        } else {
+            self.max / 2
+        }
+    }
+
+    fn tail_cap(&self) -> usize {
+        self.max - self.max / 2
+    }
+
+    pub(crate) fn push_str(&mut self, mut s: &str) {
+        self.touched = true;
+        if self.tail.is_empty() {
+            let room = self.head_cap().saturating_sub(self.head.len());
+            let take = floor_char_boundary(s, room.min(s.len()));
+            self.head.push_str(&s[..take]);
+            s = &s[take..];
+        }
+        if s.is_empty() {
+            return;
+        }
+        self.tail.push_str(s);
+        // Let the tail grow to twice its share before cutting, so trimming is amortised.
+        if self.tail.len() > 2 * self.tail_cap() {
+            self.cut_tail();
+        }
+    }
+
+    pub(crate) fn push_char(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut b));
+    }
+
+    fn cut_tail(&mut self) {
+        if self.tail.len() <= self.tail_cap() {
+            return;
+        }
+        let cut = ceil_char_boundary(&self.tail, self.tail.len() - self.tail_cap());
+        self.trimmed += cut as u64;
+        self.tail.drain(..cut);
+    }
+
+    /// Whether anything (even "") was pushed: `<failure></failure>` differs from no element.
+    pub(crate) fn is_touched(&self) -> bool {
+        self.touched
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_empty() && self.tail.is_empty()
+    }
+
+    /// The text, with a `… [N bytes trimmed] …` marker where the middle was dropped.
+    pub(crate) fn finish(mut self) -> String {
+        self.cut_tail();
+        if self.trimmed > 0 {
+            self.head
+                .push_str(&format!("\n… [{} bytes trimmed] …\n", self.trimmed));
+        }
+        self.head.push_str(&self.tail);
+        self.head
+    }
+
+    /// `None` when nothing but whitespace was collected.
+    pub(crate) fn finish_non_blank(self) -> Option<String> {
+        let s = self.finish();
+        if s.trim().is_empty() { None } else { Some(s) }
+    }
+}
+
+/// Cuts a finished string to `max` bytes the same way (head + marker + tail).
+pub(crate) fn bound(s: &str, max: usize) -> String {
+    let mut t = BoundedText::new(max);
+    t.push_str(s);
+    t.finish()
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The first non-blank line, trimmed: the short message when a report has only a body.
+pub(crate) fn first_line(s: &str) -> Option<String> {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_kept_whole() {
+        let mut t = BoundedText::new(10);
+        t.push_str("abc");
+        t.push_str("defghij");
+        assert_eq!(t.finish(), "abcdefghij");
+    }
+
+    #[test]
+    fn long_text_keeps_head_and_tail_with_marker() {
+        let mut t = BoundedText::new(10);
+        for _ in 0..1000 {
+            t.push_str("0123456789");
+        }
+        let s = t.finish();
+        assert!(s.starts_with("01234\n… [9990 bytes trimmed] …\n"), "{s}");
+        assert!(s.ends_with("56789"));
+    }
+
+    #[test]
+    fn trimming_respects_char_boundaries() {
+        let mut t = BoundedText::new(7);
+        for _ in 0..100 {
+            t.push_str("äöü€");
+        }
+        let s = t.finish();
+        assert!(s.contains("bytes trimmed"));
+    }
+
+    #[test]
+    fn zero_means_unlimited() {
+        let mut t = BoundedText::new(0);
+        t.push_str(&"x".repeat(100_000));
+        assert_eq!(t.finish().len(), 100_000);
+    }
+}

@@ -1,0 +1,289 @@
+//! Safe, streaming XML on top of quick-xml: one reused buffer, `line:col` for elements and
+//! errors, no DTDs and no entities beyond the five predefined ones and character references
+//! (so no billion laughs and no external entities), and detection of truncated files.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use quick_xml::XmlVersion;
+use quick_xml::escape::EscapeError;
+use quick_xml::events::{BytesEnd, BytesStart, Event};
+
+use crate::error::ReportError;
+use crate::input::{CountingReader, Decoded};
+
+const FIX_XML: &str = "the report is not well-formed XML: regenerate it, or fix it at that spot";
+
+/// One XML event, reduced to what readers need.
+pub(crate) enum Xml<'a> {
+    Start(BytesStart<'a>),
+    Empty(BytesStart<'a>),
+    End(BytesEnd<'a>),
+    /// Text, CDATA or a resolved reference, unescaped, line ends normalised.
+    Text(Cow<'a, str>),
+    /// Declarations, comments, processing instructions: nothing for readers.
+    Skip,
+    Eof,
+}
+
+pub(crate) type LineCol = (u64, u64);
+
+pub(crate) struct XmlSource<R: BufRead> {
+    reader: quick_xml::Reader<CountingReader<Decoded<R>>>,
+    buf: Vec<u8>,
+    path: PathBuf,
+    depth: usize,
+    seen_root: bool,
+}
+
+impl<R: BufRead> XmlSource<R> {
+    pub(crate) fn new(input: CountingReader<Decoded<R>>, path: &Path) -> Self {
+        let mut reader = quick_xml::Reader::from_reader(input);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.expand_empty_elements = false;
+        config.check_end_names = true;
+        config.allow_dangling_amp = false;
+        XmlSource {
+            reader,
+            buf: Vec::with_capacity(8 * 1024),
+            path: path.to_path_buf(),
+            depth: 0,
+            seen_root: false,
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes read so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.reader.get_ref().offset()
+    }
+
+    /// The next event and the `line:col` where it starts (computed for start tags only; other
+    /// events get `(0, 0)`).
+    pub(crate) fn next(&mut self) -> Result<(Xml<'_>, LineCol), ReportError> {
+        let before = self.reader.get_ref().offset();
+        self.buf.clear();
+        let event = match self.reader.read_event_into(&mut self.buf) {
+            Ok(event) => event,
+            Err(e) => return Err(xml_error(&self.reader, &self.path, before, e)),
+        };
+        let input = self.reader.get_ref();
+        let at = || input.line_col(before);
+        Ok(match event {
+            Event::Start(e) => {
+                self.depth += 1;
+                self.seen_root = true;
+                (Xml::Start(e), at())
+            }
+            Event::Empty(e) => {
+                self.seen_root = true;
+                (Xml::Empty(e), at())
+            }
+            Event::End(e) => {
+                self.depth = self.depth.saturating_sub(1);
+                (Xml::End(e), (0, 0))
+            }
+            Event::Text(t) => (Xml::Text(t.xml10_content()), (0, 0)),
+            Event::CData(t) => (Xml::Text(t.xml10_content()), (0, 0)),
+            Event::GeneralRef(r) => {
+                let c = resolve_reference(&r)
+                    .map_err(|msg| ReportError::malformed(&self.path, at(), msg, ENTITY_HINT))?;
+                (Xml::Text(Cow::Owned(c.to_string())), (0, 0))
+            }
+            Event::DocType(_) => {
+                return Err(ReportError::malformed(
+                    &self.path,
+                    at(),
+                    "DTDs are not allowed in reports",
+                    "remove the <!DOCTYPE …> declaration: test reports never need one, and \
+                     DTDs allow entity-expansion attacks",
+                ));
+            }
+            Event::Eof => {
+                let end = input.here();
+                check_complete(&self.path, self.depth, self.seen_root, end)?;
+                (Xml::Eof, end)
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => (Xml::Skip, (0, 0)),
+        })
+    }
+
+    /// An error about content at `at` (for readers' own checks).
+    pub(crate) fn error(&self, at: LineCol, message: impl Into<String>) -> ReportError {
+        ReportError::malformed(&self.path, at, message, FIX_XML)
+    }
+}
+
+fn check_complete(
+    path: &Path,
+    depth: usize,
+    seen_root: bool,
+    end: LineCol,
+) -> Result<(), ReportError> {
+    if depth > 0 {
+        return Err(ReportError::malformed(
+            path,
+            end,
+            "unexpected end of file: the report is truncated (elements are still open)",
+            "the test run was probably interrupted while writing the report: rerun it",
+        ));
+    }
+    if !seen_root {
+        return Err(ReportError::malformed(
+            path,
+            end,
+            "no XML element found",
+            "the file holds no report: check that the test step wrote it",
+        ));
+    }
+    Ok(())
+}
+
+const ENTITY_HINT: &str = "only &lt; &gt; &amp; &apos; &quot; and character references like \
+                           &#10; are allowed in reports; escape a literal '&' as &amp;";
+
+fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c),
+            _ => Err(format!("invalid character reference &{};", &**r)),
+        };
+    }
+    match &**r {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        other => Err(format!("unknown entity &{other};")),
+    }
+}
+
+fn xml_error<R: BufRead>(
+    reader: &quick_xml::Reader<CountingReader<Decoded<R>>>,
+    path: &Path,
+    before: u64,
+    e: quick_xml::Error,
+) -> ReportError {
+    let input = reader.get_ref();
+    match e {
+        quick_xml::Error::Io(io) => {
+            let source = std::io::Error::new(io.kind(), io.to_string());
+            ReportError::io(path, source)
+        }
+        quick_xml::Error::Encoding(enc) => {
+            let offset = match &enc {
+                quick_xml::encoding::EncodingError::Utf8(u) => before + u.valid_up_to() as u64,
+                #[allow(unreachable_patterns)]
+                _ => before,
+            };
+            ReportError::malformed(
+                path,
+                input.line_col(offset),
+                "the report is not valid UTF-8",
+                "save the report as UTF-8, or declare its real encoding in the XML declaration \
+                 (UTF-16 with a BOM and ISO-8859-1 are supported)",
+            )
+        }
+        quick_xml::Error::Escape(esc) => ReportError::malformed(
+            path,
+            input.line_col(reader.error_position()),
+            escape_message(&esc),
+            ENTITY_HINT,
+        ),
+        other => {
+            let pos = reader.error_position().max(before);
+            let message = match &other {
+                quick_xml::Error::Syntax(s) => s.to_string(),
+                quick_xml::Error::IllFormed(s) => s.to_string(),
+                _ => other.to_string(),
+            };
+            ReportError::malformed(path, input.line_col(pos), message, FIX_XML)
+        }
+    }
+}
+
+fn escape_message(e: &EscapeError) -> String {
+    match e {
+        EscapeError::UnrecognizedEntity(_, name) => format!("unknown entity &{name};"),
+        other => other.to_string(),
+    }
+}
+
+/// Calls `f(local_name, unescaped_value)` for each attribute, in order.
+pub(crate) fn for_each_attr<'a>(
+    e: &'a BytesStart<'a>,
+    mut f: impl FnMut(&str, Cow<'a, str>),
+) -> Result<(), String> {
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| match err {
+                quick_xml::Error::Escape(esc) => escape_message(&esc),
+                other => other.to_string(),
+            })?;
+        f(attr.key.local_name().into_inner(), value);
+    }
+    Ok(())
+}
+
+/// The element's local name (`ns:testcase` → `testcase`).
+pub(crate) fn local_name<'a>(e: &'a BytesStart<'a>) -> &'a str {
+    e.local_name().into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Encoding;
+
+    fn events(xml: &str) -> Result<Vec<String>, ReportError> {
+        let input = CountingReader::new(Decoded::new(xml.as_bytes(), Encoding::Utf8));
+        let mut src = XmlSource::new(input, Path::new("r.xml"));
+        let mut out = Vec::new();
+        loop {
+            match src.next()? {
+                (Xml::Start(e), at) => out.push(format!("<{}@{}:{}", local_name(&e), at.0, at.1)),
+                (Xml::Empty(e), at) => out.push(format!("<{}/@{}:{}", local_name(&e), at.0, at.1)),
+                (Xml::End(n), _) => out.push(format!("</{}", n.local_name().into_inner())),
+                (Xml::Skip, _) => {}
+                (Xml::Text(t), _) => out.push(t.into_owned()),
+                (Xml::Eof, _) => return Ok(out),
+            }
+        }
+    }
+
+    #[test]
+    fn positions_and_entities() {
+        let ev = events("<a>\r\n  <b x='1'>&lt;&#65;<![CDATA[&x]]></b>\n<c/></a>").unwrap();
+        assert_eq!(ev.join("|"), "<a@1:1|\n  |<b@2:3|<|A|&x|</b|\n|<c/@3:1|</a");
+    }
+
+    #[test]
+    fn refuses_doctype_and_unknown_entities() {
+        let e = events("<?xml version='1.0'?>\n<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>")
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "r.xml:2:1: DTDs are not allowed in reports");
+        let e = events("<x>\n  &a;</x>").err().unwrap();
+        assert_eq!(e.to_string(), "r.xml:2:3: unknown entity &a;");
+    }
+
+    #[test]
+    fn truncated_and_empty() {
+        let e = events("<a>\n<b>").err().unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("r.xml:2:4: unexpected end of file"),
+            "{e}"
+        );
+        let e = events("  \n").err().unwrap();
+        assert!(e.to_string().contains("no XML element"), "{e}");
+    }
+}
