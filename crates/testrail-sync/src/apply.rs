@@ -1,0 +1,839 @@
+//! The half of a sync that talks to TestRail: resolve the target, open or reuse the run, post
+//! the planned results exactly once, close by policy.
+//!
+//! Order matters: every read that can refuse (credentials, project, suite, run, user) happens
+//! before the first write, and the first write (`add_run`/`update_run`) is one TestRail either
+//! applies whole or rejects whole.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use testrail_api::models::{Id, NewResult, Run, RunFields, TestResult};
+use testrail_api::{ApiError, Client};
+
+use crate::collect::Collected;
+use crate::error::SyncError;
+use crate::journal::{Event, Journal, Recovered};
+use crate::options::{ProjectRef, RunTarget, SuiteRef, SyncOptions};
+use crate::plan::{ResultPlan, plan_results};
+use crate::statuses::StatusMap;
+use crate::summary::{Progress, Summary};
+use crate::text::{check_template, render_template, utc_now};
+
+/// How often an ambiguous batch is checked and re-sent before the sync gives up on it.
+const MAX_AMBIGUOUS_ROUNDS: u32 = 8;
+/// How long to let a timed-out request finish on the server before reading what landed.
+const SETTLE: Duration = Duration::from_millis(500);
+/// Read-modify-write rounds when adding cases to a shared run.
+const MAX_CASE_ROUNDS: u32 = 6;
+
+/// Runs a whole sync. `collected` comes from reading every report first (nothing is sent for
+/// a report that fails to read).
+pub async fn sync(
+    client: &Client,
+    collected: Collected,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<Summary, SyncError> {
+    let started = Instant::now();
+    let mut ctx = Context::resolve(client, options).await?;
+    let statuses = client
+        .get_statuses()
+        .await
+        .map_err(|e| SyncError::api("reading statuses (get_statuses)", e))?;
+    let status_map = StatusMap::resolve(&options.statuses, &statuses)?;
+    let assignee = ctx.failure_assignee(options).await?;
+    let mut plan = plan_results(&collected, &status_map, options, assignee);
+    let mut summary = Summary {
+        counts: plan.counts.clone(),
+        executions: collected.executions,
+        unmapped: collected.unmapped,
+        dry_run: options.dry_run,
+        ..Default::default()
+    };
+    if plan.case_ids().is_empty() {
+        summary.api_calls = client.request_count();
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(summary);
+    }
+    if options.dry_run {
+        ctx.dry_run(&mut plan, &mut summary).await?;
+    } else {
+        ctx.apply(&mut plan, &mut summary, progress).await?;
+    }
+    summary.not_posted = plan.omitted;
+    summary.unknown_case_ids = ctx.unknown.into_iter().collect();
+    summary.api_calls = client.request_count();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// The resolved target of a sync and what was learnt about it on the way.
+struct Context<'a> {
+    client: &'a Client,
+    options: &'a SyncOptions,
+    project_id: Id,
+    project_name: String,
+    suite_id: Option<Id>,
+    suite_name: Option<String>,
+    /// Case IDs of the suite, read only when TestRail rejected one of ours.
+    known_cases: Option<BTreeSet<Id>>,
+    unknown: BTreeSet<Id>,
+    token: String,
+}
+
+impl<'a> Context<'a> {
+    async fn resolve(client: &'a Client, options: &'a SyncOptions) -> Result<Self, SyncError> {
+        for template in run_templates(&options.run) {
+            check_template(template)?;
+        }
+        let (project_id, project_name, suite_mode) = resolve_project(client, &options.project).await?;
+        let wants_suite_name = run_templates(&options.run).any(|t| t.contains("{suite}"));
+        let (suite_id, suite_name) = resolve_suite(
+            client,
+            project_id,
+            &project_name,
+            suite_mode,
+            options.suite.as_ref(),
+            wants_suite_name,
+        )
+        .await?;
+        Ok(Context {
+            client,
+            options,
+            project_id,
+            project_name,
+            suite_id,
+            suite_name,
+            known_cases: None,
+            unknown: BTreeSet::new(),
+            token: sync_token(),
+        })
+    }
+
+    async fn failure_assignee(&self, options: &SyncOptions) -> Result<Option<Id>, SyncError> {
+        let Some(email) = &options.assign_failures_to else {
+            return Ok(None);
+        };
+        match self.client.get_user_by_email(email).await {
+            Ok(user) => Ok(Some(user.id)),
+            Err(e) if e.status() == Some(400) => Err(SyncError::Config {
+                setting: "assign-failures-to".into(),
+                message: format!("TestRail has no user with email {email} ({e})"),
+            }),
+            Err(e) => Err(SyncError::api("looking up the assignee", e)),
+        }
+    }
+
+    async fn apply(
+        &mut self,
+        plan: &mut ResultPlan,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+    ) -> Result<(), SyncError> {
+        let mut journal = match &self.options.journal_dir {
+            Some(dir) => Some(Journal::open(dir, &self.journal_key())?),
+            None => None,
+        };
+        let recovered = match &journal {
+            Some(j) => j.recover()?,
+            None => None,
+        };
+        let (run, watermark, acked, pending) = match recovered {
+            Some(r) => {
+                summary.resumed = true;
+                self.resume(r).await?
+            }
+            None => {
+                let (run, watermark, created) = self.open_run(plan).await?;
+                summary.created_run = created;
+                if let Some(j) = journal.as_mut() {
+                    j.record(&Event::Start {
+                        key: self.journal_key(),
+                        run_id: run.id,
+                        watermark,
+                        created_run: created,
+                    })?;
+                }
+                (run, watermark, BTreeSet::new(), Vec::new())
+            }
+        };
+        summary.run_id = Some(run.id);
+        summary.run_url = Some(run.url.clone());
+        summary.run_name = Some(run.name.clone());
+        let poster = Poster::new(self.client, self.options, run.id, watermark, journal);
+        // Batches in flight when the last attempt died may have landed: read, don't re-send.
+        let landed = poster.landed_among(&pending).await?;
+        poster.posted.fetch_add(landed.len() as u64, Ordering::Relaxed);
+        let skip: BTreeSet<Id> = acked.into_iter().chain(landed).collect();
+        let to_post: Vec<NewResult> = plan
+            .results
+            .iter()
+            .filter(|r| r.case_id.is_some_and(|c| !skip.contains(&c)))
+            .cloned()
+            .collect();
+        progress.start(to_post.len() as u64);
+        poster.post_all(to_post, progress).await?;
+        progress.finish();
+        if !summary.created_run {
+            self.repost_if_cases_were_removed(&poster, plan, &run).await?;
+        }
+        summary.posted = poster.posted.load(Ordering::Relaxed);
+        summary.batches = poster.batches.load(Ordering::Relaxed);
+        summary.ambiguous_batches_resolved = poster.ambiguous.load(Ordering::Relaxed);
+        if self.options.should_close() {
+            self.client
+                .close_run(run.id)
+                .await
+                .map_err(|e| SyncError::api(format!("closing run R{}", run.id), e))?;
+            summary.closed = true;
+        }
+        poster.finish()
+    }
+
+    /// Reads everything a real sync would, then says which writes it would make.
+    async fn dry_run(&mut self, plan: &mut ResultPlan, summary: &mut Summary) -> Result<(), SyncError> {
+        let known = self.known_cases().await?.clone();
+        self.drop_unknown(plan, |c| known.contains(&c));
+        let cases = plan.case_ids().len();
+        let calls = &mut summary.planned_calls;
+        match &self.options.run {
+            RunTarget::Existing(id) => {
+                let run = self.existing_open_run(*id).await?;
+                let have = self.run_case_ids(run.id).await?;
+                let missing = plan.case_ids().difference(&have).count();
+                summary.run_id = Some(run.id);
+                summary.run_url = Some(run.url);
+                summary.run_name = Some(run.name);
+                if missing > 0 && !run.include_all {
+                    calls.push(format!("update_run/{id}: add {missing} cases"));
+                }
+            }
+            RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => {
+                let name = self.run_name(name_template);
+                calls.push(format!("add_run/{}: \"{name}\" with {cases} cases", self.project_id));
+                summary.run_name = Some(name);
+            }
+        }
+        let batch = self.options.batch_size.max(1);
+        for (i, chunk) in plan.results.chunks(batch).enumerate() {
+            calls.push(format!(
+                "add_results_for_cases: batch {} with {} results",
+                i + 1,
+                chunk.len()
+            ));
+        }
+        if self.options.should_close() {
+            calls.push("close_run".into());
+        }
+        Ok(())
+    }
+
+    /// Opens the run for a fresh sync: returns it, the result watermark, and whether we created it.
+    async fn open_run(&mut self, plan: &mut ResultPlan) -> Result<(Run, Id, bool), SyncError> {
+        match &self.options.run {
+            RunTarget::New { name_template } => {
+                let run = self.create_run(plan, name_template, None).await?;
+                Ok((run, 0, true))
+            }
+            RunTarget::Existing(id) => {
+                let run = self.existing_open_run(*id).await?;
+                self.ensure_cases(&run, plan).await?;
+                let watermark = self.watermark(run.id).await?;
+                Ok((run, watermark, false))
+            }
+            RunTarget::Key { key, name_template } => self.run_for_key(plan, key, name_template).await,
+        }
+    }
+
+    async fn resume(&mut self, r: Recovered) -> Result<(Run, Id, BTreeSet<Id>, Vec<Id>), SyncError> {
+        let run = self.existing_open_run(r.run_id).await?;
+        tracing::info!(
+            run = r.run_id,
+            acked = r.acked.len(),
+            pending = r.pending.len(),
+            "resuming an interrupted sync from the journal"
+        );
+        Ok((run, r.watermark, r.acked, r.pending.into_iter().collect()))
+    }
+
+    async fn create_run(
+        &mut self,
+        plan: &mut ResultPlan,
+        name_template: &str,
+        key: Option<&str>,
+    ) -> Result<Run, SyncError> {
+        let name = self.run_name(name_template);
+        for _ in 0..2 {
+            let fields = RunFields {
+                suite_id: self.suite_id,
+                name: Some(name.clone()),
+                description: Some(self.description(key)),
+                milestone_id: self.options.milestone_id,
+                include_all: Some(false),
+                case_ids: Some(plan.case_ids().into_iter().collect()),
+                ..Default::default()
+            };
+            match self.client.add_run(self.project_id, &fields).await {
+                Ok(run) => return Ok(run),
+                Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
+                Err(e) if e.is_ambiguous() => return self.find_run_by_token(e).await,
+                Err(e) => return Err(SyncError::api("creating the run (add_run)", e)),
+            }
+        }
+        Err(SyncError::Target(
+            "TestRail kept rejecting the run's case IDs; run `testrail-sync cases check` to see which".into(),
+        ))
+    }
+
+    /// `add_run` timed out or lost its answer: the run may exist. Our token in its description
+    /// tells; creating another would leave a duplicate run behind.
+    async fn find_run_by_token(&self, cause: ApiError) -> Result<Run, SyncError> {
+        tokio::time::sleep(SETTLE).await;
+        let runs = self
+            .client
+            .get_runs(self.project_id, Some(false))
+            .await
+            .map_err(|e| SyncError::api("checking whether add_run landed", e))?;
+        runs.into_iter()
+            .find(|r| r.description.as_deref().is_some_and(|d| d.contains(&self.token)))
+            .ok_or_else(|| SyncError::api("creating the run (add_run)", cause))
+    }
+
+    async fn run_for_key(
+        &mut self,
+        plan: &mut ResultPlan,
+        key: &str,
+        name_template: &str,
+    ) -> Result<(Run, Id, bool), SyncError> {
+        if let Some(run) = self.find_run_by_key(key).await? {
+            self.ensure_cases(&run, plan).await?;
+            let watermark = self.watermark(run.id).await?;
+            return Ok((run, watermark, false));
+        }
+        let ours = self.create_run(plan, name_template, Some(key)).await?;
+        // Another shard may have created one at the same moment: the oldest run wins, and ours
+        // (still without results) is removed so only one run carries the key.
+        match self.find_run_by_key(key).await? {
+            Some(winner) if winner.id != ours.id => {
+                let _ = self.client.delete_run(ours.id).await;
+                self.ensure_cases(&winner, plan).await?;
+                let watermark = self.watermark(winner.id).await?;
+                Ok((winner, watermark, false))
+            }
+            _ => Ok((ours, 0, true)),
+        }
+    }
+
+    async fn find_run_by_key(&self, key: &str) -> Result<Option<Run>, SyncError> {
+        let marker = key_marker(key);
+        let runs = self
+            .client
+            .get_runs(self.project_id, Some(false))
+            .await
+            .map_err(|e| SyncError::api("listing open runs (get_runs)", e))?;
+        Ok(runs
+            .into_iter()
+            .filter(|r| self.suite_id.is_none_or(|s| r.suite_id == s))
+            .filter(|r| r.description.as_deref().is_some_and(|d| d.lines().any(|l| l == marker)))
+            .min_by_key(|r| r.id))
+    }
+
+    async fn existing_open_run(&self, run_id: Id) -> Result<Run, SyncError> {
+        let run = self.client.get_run(run_id).await.map_err(|e| {
+            SyncError::api(
+                format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
+                e,
+            )
+        })?;
+        if run.is_completed {
+            return Err(SyncError::Target(format!(
+                "run R{run_id} \"{}\" is closed and TestRail refuses results for closed runs; \
+                 drop --run-id to open a new run",
+                run.name
+            )));
+        }
+        if run.project_id != self.project_id {
+            return Err(SyncError::Target(format!(
+                "run R{run_id} belongs to project {}, not {} ({})",
+                run.project_id, self.project_id, self.project_name
+            )));
+        }
+        if let Some(suite) = self.suite_id.filter(|s| *s != run.suite_id) {
+            return Err(SyncError::Target(format!(
+                "run R{run_id} is a run of suite S{}, not S{suite}",
+                run.suite_id
+            )));
+        }
+        Ok(run)
+    }
+
+    /// Adds the plan's cases to a run that lacks some. `update_run` *replaces* the case set, so
+    /// this is read-modify-write, verified by reading again, repeated while concurrent shards
+    /// race us.
+    async fn ensure_cases(&mut self, run: &Run, plan: &mut ResultPlan) -> Result<(), SyncError> {
+        for _ in 0..MAX_CASE_ROUNDS {
+            let have = self.run_case_ids(run.id).await?;
+            let wanted = plan.case_ids();
+            let missing: Vec<Id> = wanted.difference(&have).copied().collect();
+            if missing.is_empty() {
+                return Ok(());
+            }
+            if run.include_all {
+                // Every case of the suite is in the run already: what is missing is unknown.
+                self.drop_unknown(plan, |c| have.contains(&c));
+                return Ok(());
+            }
+            let fields = RunFields {
+                include_all: Some(false),
+                case_ids: Some(have.union(&wanted).copied().collect()),
+                ..Default::default()
+            };
+            let endpoint = match run.plan_id {
+                Some(_) => format!("update_run_in_plan_entry/{}", run.id),
+                None => format!("update_run/{}", run.id),
+            };
+            match self.client.post_idempotent::<_, serde_json::Value>(&endpoint, &fields).await {
+                Ok(_) => {}
+                Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
+                Err(e) => return Err(SyncError::api(format!("adding cases to run R{}", run.id), e)),
+            }
+        }
+        Err(SyncError::Target(format!(
+            "run R{} kept losing cases while adding ours: other jobs are replacing its case set; \
+             open the run once with `testrail-sync run open` and report into it",
+            run.id
+        )))
+    }
+
+    /// After posting into a shared run, checks no concurrent `update_run` dropped our cases (which
+    /// deletes their results too) and puts back whatever was lost.
+    async fn repost_if_cases_were_removed(
+        &mut self,
+        poster: &Poster<'_>,
+        plan: &mut ResultPlan,
+        run: &Run,
+    ) -> Result<(), SyncError> {
+        for _ in 0..MAX_CASE_ROUNDS {
+            let have = self.run_case_ids(run.id).await?;
+            let lost: Vec<NewResult> = plan
+                .results
+                .iter()
+                .filter(|r| r.case_id.is_some_and(|c| !have.contains(&c)))
+                .cloned()
+                .collect();
+            if lost.is_empty() {
+                return Ok(());
+            }
+            tracing::warn!(cases = lost.len(), "cases were removed from the run by another job; adding them back");
+            self.ensure_cases(run, plan).await?;
+            poster.post_all(lost, &crate::summary::Quiet).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
+        let tests = self
+            .client
+            .get_tests(run_id)
+            .await
+            .map_err(|e| SyncError::api(format!("reading tests of run R{run_id}"), e))?;
+        Ok(tests.into_iter().map(|t| t.case_id).collect())
+    }
+
+    /// The newest result ID in the run before we post: results above it on our cases are ours.
+    async fn watermark(&self, run_id: Id) -> Result<Id, SyncError> {
+        let page: serde_json::Value = self
+            .client
+            .get(&format!("get_results_for_run/{run_id}&limit=1"))
+            .await
+            .map_err(|e| SyncError::api(format!("reading results of run R{run_id}"), e))?;
+        let list = page.get("results").unwrap_or(&page);
+        Ok(list
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|r| r.get("id"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0))
+    }
+
+    async fn known_cases(&mut self) -> Result<&BTreeSet<Id>, SyncError> {
+        if self.known_cases.is_none() {
+            let cases = self
+                .client
+                .get_cases(self.project_id, self.suite_id)
+                .await
+                .map_err(|e| SyncError::api("reading the suite's cases (get_cases)", e))?;
+            self.known_cases = Some(cases.into_iter().map(|c| c.id).collect());
+        }
+        Ok(self.known_cases.as_ref().expect("filled above"))
+    }
+
+    async fn drop_unknown_after_rejection(&mut self, plan: &mut ResultPlan) -> Result<(), SyncError> {
+        let known = self.known_cases().await?.clone();
+        let before = plan.case_ids().len();
+        self.drop_unknown(plan, |c| known.contains(&c));
+        if plan.case_ids().is_empty() {
+            return Err(SyncError::Target(format!(
+                "none of the report's {before} case IDs exist in the suite; check --suite-id/--project-id \
+                 (unknown: {})",
+                list_ids(&self.unknown)
+            )));
+        }
+        Ok(())
+    }
+
+    fn drop_unknown(&mut self, plan: &mut ResultPlan, known: impl Fn(Id) -> bool) {
+        self.unknown
+            .extend(plan.case_ids().into_iter().filter(|c| !known(*c)));
+        plan.retain_cases(known);
+    }
+
+    fn run_name(&self, template: &str) -> String {
+        let (date, time) = utc_now();
+        let ci = &self.options.ci;
+        let name = render_template(template, |key| match key {
+            "project" => Some(self.project_name.clone()),
+            "suite" => self.suite_name.clone(),
+            "branch" => ci.branch.clone(),
+            "build" => ci.build_number.clone(),
+            "commit" => ci.short_commit().map(str::to_owned),
+            "provider" => ci.provider.clone(),
+            "date" => Some(date.clone()),
+            "time" => Some(time.clone()),
+            _ => None,
+        });
+        if name.is_empty() { format!("Automated run {date} {time}") } else { name }
+    }
+
+    fn description(&self, key: Option<&str>) -> String {
+        let ci = &self.options.ci;
+        let mut lines = vec![format!(
+            "Results uploaded by testrail-sync {}",
+            env!("CARGO_PKG_VERSION")
+        )];
+        let mut add = |label: &str, value: Option<&str>| {
+            if let Some(v) = value {
+                lines.push(format!("{label}: {v}"));
+            }
+        };
+        add("CI", ci.provider.as_deref());
+        add("Build", ci.build_url.as_deref());
+        add("Commit", ci.commit.as_deref());
+        add("Branch", ci.branch.as_deref());
+        add("Version", self.options.version.as_deref());
+        if ci.pull_request {
+            lines.push("Pull request: yes".into());
+        }
+        let files: Vec<String> = self
+            .options
+            .report_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if !files.is_empty() {
+            lines.push(format!("Reports: {}", trim_list(&files, 10)));
+        }
+        if let Some(key) = key {
+            lines.push(key_marker(key));
+        }
+        lines.push(format!("testrail-sync sync: {}", self.token));
+        lines.join("\n")
+    }
+
+    /// Same command, same reports, same target → same journal.
+    fn journal_key(&self) -> String {
+        let files: Vec<String> = self
+            .options
+            .report_files
+            .iter()
+            .map(|p| {
+                let meta = std::fs::metadata(p).ok();
+                let size = meta.as_ref().map_or(0, |m| m.len());
+                let mtime = meta
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs());
+                let path = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                format!("{}:{size}:{mtime}", path.display())
+            })
+            .collect();
+        format!(
+            "{}|{}|{:?}|{:?}|{}",
+            self.client.host(),
+            self.project_id,
+            self.suite_id,
+            self.options.run,
+            files.join(",")
+        )
+    }
+}
+
+/// Posts result batches, a few in flight, and turns every ambiguous outcome into a certain one.
+struct Poster<'a> {
+    client: &'a Client,
+    options: &'a SyncOptions,
+    run_id: Id,
+    watermark: Id,
+    journal: Mutex<Option<Journal>>,
+    /// test ID → case ID, read once, when an ambiguous batch first needs it.
+    tests: tokio::sync::Mutex<HashMap<Id, Id>>,
+    posted: AtomicU64,
+    batches: AtomicU64,
+    ambiguous: AtomicU64,
+}
+
+impl<'a> Poster<'a> {
+    fn new(client: &'a Client, options: &'a SyncOptions, run_id: Id, watermark: Id, journal: Option<Journal>) -> Self {
+        Poster {
+            client,
+            options,
+            run_id,
+            watermark,
+            journal: Mutex::new(journal),
+            tests: tokio::sync::Mutex::new(HashMap::new()),
+            posted: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            ambiguous: AtomicU64::new(0),
+        }
+    }
+
+    async fn post_all(&self, results: Vec<NewResult>, progress: &dyn Progress) -> Result<(), SyncError> {
+        let batch_size = self.options.batch_size.max(1);
+        let batches: Vec<Vec<NewResult>> = results.chunks(batch_size).map(<[NewResult]>::to_vec).collect();
+        stream::iter(batches)
+            .map(|batch| self.post_batch(batch, progress))
+            .buffer_unordered(self.options.concurrency.max(1))
+            .try_collect::<Vec<()>>()
+            .await
+            .map(drop)
+    }
+
+    /// Sends one batch until TestRail certainly has it. An ambiguous outcome is resolved by
+    /// reading the run's results, never by blindly re-sending; a batch that timed out is split.
+    async fn post_batch(&self, batch: Vec<NewResult>, progress: &dyn Progress) -> Result<(), SyncError> {
+        let mut queue = vec![(batch, 0u32)];
+        while let Some((batch, round)) = queue.pop() {
+            let cases = case_ids_of(&batch);
+            self.record(Event::Sending { cases: cases.clone() })?;
+            self.batches.fetch_add(1, Ordering::Relaxed);
+            match self.client.add_results_for_cases(self.run_id, &batch).await {
+                Ok(_) => self.acknowledge(&cases, progress)?,
+                Err(e) if e.is_ambiguous() && round < MAX_AMBIGUOUS_ROUNDS => {
+                    self.ambiguous.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(SETTLE).await;
+                    let landed = self.landed_among(&cases).await?;
+                    self.acknowledge(&landed, progress)?;
+                    let rest: Vec<NewResult> = batch
+                        .into_iter()
+                        .filter(|r| r.case_id.is_some_and(|c| !landed.contains(&c)))
+                        .collect();
+                    queue.extend(split_if_timed_out(rest, &e).into_iter().map(|b| (b, round + 1)));
+                }
+                Err(e) if e.status() == Some(413) && batch.len() > 1 => {
+                    queue.extend(halves(batch).into_iter().map(|b| (b, round)));
+                }
+                Err(e) => {
+                    return Err(SyncError::api(
+                        format!("posting {} results to run R{}", batch.len(), self.run_id),
+                        e,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of `cases` already have a result newer than the watermark (so a batch that carried
+    /// them landed).
+    async fn landed_among(&self, cases: &[Id]) -> Result<Vec<Id>, SyncError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let results: Vec<TestResult> = self
+            .client
+            .get_results_for_run(self.run_id)
+            .await
+            .map_err(|e| SyncError::api("checking which results landed (get_results_for_run)", e))?;
+        let new_tests: BTreeSet<Id> = results
+            .iter()
+            .filter(|r| r.id > self.watermark)
+            .map(|r| r.test_id)
+            .collect();
+        let mut tests = self.tests.lock().await;
+        if new_tests.iter().any(|t| !tests.contains_key(t)) {
+            let all = self
+                .client
+                .get_tests(self.run_id)
+                .await
+                .map_err(|e| SyncError::api("reading the run's tests (get_tests)", e))?;
+            *tests = all.into_iter().map(|t| (t.id, t.case_id)).collect();
+        }
+        let landed: BTreeSet<Id> = new_tests.iter().filter_map(|t| tests.get(t).copied()).collect();
+        Ok(cases.iter().copied().filter(|c| landed.contains(c)).collect())
+    }
+
+    fn acknowledge(&self, cases: &[Id], progress: &dyn Progress) -> Result<(), SyncError> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        self.record(Event::Acked { cases: cases.to_vec() })?;
+        self.posted.fetch_add(cases.len() as u64, Ordering::Relaxed);
+        progress.advance(cases.len() as u64);
+        Ok(())
+    }
+
+    fn record(&self, event: Event) -> Result<(), SyncError> {
+        match self.journal.lock().expect("journal lock").as_mut() {
+            Some(j) => j.record(&event),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(self) -> Result<(), SyncError> {
+        match self.journal.into_inner().expect("journal lock") {
+            Some(j) => j.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+fn case_ids_of(batch: &[NewResult]) -> Vec<Id> {
+    batch.iter().filter_map(|r| r.case_id).collect()
+}
+
+/// A batch that timed out may simply be too big for the server to answer in time.
+fn split_if_timed_out(batch: Vec<NewResult>, error: &ApiError) -> Vec<Vec<NewResult>> {
+    let timed_out = error.to_string().contains("timed out");
+    if batch.is_empty() {
+        Vec::new()
+    } else if timed_out && batch.len() > 1 {
+        halves(batch)
+    } else {
+        vec![batch]
+    }
+}
+
+fn halves(mut batch: Vec<NewResult>) -> Vec<Vec<NewResult>> {
+    let second = batch.split_off(batch.len() / 2);
+    vec![batch, second]
+}
+
+fn rejects_case_ids(e: &ApiError) -> bool {
+    e.status() == Some(400) && e.testrail_message().is_some_and(|m| m.contains(":case_ids"))
+}
+
+async fn resolve_project(client: &Client, project: &ProjectRef) -> Result<(Id, String, u8), SyncError> {
+    match project {
+        ProjectRef::Id(id) => {
+            let p = client.get_project(*id).await.map_err(|e| {
+                SyncError::api(
+                    format!("project {id} (check --project-id; `testrail-sync projects` lists them)"),
+                    e,
+                )
+            })?;
+            Ok((p.id, p.name, p.suite_mode))
+        }
+        ProjectRef::Name(name) => {
+            let projects = client
+                .get_projects()
+                .await
+                .map_err(|e| SyncError::api("listing projects (get_projects)", e))?;
+            let found = projects
+                .iter()
+                .find(|p| p.name == *name)
+                .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
+            match found {
+                Some(p) => Ok((p.id, p.name.clone(), p.suite_mode)),
+                None => Err(SyncError::Target(format!(
+                    "no project named \"{name}\"; projects you can see: {}",
+                    trim_list(&projects.iter().map(|p| format!("{} (P{})", p.name, p.id)).collect::<Vec<_>>(), 20)
+                ))),
+            }
+        }
+    }
+}
+
+async fn resolve_suite(
+    client: &Client,
+    project_id: Id,
+    project_name: &str,
+    suite_mode: u8,
+    suite: Option<&SuiteRef>,
+    wants_name: bool,
+) -> Result<(Option<Id>, Option<String>), SyncError> {
+    let needs_listing = matches!(suite, Some(SuiteRef::Name(_))) || suite_mode == 3 && suite.is_none() || wants_name;
+    if !needs_listing {
+        return Ok((suite.and_then(suite_id), None));
+    }
+    let suites = client
+        .get_suites(project_id)
+        .await
+        .map_err(|e| SyncError::api(format!("listing suites of project {project_id}"), e))?;
+    let listing = || trim_list(&suites.iter().map(|s| format!("{} (S{})", s.name, s.id)).collect::<Vec<_>>(), 20);
+    let found = match suite {
+        Some(SuiteRef::Id(id)) => suites.iter().find(|s| s.id == *id),
+        Some(SuiteRef::Name(name)) => suites
+            .iter()
+            .find(|s| s.name == *name)
+            .or_else(|| suites.iter().find(|s| s.name.eq_ignore_ascii_case(name))),
+        None if suite_mode == 3 => {
+            return Err(SyncError::Config {
+                setting: "suite".into(),
+                message: format!(
+                    "project \"{project_name}\" has several suites; pass --suite-id or --suite NAME (suites: {})",
+                    listing()
+                ),
+            });
+        }
+        None => suites.first(),
+    };
+    match found {
+        Some(s) => Ok((Some(s.id), Some(s.name.clone()))),
+        None => Err(SyncError::Target(format!(
+            "project \"{project_name}\" has no such suite; suites: {}",
+            listing()
+        ))),
+    }
+}
+
+fn suite_id(s: &SuiteRef) -> Option<Id> {
+    match s {
+        SuiteRef::Id(id) => Some(*id),
+        SuiteRef::Name(_) => None,
+    }
+}
+
+fn run_templates(run: &RunTarget) -> impl Iterator<Item = &str> {
+    match run {
+        RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => Some(name_template.as_str()),
+        RunTarget::Existing(_) => None,
+    }
+    .into_iter()
+}
+
+fn key_marker(key: &str) -> String {
+    format!("testrail-sync key: {key}")
+}
+
+fn sync_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    crate::journal::fnv1a_hex(&format!("{nanos}-{}", std::process::id()))
+}
+
+fn trim_list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!("{}, … and {} more", items[..max].join(", "), items.len() - max)
+    }
+}
+
+fn list_ids(ids: &BTreeSet<Id>) -> String {
+    trim_list(&ids.iter().map(|i| format!("C{i}")).collect::<Vec<_>>(), 20)
+}

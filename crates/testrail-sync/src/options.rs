@@ -1,0 +1,166 @@
+//! Everything a sync needs to know besides the reports, already layered and validated by the
+//! caller (config file < environment < flags).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use testrail_api::models::Id;
+
+use crate::ci::CiInfo;
+
+/// Which project: by ID, or by exact name (one `get_projects` listing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProjectRef {
+    Id(Id),
+    Name(String),
+}
+
+/// Which suite; `None` in [`SyncOptions`] means "the project's only suite" (single-suite mode).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuiteRef {
+    Id(Id),
+    Name(String),
+}
+
+/// Where results go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunTarget {
+    /// A new run named from this template (`{project} {suite} {branch} {build} {commit} {date} {time}`).
+    New { name_template: String },
+    /// An existing open run; missing cases are added to it first.
+    Existing(Id),
+    /// Find the open run carrying this key (created on first use): shards and reruns share it.
+    Key { key: String, name_template: String },
+}
+
+/// When to close the run after posting.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ClosePolicy {
+    #[default]
+    Never,
+    Always,
+    /// Close only when the CI branch is one of these (e.g. `main`).
+    OnBranches(Vec<String>),
+}
+
+/// What a report outcome becomes in TestRail: a status (by name or label) or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusChoice {
+    Status(String),
+    /// Post no result; the case stays Untested and is listed in the summary.
+    Omit,
+    /// Skipped only: a status named/labelled "skipped" if the instance has one, else omit.
+    Auto,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusConfig {
+    pub passed: StatusChoice,
+    pub failed: StatusChoice,
+    pub error: StatusChoice,
+    pub flaky: StatusChoice,
+    pub skipped: StatusChoice,
+}
+
+impl Default for StatusConfig {
+    fn default() -> Self {
+        StatusConfig {
+            passed: StatusChoice::Status("passed".into()),
+            failed: StatusChoice::Status("failed".into()),
+            error: StatusChoice::Status("failed".into()),
+            flaky: StatusChoice::Status("passed".into()),
+            skipped: StatusChoice::Auto,
+        }
+    }
+}
+
+/// How result comments are written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentOptions {
+    /// Longest comment sent; longer ones are trimmed from the middle with a marker.
+    pub max_chars: usize,
+    /// Append the test's stdout/stderr (trimmed) to failure comments.
+    pub include_output: bool,
+}
+
+impl Default for CommentOptions {
+    fn default() -> Self {
+        CommentOptions {
+            max_chars: 12_000,
+            include_output: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncOptions {
+    pub project: ProjectRef,
+    pub suite: Option<SuiteRef>,
+    pub run: RunTarget,
+    pub milestone_id: Option<Id>,
+    pub close: ClosePolicy,
+    pub statuses: StatusConfig,
+    pub comments: CommentOptions,
+    /// `--version`, else `BUILD_VERSION`, else the CI commit.
+    pub version: Option<String>,
+    /// Property whose values become the result's `defects`.
+    pub defects_from: Option<String>,
+    pub assign_failures_to: Option<String>,
+    /// `custom_*` (or any) result fields added to every result.
+    pub result_fields: BTreeMap<String, Value>,
+    pub batch_size: usize,
+    /// Batches in flight at once (the client's pacer still bounds the rate).
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub ci: CiInfo,
+    /// Where the journal lives (`None` = no journal).
+    pub journal_dir: Option<PathBuf>,
+    /// Report files, for the run description and the journal key.
+    pub report_files: Vec<PathBuf>,
+}
+
+impl SyncOptions {
+    pub fn new(project: ProjectRef) -> Self {
+        SyncOptions {
+            project,
+            suite: None,
+            run: RunTarget::New {
+                name_template: DEFAULT_RUN_NAME.into(),
+            },
+            milestone_id: None,
+            close: ClosePolicy::Never,
+            statuses: StatusConfig::default(),
+            comments: CommentOptions::default(),
+            version: None,
+            defects_from: None,
+            assign_failures_to: None,
+            result_fields: BTreeMap::new(),
+            batch_size: DEFAULT_BATCH_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
+            dry_run: false,
+            ci: CiInfo::default(),
+            journal_dir: None,
+            report_files: Vec::new(),
+        }
+    }
+
+    /// Whether the close policy says to close, given the CI branch.
+    pub fn should_close(&self) -> bool {
+        match &self.close {
+            ClosePolicy::Never => false,
+            ClosePolicy::Always => true,
+            ClosePolicy::OnBranches(branches) => self
+                .ci
+                .branch
+                .as_deref()
+                .is_some_and(|b| branches.iter().any(|x| x == b)),
+        }
+    }
+}
+
+pub const DEFAULT_RUN_NAME: &str = "{suite} {branch} #{build} {date} {time}";
+/// Results per `add_results_for_cases` call. TestRail takes large bodies; fewer calls leave
+/// more of the instance-wide rate limit to everyone else (see docs/PERFORMANCE.md).
+pub const DEFAULT_BATCH_SIZE: usize = 1000;
+pub const DEFAULT_CONCURRENCY: usize = 4;

@@ -1,0 +1,293 @@
+//! The pure half of a sync: executions + settings + the instance's statuses → the exact result
+//! bodies to post. No I/O here, so `--dry-run` and unit tests see what would be sent.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde::Serialize;
+use testrail_api::models::{Id, NewResult};
+use testrail_reports::Outcome;
+
+use crate::collect::{Collected, ExecutionBrief};
+use crate::options::SyncOptions;
+use crate::statuses::StatusMap;
+use crate::text::{elapsed, trim_middle};
+
+/// A case that gets no result (its outcome maps to "omit"), listed in the summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OmittedCase {
+    pub case_id: Id,
+    pub test: String,
+    pub outcome: &'static str,
+}
+
+/// Per-case counts by the outcome that won aggregation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutcomeCounts {
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub flaky: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultPlan {
+    /// One result per case, in the order cases first appeared in the reports.
+    pub results: Vec<NewResult>,
+    pub omitted: Vec<OmittedCase>,
+    pub counts: OutcomeCounts,
+}
+
+impl ResultPlan {
+    /// Every case the run must contain: posted or omitted (an omitted skip stays Untested).
+    pub fn case_ids(&self) -> BTreeSet<Id> {
+        self.results
+            .iter()
+            .filter_map(|r| r.case_id)
+            .chain(self.omitted.iter().map(|o| o.case_id))
+            .collect()
+    }
+
+    /// Drops cases the suite does not have, so they cannot make TestRail reject a batch.
+    pub fn retain_cases(&mut self, keep: impl Fn(Id) -> bool) {
+        self.results.retain(|r| r.case_id.is_some_and(&keep));
+        self.omitted.retain(|o| keep(o.case_id));
+    }
+}
+
+/// Worse outcomes win when several executions hit one case: failed > error > flaky > passed > skipped.
+fn severity(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Failed => 5,
+        Outcome::Error => 4,
+        Outcome::Flaky => 3,
+        Outcome::Passed => 2,
+        Outcome::Skipped => 1,
+    }
+}
+
+pub fn plan_results(
+    collected: &Collected,
+    statuses: &StatusMap,
+    options: &SyncOptions,
+    failure_assignee: Option<Id>,
+) -> ResultPlan {
+    let mut plan = ResultPlan::default();
+    for &case_id in &collected.first_seen {
+        let executions = &collected.cases[&case_id];
+        let worst = executions
+            .iter()
+            .map(|e| e.outcome)
+            .max_by_key(|o| severity(*o))
+            .unwrap_or(Outcome::Passed);
+        count(&mut plan.counts, worst);
+        let Some(status) = statuses.for_outcome(worst) else {
+            plan.omitted.push(OmittedCase {
+                case_id,
+                test: executions[0].name.clone(),
+                outcome: worst.as_str(),
+            });
+            continue;
+        };
+        let failed = matches!(worst, Outcome::Failed | Outcome::Error);
+        let mut result = NewResult {
+            case_id: Some(case_id),
+            test_id: None,
+            status_id: Some(status.id),
+            comment: comment(executions, worst, options.comments.max_chars),
+            version: options.version.clone(),
+            elapsed: elapsed(executions.iter().filter_map(|e| e.duration).sum::<Duration>()),
+            defects: defects(executions),
+            assignedto_id: failure_assignee.filter(|_| failed),
+            custom: options.result_fields.clone(),
+        };
+        if result.comment.as_deref() == Some("") {
+            result.comment = None;
+        }
+        plan.results.push(result);
+    }
+    plan
+}
+
+fn count(counts: &mut OutcomeCounts, outcome: Outcome) {
+    match outcome {
+        Outcome::Passed => counts.passed += 1,
+        Outcome::Flaky => {
+            counts.passed += 1;
+            counts.flaky += 1
+        }
+        Outcome::Failed | Outcome::Error => counts.failed += 1,
+        Outcome::Skipped => counts.skipped += 1,
+    }
+}
+
+fn defects(executions: &[ExecutionBrief]) -> Option<String> {
+    let mut seen = BTreeSet::new();
+    let list: Vec<&str> = executions
+        .iter()
+        .flat_map(|e| e.defects.iter())
+        .filter(|d| seen.insert(d.as_str()))
+        .map(String::as_str)
+        .collect();
+    (!list.is_empty()).then(|| list.join(", "))
+}
+
+/// The comment: one line per execution when there are several, then the message and trace of
+/// each execution that did not pass. A lone passing execution gets no comment.
+fn comment(executions: &[ExecutionBrief], worst: Outcome, max_chars: usize) -> Option<String> {
+    let mut out = String::new();
+    if executions.len() > 1 {
+        out.push_str(&format!(
+            "{} executions, result from the worst ({}):\n",
+            executions.len(),
+            worst.as_str()
+        ));
+        for e in executions {
+            out.push_str(&format!("- {}: {}{}\n", e.outcome.as_str(), e.name, took(e)));
+        }
+    }
+    for e in executions {
+        append_problem(&mut out, e, executions.len() > 1);
+    }
+    let out = out.trim_end();
+    (!out.is_empty()).then(|| trim_middle(out, max_chars))
+}
+
+fn took(e: &ExecutionBrief) -> String {
+    e.duration
+        .map(|d| format!(" ({:.2}s)", d.as_secs_f64()))
+        .unwrap_or_default()
+}
+
+fn append_problem(out: &mut String, e: &ExecutionBrief, several: bool) {
+    if e.outcome == Outcome::Passed {
+        return;
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let heading = match e.outcome {
+        Outcome::Flaky => "Flaky: failed at first, passed on rerun".to_owned(),
+        other if several => format!("{}: {}", other.as_str(), e.name),
+        other => format!("{}{}", capitalise(other.as_str()), took(e)),
+    };
+    out.push_str(&heading);
+    out.push('\n');
+    if let Some(message) = e.message.as_deref().filter(|m| !m.trim().is_empty()) {
+        out.push_str(message.trim_end());
+        out.push('\n');
+    }
+    let details = e.details.as_deref().map(str::trim_end).unwrap_or("");
+    if !details.is_empty() && Some(details) != e.message.as_deref().map(str::trim_end) {
+        out.push_str("```\n");
+        out.push_str(details);
+        out.push_str("\n```\n");
+    }
+    if let Some(output) = &e.output {
+        out.push_str("```\n");
+        out.push_str(output);
+        out.push_str("\n```\n");
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::{ProjectRef, StatusConfig};
+    use testrail_api::models::Status;
+
+    fn brief(name: &str, outcome: Outcome, ms: u64) -> ExecutionBrief {
+        ExecutionBrief {
+            name: name.into(),
+            outcome,
+            message: (outcome == Outcome::Failed).then(|| format!("{name} broke")),
+            details: (outcome == Outcome::Failed).then(|| "Traceback\n  line 1".into()),
+            output: None,
+            duration: Some(Duration::from_millis(ms)),
+            defects: vec![],
+            location: "r.xml:1:1".into(),
+        }
+    }
+
+    fn collected(cases: Vec<(Id, Vec<ExecutionBrief>)>) -> Collected {
+        let mut c = Collected::default();
+        for (id, execs) in cases {
+            c.first_seen.push(id);
+            c.cases.insert(id, execs);
+        }
+        c
+    }
+
+    fn statuses() -> StatusMap {
+        let s = |id, name: &str| Status {
+            id,
+            name: name.into(),
+            label: name.to_uppercase(),
+            is_untested: name == "untested",
+            ..Default::default()
+        };
+        let all = [s(1, "passed"), s(3, "untested"), s(5, "failed")];
+        StatusMap::resolve(&StatusConfig::default(), &all).unwrap()
+    }
+
+    #[test]
+    fn worst_execution_wins_and_elapsed_is_summed() {
+        let c = collected(vec![(
+            107,
+            vec![
+                brief("qty[1]", Outcome::Passed, 400),
+                brief("qty[3]", Outcome::Failed, 700),
+                brief("qty[2]", Outcome::Passed, 1),
+            ],
+        )]);
+        let opts = SyncOptions::new(ProjectRef::Id(1));
+        let plan = plan_results(&c, &statuses(), &opts, Some(9));
+        let r = &plan.results[0];
+        assert_eq!(r.status_id, Some(5));
+        assert_eq!(r.elapsed.as_deref(), Some("2s"));
+        assert_eq!(r.assignedto_id, Some(9));
+        let comment = r.comment.as_deref().unwrap();
+        assert!(comment.starts_with("3 executions"), "{comment}");
+        assert!(comment.contains("- failed: qty[3]"));
+        assert!(comment.contains("qty[3] broke\n```\nTraceback"));
+        assert_eq!(plan.counts.failed, 1);
+    }
+
+    #[test]
+    fn skipped_without_a_skipped_status_is_omitted_and_listed() {
+        let c = collected(vec![
+            (1, vec![brief("a", Outcome::Skipped, 0)]),
+            (2, vec![brief("b", Outcome::Passed, 10)]),
+        ]);
+        let plan = plan_results(&c, &statuses(), &SyncOptions::new(ProjectRef::Id(1)), None);
+        assert_eq!(plan.results.len(), 1);
+        assert_eq!(plan.results[0].comment, None, "a lone pass needs no comment");
+        assert_eq!(plan.omitted[0].case_id, 1);
+        assert_eq!(plan.case_ids().into_iter().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(plan.counts.skipped, 1);
+    }
+
+    #[test]
+    fn flaky_passes_with_a_note_and_huge_traces_are_trimmed() {
+        let mut big = brief("t", Outcome::Failed, 5);
+        big.details = Some("x".repeat(50_000));
+        let c = collected(vec![
+            (1, vec![brief("f", Outcome::Flaky, 5)]),
+            (2, vec![big]),
+        ]);
+        let mut opts = SyncOptions::new(ProjectRef::Id(1));
+        opts.comments.max_chars = 1000;
+        let plan = plan_results(&c, &statuses(), &opts, None);
+        assert_eq!(plan.results[0].status_id, Some(1));
+        assert!(plan.results[0].comment.as_deref().unwrap().contains("Flaky"));
+        let long = plan.results[1].comment.as_deref().unwrap();
+        assert!(long.chars().count() <= 1001 && long.contains("trimmed"));
+    }
+}

@@ -1,0 +1,54 @@
+//! What a sync did, for people (the CLI renders it) and scripts (`--format json`).
+
+use serde::Serialize;
+use testrail_api::models::Id;
+
+use crate::collect::UnmappedTest;
+use crate::plan::{OmittedCase, OutcomeCounts};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub run_id: Option<Id>,
+    pub run_url: Option<String>,
+    pub run_name: Option<String>,
+    /// True when this sync created the run (false: reused, found by key, or resumed).
+    pub created_run: bool,
+    /// Results accepted by TestRail in this invocation (including ones confirmed after an
+    /// ambiguous outcome).
+    pub posted: u64,
+    #[serde(flatten)]
+    pub counts: OutcomeCounts,
+    /// Test executions read from all reports.
+    pub executions: u64,
+    /// Cases that got no result because their outcome maps to "omit" (they stay Untested).
+    pub not_posted: Vec<OmittedCase>,
+    /// Tests without any case ID.
+    pub unmapped: Vec<UnmappedTest>,
+    /// Case IDs the report names but the suite does not have: left out so TestRail cannot
+    /// reject a batch over them.
+    pub unknown_case_ids: Vec<Id>,
+    /// HTTP requests sent to TestRail, retries included.
+    pub api_calls: u64,
+    pub batches: u64,
+    /// Batches whose fate was unknown (timeout, dropped connection) and were checked by reading.
+    pub ambiguous_batches_resolved: u64,
+    /// True when this run resumed an interrupted sync from the journal.
+    pub resumed: bool,
+    pub closed: bool,
+    pub dry_run: bool,
+    /// With `--dry-run`: the writes that would have been made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub planned_calls: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
+/// Receives progress while results are posted (the CLI draws a bar on a terminal).
+pub trait Progress: Send + Sync {
+    fn start(&self, _total_results: u64) {}
+    fn advance(&self, _results: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress display.
+pub struct Quiet;
+impl Progress for Quiet {}
