@@ -386,21 +386,22 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    let mut source = error.source();
-    while let Some(e) = source {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-        {
-            return true;
-        }
-        source = e.source();
+    error.source().is_some_and(contains_rustls_error)
+}
+
+/// Looks through the source chain and through `io::Error` wrappers (hyper-rustls wraps
+/// tokio-rustls's `io::Error`, which wraps the `rustls::Error`; `io::Error::source` skips it).
+fn contains_rustls_error(error: &(dyn StdError + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
     }
-    false
+    if let Some(io) = error.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && contains_rustls_error(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(contains_rustls_error)
 }
 
 fn log_request_body(endpoint: &str, payload: &Payload) {
