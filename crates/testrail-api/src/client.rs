@@ -82,7 +82,12 @@ impl Client {
     pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
         install_crypto_provider();
         let host = normalize_host(&cfg.host, cfg.allow_insecure_http)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if host_is_loopback(&host) {
+            // The emulator/demo on this machine must not be sent through HTTP(S)_PROXY.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .tls_backend_rustls()
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.timeout)
@@ -611,6 +616,13 @@ pub(crate) fn normalize_host(raw: &str, allow_insecure_http: bool) -> Result<Str
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+fn host_is_loopback(normalized: &str) -> bool {
+    reqwest::Url::parse(normalized)
+        .ok()
+        .and_then(|url| url.host_str().map(is_loopback))
+        .unwrap_or(false)
+}
+
 fn is_loopback(host_name: &str) -> bool {
     let bare = host_name.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
@@ -652,6 +664,9 @@ mod tests {
         assert!(err.to_string().contains("https://tr.example.com"), "{err}");
         assert!(normalize_host("http://10.0.0.1", false).is_err());
         assert!(normalize_host("http://tr.example.com", true).is_ok());
+        assert!(host_is_loopback("http://127.0.0.1:9"));
+        assert!(host_is_loopback("http://[::1]:9"));
+        assert!(!host_is_loopback("https://x.testrail.io"));
     }
 
     #[test]
