@@ -1,1 +1,316 @@
-//! placeholder
+//! testrail-emulator: a TestRail API v2 server (axum) to run, demo and test against.
+//!
+//! Owns: the query-string routing, Basic auth, TestRail's JSON shapes, error texts and pagination,
+//! an in-memory store with optional SQLite persistence, fault injection, a rate limiter, request
+//! statistics and a read-only HTML view.
+//! Must not know: report formats, the sync engine, or the HTTP client (it shares only the models).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), testrail_emulator::EmulatorError> {
+//! use testrail_emulator::{EmulatorConfig, demo_fixture, start};
+//! let emu = start(EmulatorConfig { fixture: Some(demo_fixture()), ..Default::default() }).await?;
+//! println!("{}", emu.url()); // http://127.0.0.1:PORT — API at /index.php?/api/v2/...
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Admin endpoints (no auth, loopback use): `GET /_emulator/stats`, `GET|POST /_emulator/faults`
+//! (JSON [`Faults`]), `POST /_emulator/reset`. The fixture format is documented in [`Fixture`].
+
+pub mod api;
+pub mod error;
+mod faults;
+pub mod fields;
+mod fixture;
+mod persist;
+pub mod routing;
+mod server;
+pub mod store;
+mod web;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Faults, Stats};
+pub use fixture::{Fixture, demo_fixture};
+pub use server::MAX_BODY;
+
+use crate::faults::Guard;
+use crate::persist::Db;
+use crate::server::{App, Store};
+use crate::store::State;
+
+pub const DEMO_EMAIL: &str = "demo@testrail-sync.local";
+pub const DEMO_KEY: &str = "demo-key";
+
+/// A login the emulator accepts: email + API key (or password). Debug never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub email: String,
+    pub key: String,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("email", &self.email)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credential {
+    pub fn new(email: impl Into<String>, key: impl Into<String>) -> Self {
+        Credential {
+            email: email.into(),
+            key: key.into(),
+        }
+    }
+
+    /// Parses `EMAIL:KEY` (the `--user` flag); the key may itself contain `:`.
+    pub fn parse(s: &str) -> Result<Credential, EmulatorError> {
+        match s.split_once(':') {
+            Some((email, key)) if email.contains('@') && !key.is_empty() => {
+                Ok(Credential::new(email.trim(), key))
+            }
+            _ => Err(EmulatorError::InvalidCredential),
+        }
+    }
+}
+
+/// Parses `NAME:LABEL` (the `--status` flag), e.g. `custom_status1:Skipped`.
+pub fn parse_status(s: &str) -> Result<(String, String), EmulatorError> {
+    match s.split_once(':') {
+        Some((name, label)) if !name.trim().is_empty() && !label.trim().is_empty() => {
+            Ok((name.trim().to_owned(), label.trim().to_owned()))
+        }
+        _ => Err(EmulatorError::InvalidStatus(s.to_owned())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on {addr}: {source} (is the port in use? try --port 0)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database {path}: {message} (use another --db file or delete this one)")]
+    Database { path: PathBuf, message: String },
+    #[error("fixture: {0} (fix the fixture JSON; see fixtures/demo.json for the format)")]
+    Fixture(String),
+    #[error("a --user must look like EMAIL:KEY, e.g. me@example.com:secret")]
+    InvalidCredential,
+    #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
+    InvalidStatus(String),
+    #[error("fault rates must be between 0 and 1")]
+    InvalidFaults,
+}
+
+impl Fixture {
+    /// Reads a fixture file (format: see the type's docs).
+    pub fn from_file(path: &Path) -> Result<Fixture, EmulatorError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EmulatorError::Fixture(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| EmulatorError::Fixture(format!("{}: {e}", path.display())))
+    }
+}
+
+pub struct EmulatorConfig {
+    /// Default 127.0.0.1:0 (a free port).
+    pub bind: SocketAddr,
+    /// Empty => one demo user ([`DEMO_EMAIL`] / [`DEMO_KEY`]).
+    pub users: Vec<Credential>,
+    pub db: Option<PathBuf>,
+    pub fixture: Option<Fixture>,
+    /// (name, label) => custom statuses; `custom_statusN` names get ID 5+N, others the next free ID.
+    pub custom_statuses: Vec<(String, String)>,
+    pub faults: Faults,
+    /// Length of the rate-limit window (60 s like TestRail Cloud; tests shorten it).
+    pub rate_window: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            users: vec![],
+            db: None,
+            fixture: None,
+            custom_statuses: vec![],
+            faults: Faults::default(),
+            rate_window: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Emulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (API base: `{url}/index.php?/api/v2/`).
+    pub fn url(&self) -> String {
+        self.app.base.clone()
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.app.guard().stats.clone()
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.app.guard().faults()
+    }
+
+    pub fn set_faults(&self, f: Faults) {
+        self.app.guard().set_faults(f);
+    }
+
+    /// Back to a fresh state (fixture re-applied), counters zeroed.
+    pub fn reset(&self) {
+        server::reset(&self.app);
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Serves until the server task ends (the caller handles ctrl-c and calls `shutdown`
+    /// or drops the runtime).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// The state a fresh (or reset) emulator starts from.
+fn fresh_state(
+    fixture: Option<&Fixture>,
+    statuses: &[(String, String)],
+    users: &[Credential],
+) -> Result<State, String> {
+    let mut state = State::new();
+    if let Some(f) = fixture {
+        f.apply(&mut state, server::now_secs())?;
+    }
+    fixture::add_custom_statuses(&mut state, statuses);
+    for u in users {
+        state.ensure_user(&u.email, None);
+    }
+    state.rebuild_indexes();
+    Ok(state)
+}
+
+fn open_store(config: &EmulatorConfig, users: &[Credential]) -> Result<Store, EmulatorError> {
+    let fresh = || {
+        fresh_state(config.fixture.as_ref(), &config.custom_statuses, users)
+            .map_err(EmulatorError::Fixture)
+    };
+    let Some(path) = &config.db else {
+        let mut state = fresh()?;
+        state.take_dirty();
+        return Ok(Store { state, db: None });
+    };
+    let db_err = |message: String| EmulatorError::Database {
+        path: path.clone(),
+        message,
+    };
+    let mut db = Db::open(path).map_err(|e| db_err(e.to_string()))?;
+    let mut state = match db.load().map_err(db_err)? {
+        Some(mut loaded) => {
+            // Logins given now must work on an old database too.
+            for u in users {
+                loaded.ensure_user(&u.email, None);
+            }
+            loaded
+        }
+        None => {
+            let mut s = fresh()?;
+            s.touch_all();
+            s
+        }
+    };
+    db.flush(&mut state).map_err(|e| db_err(e.to_string()))?;
+    Ok(Store {
+        state,
+        db: Some(db),
+    })
+}
+
+/// Starts the emulator on `config.bind` and serves in a background task.
+pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+    if !server::valid_faults(&config.faults) {
+        return Err(EmulatorError::InvalidFaults);
+    }
+    let users = if config.users.is_empty() {
+        vec![Credential::new(DEMO_EMAIL, DEMO_KEY)]
+    } else {
+        config.users.clone()
+    };
+    let store = open_store(&config, &users)?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let (fixture, statuses, fresh_users) = (
+        config.fixture.clone(),
+        config.custom_statuses.clone(),
+        users.clone(),
+    );
+    let app = Arc::new(App {
+        store: Mutex::new(store),
+        guard: Mutex::new(Guard::new(config.faults, config.rate_window)),
+        creds: users,
+        base: format!("http://{addr}"),
+        fresh: Box::new(move || {
+            fresh_state(fixture.as_ref(), &statuses, &fresh_users).unwrap_or_else(|_| State::new())
+        }),
+    });
+    let router = Router::new()
+        .fallback(server::handle)
+        .with_state(app.clone())
+        .layer(DefaultBodyLimit::max(MAX_BODY));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    Ok(Emulator {
+        addr,
+        app,
+        stop: Some(stop),
+        task,
+    })
+}

@@ -1,0 +1,96 @@
+//! Cases and the metadata catalogues (statuses, fields, priorities, types, templates).
+
+use testrail_api::models::CaseFields;
+
+use super::{Ctx, Handler, Reply, empty, json};
+use crate::error::ApiResult;
+use crate::fields::Fields;
+use crate::store::{CaseFilter, case_fields, case_types, priorities, result_fields, templates};
+
+pub fn lookup(name: &str) -> Option<Handler> {
+    Some(match name {
+        "get_case" => get_case,
+        "get_cases" => get_cases,
+        "add_case" => add_case,
+        "update_case" => update_case,
+        "delete_case" => delete_case,
+        "get_statuses" => get_statuses,
+        "get_case_fields" => |_| json(case_fields()),
+        "get_result_fields" => |_| json(result_fields()),
+        "get_priorities" => |_| json(priorities()),
+        "get_case_types" => |_| json(case_types()),
+        "get_templates" => get_templates,
+        _ => return None,
+    })
+}
+
+fn case_body(f: &Fields) -> ApiResult<CaseFields> {
+    Ok(CaseFields {
+        title: f.opt_str("title")?,
+        section_id: f.opt_id("section_id")?,
+        template_id: f.opt_id("template_id")?,
+        type_id: f.opt_id("type_id")?,
+        priority_id: f.opt_id("priority_id")?,
+        estimate: f.opt_str("estimate")?,
+        milestone_id: f.opt_id("milestone_id")?,
+        refs: f.opt_str("refs")?,
+        custom: f.custom(),
+    })
+}
+
+fn get_case(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "case_id")?;
+    json(c.state.case(id)?.clone())
+}
+
+fn get_cases(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "project_id")?;
+    let filter = CaseFilter {
+        suite_id: c.param_id("suite_id")?,
+        section_id: c.param_id("section_id")?,
+        created_after: c.param_ts("created_after")?,
+        created_before: c.param_ts("created_before")?,
+        updated_after: c.param_ts("updated_after")?,
+        updated_before: c.param_ts("updated_before")?,
+        created_by: c.param_ids("created_by")?,
+        updated_by: c.param_ids("updated_by")?,
+        milestone_id: c.param_ids("milestone_id")?,
+        priority_id: c.param_ids("priority_id")?,
+        template_id: c.param_ids("template_id")?,
+        type_id: c.param_ids("type_id")?,
+        filter: c.param_str("filter"),
+        refs: c.param_str("refs"),
+    };
+    let items = c.state.cases_of(id, &filter)?;
+    c.page("cases", items)
+}
+
+fn add_case(c: &mut Ctx) -> ApiResult<Reply> {
+    let section = c.id(0, "section_id")?;
+    let body = case_body(&c.fields())?;
+    let case = c.state.add_case(section, body, c.user, c.now)?;
+    c.state.on_case_added(case.id, case.suite_id);
+    json(case)
+}
+
+fn update_case(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "case_id")?;
+    let body = case_body(&c.fields())?;
+    json(c.state.update_case(id, body, c.user, c.now)?)
+}
+
+fn delete_case(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "case_id")?;
+    c.state.delete_case(id)?;
+    empty()
+}
+
+fn get_statuses(c: &mut Ctx) -> ApiResult<Reply> {
+    json(c.state.statuses.values().cloned().collect::<Vec<_>>())
+}
+
+fn get_templates(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "project_id")?;
+    c.state.project(id)?;
+    json(templates())
+}

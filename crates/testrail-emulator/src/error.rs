@@ -1,0 +1,54 @@
+//! TestRail-shaped API errors: a status code plus the `{"error": "..."}` text clients read.
+
+/// An error answered to an API client. `message` follows TestRail's wording
+/// (`Field :case_ids is not a valid ID.`) because clients match on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 400: TestRail's answer to bad fields *and* unknown IDs.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self::new(400, message)
+    }
+
+    pub fn required(field: &str) -> Self {
+        Self::bad(format!("Field :{field} is a required field."))
+    }
+
+    pub fn invalid_id(field: &str) -> Self {
+        Self::bad(format!("Field :{field} is not a valid ID."))
+    }
+
+    /// `Field :run_id is not a valid test run.` and friends.
+    pub fn not_valid(field: &str, what: &str) -> Self {
+        Self::bad(format!("Field :{field} is not a valid {what}."))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, message)
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self.message })
+    }
+}
+
+pub const AUTH_FAILED: &str =
+    "Authentication failed: invalid or missing user/password or session cookie.";
+pub const RUN_COMPLETED: &str = "The test run is already completed and cannot be modified.";
+pub const PLAN_COMPLETED: &str = "The test plan is already completed and cannot be modified.";
+pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
+pub const RATE_LIMITED: &str =
+    "API Rate limit reached. Please wait before sending more requests (see Retry-After).";

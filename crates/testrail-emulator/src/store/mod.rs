@@ -1,0 +1,379 @@
+//! The emulator's whole state and the TestRail rules that act on it. Pure: no HTTP, no clock, no
+//! I/O — callers pass `now` and get [`ApiError`]s with TestRail's texts, so it is unit-testable.
+//!
+//! Every mutation marks the touched rows dirty; `persist` writes exactly those rows after the
+//! request, which keeps SQLite writes proportional to what changed.
+
+mod attachments;
+pub use attachments::Upload;
+mod cases;
+mod catalog;
+pub use cases::CaseFilter;
+mod plans;
+pub use plans::{NewPlan, PlanFilter};
+mod projects;
+mod results;
+pub use results::ResultFilter;
+mod runs;
+mod users;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use testrail_api::models::{
+    Attachment, Case, ConfigGroup, Id, Milestone, Plan, Project, Run, Section, Status, Suite,
+    TestResult, User,
+};
+
+pub use catalog::{
+    case_fields, case_types, custom_status, priorities, result_fields, system_statuses, templates,
+};
+pub use runs::{PlanPlace, RunFilter, RunScope};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Persisted row families; the SQLite table keys rows by (kind, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Kind {
+    Project,
+    Suite,
+    Section,
+    Case,
+    Milestone,
+    User,
+    Status,
+    ConfigGroup,
+    Run,
+    Plan,
+    Test,
+    Result,
+    Attachment,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 13] = [
+        Kind::Project,
+        Kind::Suite,
+        Kind::Section,
+        Kind::Case,
+        Kind::Milestone,
+        Kind::User,
+        Kind::Status,
+        Kind::ConfigGroup,
+        Kind::Run,
+        Kind::Plan,
+        Kind::Test,
+        Kind::Result,
+        Kind::Attachment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Project => "project",
+            Kind::Suite => "suite",
+            Kind::Section => "section",
+            Kind::Case => "case",
+            Kind::Milestone => "milestone",
+            Kind::User => "user",
+            Kind::Status => "status",
+            Kind::ConfigGroup => "config_group",
+            Kind::Run => "run",
+            Kind::Plan => "plan",
+            Kind::Test => "test",
+            Kind::Result => "result",
+            Kind::Attachment => "attachment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A test = one case inside one run. `active: false` once `update_run` dropped its case; kept
+/// so re-adding the case brings back the same test with its results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestRow {
+    pub id: Id,
+    pub run_id: Id,
+    pub case_id: Id,
+    pub status_id: Id,
+    pub assignedto_id: Option<Id>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntryRow {
+    pub id: String,
+    pub suite_id: Id,
+    pub name: String,
+    pub description: Option<String>,
+    pub include_all: bool,
+    pub refs: Option<String>,
+    pub run_ids: Vec<Id>,
+}
+
+/// A plan as stored: the plan fields (no counters, no url) and its entries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanRow {
+    pub plan: Plan,
+    pub entries: Vec<EntryRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentRow {
+    pub meta: Attachment,
+    pub content_type: String,
+    /// Which entity it was added to: ("result"|"run"|"case"|"plan", id).
+    pub entity: (String, Id),
+    /// Stored as a BLOB column, not inside the JSON row.
+    #[serde(skip)]
+    pub data: Vec<u8>,
+}
+
+/// Lookup tables derived from the rows; rebuilt after loading, kept current by every write.
+#[derive(Debug, Clone, Default)]
+struct Indexes {
+    tests_of_run: BTreeMap<Id, Vec<Id>>,
+    test_by_run_case: HashMap<(Id, Id), Id>,
+    results_of_test: HashMap<Id, Vec<Id>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Next ID per kind (IDs are never reused, as in TestRail).
+    pub next: BTreeMap<Kind, Id>,
+    pub projects: BTreeMap<Id, Project>,
+    pub suites: BTreeMap<Id, Suite>,
+    pub sections: BTreeMap<Id, Section>,
+    pub cases: BTreeMap<Id, Case>,
+    pub milestones: BTreeMap<Id, Milestone>,
+    pub users: BTreeMap<Id, User>,
+    pub statuses: BTreeMap<Id, Status>,
+    pub config_groups: BTreeMap<Id, ConfigGroup>,
+    pub next_config_id: Id,
+    pub runs: BTreeMap<Id, Run>,
+    pub plans: BTreeMap<Id, PlanRow>,
+    pub tests: BTreeMap<Id, TestRow>,
+    pub results: BTreeMap<Id, TestResult>,
+    pub attachments: BTreeMap<Id, AttachmentRow>,
+    #[serde(skip)]
+    idx: Indexes,
+    #[serde(skip)]
+    dirty: BTreeSet<(Kind, Id)>,
+    /// Seed for plan entry UUIDs, advanced on use.
+    #[serde(default)]
+    pub uuid_counter: u64,
+}
+
+impl State {
+    /// A fresh store: the five system statuses, nothing else.
+    pub fn new() -> Self {
+        let mut s = State::default();
+        for st in system_statuses() {
+            s.put_status(st);
+        }
+        s
+    }
+
+    /// Allocates the next ID of a kind (1, 2, 3, ... in a fresh store).
+    pub fn alloc(&mut self, kind: Kind) -> Id {
+        let slot = self.next.entry(kind).or_insert(1);
+        let id = *slot;
+        *slot += 1;
+        id
+    }
+
+    /// Makes sure later allocations do not collide with an ID loaded from a fixture.
+    pub fn reserve(&mut self, kind: Kind, id: Id) {
+        let slot = self.next.entry(kind).or_insert(1);
+        *slot = (*slot).max(id + 1);
+    }
+
+    pub fn touch(&mut self, kind: Kind, id: Id) {
+        self.dirty.insert((kind, id));
+    }
+
+    /// Rows changed since the last call (deleted rows are those no longer present).
+    pub fn take_dirty(&mut self) -> BTreeSet<(Kind, Id)> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Marks every row dirty (used to write a full snapshot after a reset).
+    pub fn touch_all(&mut self) {
+        let all = self.all_keys();
+        self.dirty.extend(all);
+    }
+
+    fn all_keys(&self) -> Vec<(Kind, Id)> {
+        let mut keys = Vec::new();
+        keys.extend(self.projects.keys().map(|i| (Kind::Project, *i)));
+        keys.extend(self.suites.keys().map(|i| (Kind::Suite, *i)));
+        keys.extend(self.sections.keys().map(|i| (Kind::Section, *i)));
+        keys.extend(self.cases.keys().map(|i| (Kind::Case, *i)));
+        keys.extend(self.milestones.keys().map(|i| (Kind::Milestone, *i)));
+        keys.extend(self.users.keys().map(|i| (Kind::User, *i)));
+        keys.extend(self.statuses.keys().map(|i| (Kind::Status, *i)));
+        keys.extend(self.config_groups.keys().map(|i| (Kind::ConfigGroup, *i)));
+        keys.extend(self.runs.keys().map(|i| (Kind::Run, *i)));
+        keys.extend(self.plans.keys().map(|i| (Kind::Plan, *i)));
+        keys.extend(self.tests.keys().map(|i| (Kind::Test, *i)));
+        keys.extend(self.results.keys().map(|i| (Kind::Result, *i)));
+        keys.extend(self.attachments.keys().map(|i| (Kind::Attachment, *i)));
+        keys
+    }
+
+    /// The current JSON of a row, `None` if it was deleted.
+    pub fn row_json(&self, kind: Kind, id: Id) -> Option<String> {
+        let json = match kind {
+            Kind::Project => serde_json::to_string(self.projects.get(&id)?),
+            Kind::Suite => serde_json::to_string(self.suites.get(&id)?),
+            Kind::Section => serde_json::to_string(self.sections.get(&id)?),
+            Kind::Case => serde_json::to_string(self.cases.get(&id)?),
+            Kind::Milestone => serde_json::to_string(self.milestones.get(&id)?),
+            Kind::User => serde_json::to_string(self.users.get(&id)?),
+            Kind::Status => serde_json::to_string(self.statuses.get(&id)?),
+            Kind::ConfigGroup => serde_json::to_string(self.config_groups.get(&id)?),
+            Kind::Run => serde_json::to_string(self.runs.get(&id)?),
+            Kind::Plan => serde_json::to_string(self.plans.get(&id)?),
+            Kind::Test => serde_json::to_string(self.tests.get(&id)?),
+            Kind::Result => serde_json::to_string(self.results.get(&id)?),
+            Kind::Attachment => serde_json::to_string(self.attachments.get(&id)?),
+        };
+        Some(json.expect("state rows always serialize"))
+    }
+
+    /// Loads one persisted row (the inverse of [`State::row_json`]).
+    pub fn load_row(
+        &mut self,
+        kind: Kind,
+        id: Id,
+        json: &str,
+        blob: Option<Vec<u8>>,
+    ) -> serde_json::Result<()> {
+        match kind {
+            Kind::Project => self
+                .projects
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::Suite => self
+                .suites
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::Section => self
+                .sections
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::Case => self.cases.insert(id, serde_json::from_str(json)?).map(drop),
+            Kind::Milestone => self
+                .milestones
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::User => self.users.insert(id, serde_json::from_str(json)?).map(drop),
+            Kind::Status => self
+                .statuses
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::ConfigGroup => self
+                .config_groups
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::Run => self.runs.insert(id, serde_json::from_str(json)?).map(drop),
+            Kind::Plan => self.plans.insert(id, serde_json::from_str(json)?).map(drop),
+            Kind::Test => self.tests.insert(id, serde_json::from_str(json)?).map(drop),
+            Kind::Result => self
+                .results
+                .insert(id, serde_json::from_str(json)?)
+                .map(drop),
+            Kind::Attachment => {
+                let mut row: AttachmentRow = serde_json::from_str(json)?;
+                row.data = blob.unwrap_or_default();
+                self.attachments.insert(id, row).map(drop)
+            }
+        };
+        Ok(())
+    }
+
+    /// Rebuilds the derived lookup tables (after loading rows).
+    pub fn rebuild_indexes(&mut self) {
+        self.idx = Indexes::default();
+        let tests: Vec<TestRow> = self.tests.values().cloned().collect();
+        for t in &tests {
+            self.index_test(t);
+        }
+        for r in self.results.values() {
+            self.idx
+                .results_of_test
+                .entry(r.test_id)
+                .or_default()
+                .push(r.id);
+        }
+    }
+
+    fn index_test(&mut self, t: &TestRow) {
+        self.idx
+            .tests_of_run
+            .entry(t.run_id)
+            .or_default()
+            .push(t.id);
+        self.idx
+            .test_by_run_case
+            .insert((t.run_id, t.case_id), t.id);
+    }
+
+    /// A fresh, unused plan entry ID shaped like TestRail's UUIDs.
+    pub fn new_uuid(&mut self, salt: u64) -> String {
+        self.uuid_counter += 1;
+        let mut rng = fastrand::Rng::with_seed(self.uuid_counter ^ salt.rotate_left(17));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            rng.u32(..),
+            rng.u16(..),
+            rng.u16(..0x1000),
+            rng.u16(0x8000..0xc000),
+            rng.u64(..1 << 48)
+        )
+    }
+
+    pub fn project(&self, id: Id) -> ApiResult<&Project> {
+        self.projects
+            .get(&id)
+            .ok_or_else(|| ApiError::not_valid("project_id", "or accessible project"))
+    }
+
+    pub fn user_exists(&self, id: Id) -> bool {
+        self.users.contains_key(&id)
+    }
+
+    /// Validates an optional `assignedto_id`.
+    pub fn check_user(&self, field: &str, id: Option<Id>) -> ApiResult<()> {
+        match id {
+            Some(u) if !self.user_exists(u) => Err(ApiError::not_valid(field, "user")),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn check_milestone(&self, project_id: Id, id: Option<Id>) -> ApiResult<()> {
+        match id {
+            Some(m)
+                if self
+                    .milestones
+                    .get(&m)
+                    .is_none_or(|ms| ms.project_id != project_id) =>
+            {
+                Err(ApiError::not_valid("milestone_id", "milestone"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn put_status(&mut self, st: Status) {
+        self.touch(Kind::Status, st.id);
+        self.statuses.insert(st.id, st);
+    }
+}
+
+/// `http://HOST/index.php?/<page>/<id>` — links into the emulator's own web view.
+pub fn view_url(base: &str, page: &str, id: impl std::fmt::Display) -> String {
+    format!("{base}/index.php?/{page}/{id}")
+}
