@@ -12,6 +12,7 @@ pub mod sniff;
 mod ctrf;
 mod cucumber;
 mod input;
+mod json;
 mod junit;
 mod robot;
 mod tap;
