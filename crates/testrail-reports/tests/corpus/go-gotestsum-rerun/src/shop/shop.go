@@ -1,0 +1,4 @@
+package shop
+
+// Price returns the price for a quantity.
+func Price(qty int) int { return qty * 10 }
