@@ -1,16 +1,375 @@
+//! TAP 12/13/14 (Perl, node:test, tape, bats, …), also as printed by `prove -v [--merge]` with
+//! its human header and trailer around the TAP. Read line by line; a test point is sent when
+//! the next structural line shows its diagnostics (`#` lines, YAML block) are complete.
+//! Parent points of subtests are reported too (after their children, as TAP orders them).
+
 use std::io::BufRead;
 use std::path::Path;
+use std::time::Duration;
 
-use crate::execution::Sink;
+use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
-use crate::{ReadOptions, ReportError};
+use crate::text::{BoundedText, bound, first_line};
+use crate::{ReadOptions, ReportError, location};
 
 pub(crate) fn read<R: BufRead>(
-    input: CountingReader<Decoded<R>>,
+    mut input: CountingReader<Decoded<R>>,
     path: &Path,
     options: &ReadOptions,
     sink: &mut impl Sink,
 ) -> Result<u64, ReportError> {
-    let _ = (path, options, sink);
+    let cap = options.max_text_bytes.max(64 * 1024);
+    let mut tap = Tap::new(options.max_text_bytes);
+    let mut raw = Vec::with_capacity(256);
+    let mut line_no = 0u64;
+    while read_line(&mut input, &mut raw, cap).map_err(|e| ReportError::io(path, e))? {
+        line_no += 1;
+        let line = std::str::from_utf8(&raw).map_err(|e| not_utf8(path, line_no, &e))?;
+        tap.line(line.trim_end_matches(['\r', '\n']), line_no, path, sink);
+    }
+    tap.flush(sink);
+    if !tap.saw_tap {
+        return Err(ReportError::malformed(
+            path,
+            (line_no.max(1), 1),
+            "no TAP test lines ('ok', 'not ok', '1..N') found",
+            "this does not look like TAP: pass the right --input-format",
+        ));
+    }
     Ok(input.offset())
+}
+
+fn not_utf8(path: &Path, line: u64, e: &std::str::Utf8Error) -> ReportError {
+    ReportError::malformed(
+        path,
+        (line, e.valid_up_to() as u64 + 1),
+        "the report is not valid UTF-8",
+        "save the TAP output as UTF-8 (e.g. `iconv -t UTF-8`)",
+    )
+}
+
+/// Reads one line into `buf`, keeping at most `cap` bytes of it (the rest is dropped, so a
+/// giant line cannot exhaust memory). `false` at the end of input.
+fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<bool> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = cap.saturating_sub(buf.len()).min(take);
+        buf.extend_from_slice(&chunk[..room]);
+        r.consume(take);
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// A test point still collecting its diagnostics.
+struct Point {
+    exec: TestExecution,
+    indent: usize,
+    details: BoundedText,
+    yaml: Option<Yaml>,
+}
+
+/// A YAML diagnostics block (`---` … `...`) being read.
+struct Yaml {
+    indent: usize,
+    done: bool,
+    lines: Vec<String>,
+}
+
+struct Tap {
+    max: usize,
+    point: Option<Point>,
+    /// `# Subtest: name` headers above the current line: (indent, name).
+    subtests: Vec<(usize, String)>,
+    /// The test file, from prove's `t/file.t ..` header.
+    file: Option<String>,
+    saw_tap: bool,
+}
+
+impl Tap {
+    fn new(max: usize) -> Self {
+        Tap {
+            max,
+            point: None,
+            subtests: Vec::new(),
+            file: None,
+            saw_tap: false,
+        }
+    }
+
+    fn line(&mut self, line: &str, line_no: u64, path: &Path, sink: &mut impl Sink) {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        if self.yaml_line(line, body, indent) {
+            return;
+        }
+        if let Some(point) = parse_point(body) {
+            self.saw_tap = true;
+            self.flush(sink);
+            self.start_point(point, indent, location(path, (line_no, indent as u64 + 1)));
+        } else if let Some(name) = body.strip_prefix("# Subtest:") {
+            self.flush(sink);
+            self.subtests.retain(|(i, _)| *i < indent);
+            self.subtests.push((indent, name.trim().to_string()));
+        } else if body.starts_with('#') {
+            if let Some(p) = &mut self.point {
+                let text = body[1..].strip_prefix(' ').unwrap_or(&body[1..]);
+                p.details.push_str(text);
+                p.details.push_str("\n");
+            }
+        } else if body.is_empty() {
+            // Blank lines sit between a `not ok` and its merged diagnostics.
+        } else if body == "---" && self.point.as_ref().is_some_and(|p| indent > p.indent) {
+            if let Some(p) = &mut self.point {
+                p.yaml = Some(Yaml {
+                    indent,
+                    done: false,
+                    lines: Vec::new(),
+                });
+            }
+        } else {
+            self.other_line(body, sink);
+        }
+    }
+
+    /// Lines inside an open YAML block; `true` when the line was taken.
+    fn yaml_line(&mut self, line: &str, body: &str, indent: usize) -> bool {
+        let Some(yaml) = self.point.as_mut().and_then(|p| p.yaml.as_mut()) else {
+            return false;
+        };
+        if yaml.done {
+            return false;
+        }
+        if body == "..." && indent == yaml.indent {
+            yaml.done = true;
+        } else if yaml.lines.len() < 10_000 {
+            let text = line.get(yaml.indent..).unwrap_or(body);
+            yaml.lines.push(bound(text, self.max));
+        }
+        true
+    }
+
+    fn other_line(&mut self, body: &str, sink: &mut impl Sink) {
+        if is_plan(body) || body.starts_with("TAP version") || body.starts_with("pragma ") {
+            self.saw_tap = true;
+            self.flush(sink);
+        } else if let Some(file) = prove_header(body) {
+            self.flush(sink);
+            self.file = Some(file.to_string());
+            self.subtests.clear();
+        } else {
+            // prove's trailer, "Bail out!", or program output merged into the stream.
+            self.flush(sink);
+        }
+    }
+
+    fn start_point(&mut self, point: ParsedPoint<'_>, indent: usize, at: crate::ReportLocation) {
+        let mut exec = TestExecution::new(point.name, point.outcome);
+        exec.location = at;
+        exec.classname = self
+            .subtests
+            .iter()
+            .filter(|(i, _)| *i < indent)
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(" > ");
+        exec.file = self.file.clone();
+        exec.message = point
+            .reason
+            .filter(|r| !r.is_empty())
+            .map(|r| bound(r, self.max));
+        self.subtests.retain(|(i, _)| *i < indent);
+        self.point = Some(Point {
+            exec,
+            indent,
+            details: BoundedText::new(self.max),
+            yaml: None,
+        });
+    }
+
+    fn flush(&mut self, sink: &mut impl Sink) {
+        let Some(point) = self.point.take() else {
+            return;
+        };
+        let mut exec = point.exec;
+        let mut details = point.details;
+        if let Some(yaml) = point.yaml {
+            apply_yaml(&yaml.lines, &mut exec);
+            for l in &yaml.lines {
+                details.push_str(l);
+                details.push_str("\n");
+            }
+        }
+        exec.details = details.finish_non_blank();
+        if exec.message.is_none() && exec.outcome != Outcome::Passed {
+            exec.message = exec.details.as_deref().and_then(first_line);
+        }
+        sink.execution(exec);
+    }
+}
+
+struct ParsedPoint<'a> {
+    name: String,
+    outcome: Outcome,
+    reason: Option<&'a str>,
+}
+
+/// `ok 3 - name # SKIP reason`, `not ok 4 name # TODO why`, `ok`.
+fn parse_point(body: &str) -> Option<ParsedPoint<'_>> {
+    let (ok, rest) = if let Some(r) = body.strip_prefix("not ok") {
+        (false, r)
+    } else {
+        (true, body.strip_prefix("ok")?)
+    };
+    if !(rest.is_empty() || rest.starts_with([' ', '\t', '#'])) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let rest = rest
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start();
+    let (description, directive) = split_directive(rest);
+    let description = description.trim();
+    let description = description
+        .strip_prefix('-')
+        .map_or(description, str::trim_start);
+    let name = description.replace("\\#", "#").replace("\\\\", "\\");
+    let (outcome, reason) = match directive {
+        Some((_, reason)) => (Outcome::Skipped, Some(reason)),
+        None if ok => (Outcome::Passed, None),
+        None => (Outcome::Failed, None),
+    };
+    Some(ParsedPoint {
+        name,
+        outcome,
+        reason,
+    })
+}
+
+/// Splits off a `# SKIP …` / `# TODO …` directive at the first unescaped `#` that starts one.
+fn split_directive(s: &str) -> (&str, Option<(&str, &str)>) {
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'#' || (i > 0 && bytes[i - 1] == b'\\') {
+            continue;
+        }
+        let after = s[i + 1..].trim_start();
+        let word_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let word = after[..word_len].to_ascii_lowercase();
+        if word.starts_with("skip") || word == "todo" {
+            return (
+                &s[..i],
+                Some((&after[..word_len], after[word_len..].trim())),
+            );
+        }
+    }
+    (s, None)
+}
+
+fn is_plan(body: &str) -> bool {
+    body.strip_prefix("1..")
+        .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// prove's per-file header: `t/shop.t .. ` (verbose) or `t/shop.t ..... ok`.
+fn prove_header(body: &str) -> Option<&str> {
+    let (file, dots) = body.split_once(" ..")?;
+    (!file.is_empty() && !file.contains(' ') && dots.trim_start_matches('.').trim().len() < 40)
+        .then_some(file)
+}
+
+/// Reads `duration_ms` and the message (`message:` or node's `error:`) from a YAML block.
+fn apply_yaml(lines: &[String], exec: &mut TestExecution) {
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with(' ') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "duration_ms" => {
+                exec.duration = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok());
+            }
+            "message" | "error" if exec.message.is_none() => {
+                exec.message = yaml_scalar(value, &lines[i + 1..]);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A YAML scalar's first line: quoted, plain, or the first line of a `|`/`>` block.
+fn yaml_scalar(value: &str, following: &[String]) -> Option<String> {
+    if value.starts_with('|') || value.starts_with('>') {
+        return following
+            .iter()
+            .take_while(|l| l.starts_with(' ') || l.is_empty())
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .map(str::to_string);
+    }
+    let unquoted = if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
+        value[1..value.len() - 1].replace("''", "'")
+    } else if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+        value[1..value.len() - 1].replace("\\\"", "\"")
+    } else {
+        value.to_string()
+    };
+    (!unquoted.is_empty()).then_some(unquoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_points() {
+        let p = parse_point("ok 4 # skip coupon service not deployed").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.outcome, p.reason),
+            ("", Outcome::Skipped, Some("coupon service not deployed"))
+        );
+        let p = parse_point("not ok 10 - C1108 wishlist # TODO later").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.outcome, p.reason),
+            ("C1108 wishlist", Outcome::Skipped, Some("later"))
+        );
+        let p = parse_point("not ok 2 - issue #12 \\# fixed").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.outcome),
+            ("issue #12 # fixed", Outcome::Failed)
+        );
+        assert_eq!(parse_point("ok").unwrap().outcome, Outcome::Passed);
+        assert!(parse_point("okay then").is_none());
+        assert!(parse_point("nothing").is_none());
+    }
+
+    #[test]
+    fn prove_headers() {
+        assert_eq!(prove_header("t/shop.t .. "), Some("t/shop.t"));
+        assert_eq!(prove_header("t/a.t ....... ok"), Some("t/a.t"));
+        assert_eq!(
+            prove_header("Dubious, test returned 4 (wstat 1024, 0x400)"),
+            None
+        );
+    }
 }
