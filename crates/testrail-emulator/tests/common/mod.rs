@@ -12,12 +12,19 @@ pub struct Tr {
 
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().no_proxy().build().expect("client")
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
 }
 
 /// An emulator with the demo shop loaded.
 pub async fn demo() -> Tr {
-    with_config(EmulatorConfig { fixture: Some(demo_fixture()), ..Default::default() }).await
+    with_config(EmulatorConfig {
+        fixture: Some(demo_fixture()),
+        ..Default::default()
+    })
+    .await
 }
 
 /// An empty emulator (no projects), demo login.
@@ -32,7 +39,11 @@ pub async fn with_config(config: EmulatorConfig) -> Tr {
         .map(|c| (c.email.clone(), c.key.clone()))
         .unwrap_or((DEMO_EMAIL.into(), DEMO_KEY.into()));
     let emu = start(config).await.expect("emulator starts");
-    Tr { emu, http: client(), user }
+    Tr {
+        emu,
+        http: client(),
+        user,
+    }
 }
 
 pub struct Resp {
@@ -57,21 +68,44 @@ impl Tr {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body read");
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, json, headers }
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            json,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(self.http.get(self.api(path)).basic_auth(&self.user.0, Some(&self.user.1))).await
+        self.send(
+            self.http
+                .get(self.api(path))
+                .basic_auth(&self.user.0, Some(&self.user.1)),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send(self.http.post(self.api(path)).basic_auth(&self.user.0, Some(&self.user.1)).json(&body)).await
+        self.send(
+            self.http
+                .post(self.api(path))
+                .basic_auth(&self.user.0, Some(&self.user.1))
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Resp {
-        let req = self.http.post(self.api(path)).basic_auth(&self.user.0, Some(&self.user.1));
-        self.send(req.header("content-type", "application/json").body(body)).await
+        let req = self
+            .http
+            .post(self.api(path))
+            .basic_auth(&self.user.0, Some(&self.user.1));
+        self.send(req.header("content-type", "application/json").body(body))
+            .await
     }
 
     /// GET that must succeed; returns the JSON.
