@@ -2,7 +2,9 @@
 //! from tags the reader already turned into IDs.
 //!
 //! Default name rule: `C` or `c` followed by digits, standing alone — the characters on both
-//! sides must not be letters or digits (`_`, `[`, `]`, `:`, spaces, `(`, `-`, … separate).
+//! sides must not be letters or digits (`_`, `[`, `]`, `:`, spaces, `(`, `-`, … separate),
+//! except camelCase humps: an upper-case `C` right after a lower-case letter, and an upper-case
+//! letter right after the digits, also separate (`testC2001LoginOk`, `TestC2107PriceForQty`).
 //! So `test_C105_C106_x` gives 105 and 106, `[C1][C2]` gives 1 and 2, `c1009` (snake_case
 //! languages) gives 1009; `abc123`, `C123abc` and `TC123` give nothing (`TC123` is another
 //! tracker's key, not a TestRail case). Only `name` is searched, never `classname`: a pytest
@@ -100,13 +102,14 @@ fn default_name_ids(name: &str, add: &mut impl FnMut(u64)) {
     let bytes = name.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if matches!(bytes[i], b'C' | b'c') && !alnum_before(name, i) {
+        let upper = bytes[i] == b'C';
+        if (upper || bytes[i] == b'c') && starts_word(name, i, upper) {
             let digits = bytes[i + 1..]
                 .iter()
                 .take_while(|b| b.is_ascii_digit())
                 .count();
             let end = i + 1 + digits;
-            if digits > 0 && !alnum_after(name, end) {
+            if digits > 0 && ends_word(name, end) {
                 if let Ok(id) = name[i + 1..end].parse() {
                     add(id);
                 }
@@ -118,15 +121,22 @@ fn default_name_ids(name: &str, add: &mut impl FnMut(u64)) {
     }
 }
 
-fn alnum_before(s: &str, i: usize) -> bool {
-    s[..i]
-        .chars()
-        .next_back()
-        .is_some_and(char::is_alphanumeric)
+/// The `C` at `i` starts a word: nothing alphanumeric before it, or (for an upper-case `C`) a
+/// camelCase hump after a lower-case letter (`testC2001Login`, `TestC2107PriceForQty`).
+fn starts_word(s: &str, i: usize, upper: bool) -> bool {
+    match s[..i].chars().next_back() {
+        None => true,
+        Some(c) if upper && c.is_lowercase() => true,
+        Some(c) => !c.is_alphanumeric(),
+    }
 }
 
-fn alnum_after(s: &str, i: usize) -> bool {
-    s[i..].chars().next().is_some_and(char::is_alphanumeric)
+/// The digits ending at `i` end a word: a separator, the end, or a camelCase hump.
+fn ends_word(s: &str, i: usize) -> bool {
+    match s[i..].chars().next() {
+        None => true,
+        Some(c) => !c.is_alphanumeric() || c.is_uppercase(),
+    }
 }
 
 fn user_pattern_ids(re: &Regex, name: &str, add: &mut impl FnMut(u64)) {
@@ -202,6 +212,9 @@ mod tests {
         assert_eq!(ids("tests::c1009_parses"), [1009]);
         assert_eq!(ids("C5 and C5 again"), [5]);
         assert_eq!(ids("Cart › C9 works"), [9]);
+        assert_eq!(ids("testC2001LoginOk"), [2001]);
+        assert_eq!(ids("TestC2107PriceForQty/C2108_qty_3"), [2107, 2108]);
+        assert_eq!(ids("setUpClass (test_shop.TestC1511Orders)"), [1511]);
     }
 
     #[test]
@@ -212,7 +225,8 @@ mod tests {
         assert!(ids("C").is_empty());
         assert!(ids("C0").is_empty());
         assert!(ids("C99999999999999999999999").is_empty());
-        assert!(ids("éC12").is_empty());
+        assert!(ids("ÉC12").is_empty());
+        assert!(ids("xc12").is_empty());
     }
 
     #[test]

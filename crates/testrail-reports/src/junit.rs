@@ -11,6 +11,7 @@ use quick_xml::events::BytesStart;
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
+use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
 use crate::xml::{LineCol, Xml, XmlSource, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
@@ -36,7 +37,10 @@ pub(crate) fn read<R: BufRead>(
                 Ok(())
             }
             (Xml::Skip, _) => Ok(()),
-            (Xml::Eof, _) => return Ok(xml.bytes()),
+            (Xml::Eof, _) => {
+                state.reruns.flush(sink);
+                return Ok(xml.bytes());
+            }
         };
         step.map_err(|(at, msg)| xml.error(at, msg))?;
     }
@@ -75,6 +79,7 @@ struct Junit<'p> {
     capture: Option<Capture>,
     /// A `<property name=…>` whose value is its body.
     pending_property: Option<(String, BoundedText)>,
+    reruns: RerunFolder,
 }
 
 impl<'p> Junit<'p> {
@@ -87,6 +92,7 @@ impl<'p> Junit<'p> {
             case: None,
             capture: None,
             pending_property: None,
+            reruns: RerunFolder::default(),
         }
     }
 
@@ -104,7 +110,10 @@ impl<'p> Junit<'p> {
             return Ok(());
         }
         match local_name(e) {
-            "testsuite" if !empty => self.start_suite(e).map_err(|m| (at, m)),
+            "testsuite" if !empty => {
+                self.reruns.flush(sink);
+                self.start_suite(e).map_err(|m| (at, m))
+            }
             "testcase" => {
                 let case = Case::new(e, location(self.path, at), self.max).map_err(|m| (at, m))?;
                 self.case = Some(case);
@@ -207,8 +216,11 @@ impl<'p> Junit<'p> {
         }
         match name {
             "testcase" => self.finish_case(sink),
-            "testsuite" => {
-                if let Some(suite) = self.suites.pop() {
+            "testsuite" | "testsuites" => {
+                self.reruns.flush(sink);
+                if name == "testsuite"
+                    && let Some(suite) = self.suites.pop()
+                {
                     self.suite_props.truncate(suite.props_len);
                 }
             }
@@ -243,7 +255,7 @@ impl<'p> Junit<'p> {
             suite.map(|s| s.name.as_str()),
             suite.and_then(|s| s.file.as_deref()),
         );
-        sink.execution(exec);
+        self.reruns.push(exec, sink);
     }
 }
 
@@ -258,6 +270,8 @@ struct Case {
     flaky_attempts: u32,
     rerun_attempts: u32,
     flaky_message: Option<String>,
+    /// `type` of the first failure/error: the only text some writers give (nextest timeouts).
+    failure_type: Option<String>,
 }
 
 impl Case {
@@ -286,6 +300,7 @@ impl Case {
             flaky_attempts: 0,
             rerun_attempts: 0,
             flaky_message: None,
+            failure_type: None,
         })
     }
 
@@ -313,7 +328,7 @@ impl Case {
             "flakyFailure" | "flakyError" => {
                 self.flaky_attempts += 1;
                 if self.flaky_message.is_none() {
-                    self.flaky_message = attr_message(e, max)?;
+                    self.flaky_message = attr_message(e, max)?.0;
                 }
                 Target::Ignore
             }
@@ -330,13 +345,21 @@ impl Case {
     }
 
     fn verdict(&mut self, outcome: Outcome, e: &BytesStart<'_>, max: usize) -> Result<(), String> {
-        let message = attr_message(e, max)?;
-        let first = !self.details.is_touched() && self.exec.outcome == Outcome::Passed;
-        if !first {
+        let (message, kind) = attr_message(e, max)?;
+        if self.details.is_touched() {
             self.details.push_str("\n");
         }
-        // Failure and error outrank skipped; the first failure's message is the message.
-        if self.exec.outcome == Outcome::Passed || self.exec.outcome == Outcome::Skipped {
+        if self.failure_type.is_none() {
+            self.failure_type = kind;
+        }
+        let current = self.exec.outcome;
+        // A skip marker outranks a failure in the same test case (node:test writes a todo whose
+        // body threw with both); among failures the first one is the verdict.
+        let replace = match outcome {
+            Outcome::Skipped => true,
+            _ => current == Outcome::Passed,
+        };
+        if replace {
             self.exec.outcome = outcome;
             if message.is_some() {
                 self.exec.message = message;
@@ -390,7 +413,12 @@ impl Case {
         exec.stdout = self.stdout.finish_non_blank();
         exec.stderr = self.stderr.finish_non_blank();
         if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
-            exec.message = exec.details.as_deref().and_then(first_line);
+            exec.message = exec
+                .details
+                .as_deref()
+                .and_then(first_line)
+                .or_else(|| skip_annotation(&exec))
+                .or(self.failure_type.take().filter(|t| !t.trim().is_empty()));
         }
         exec.attempts = 1 + self.flaky_attempts + self.rerun_attempts;
         if exec.outcome == Outcome::Passed && self.flaky_attempts > 0 {
@@ -401,14 +429,30 @@ impl Case {
     }
 }
 
-fn attr_message(e: &BytesStart<'_>, max: usize) -> Result<Option<String>, String> {
-    let mut message = None;
-    for_each_attr(e, |k, v| {
-        if k == "message" {
-            message = Some(bound(&v, max));
-        }
+/// `message` and `type` attributes of a failure/error/skipped element.
+fn attr_message(
+    e: &BytesStart<'_>,
+    max: usize,
+) -> Result<(Option<String>, Option<String>), String> {
+    let (mut message, mut kind) = (None, None);
+    for_each_attr(e, |k, v| match k {
+        "message" => message = Some(bound(&v, max)),
+        "type" => kind = Some(bound(&v, max)),
+        _ => {}
     })?;
-    Ok(message)
+    Ok((message, kind))
+}
+
+/// Playwright keeps a skip's reason only as an annotation property (`skip`, `fixme`).
+fn skip_annotation(exec: &TestExecution) -> Option<String> {
+    if exec.outcome != Outcome::Skipped {
+        return None;
+    }
+    ["skip", "fixme"]
+        .iter()
+        .flat_map(|k| exec.property(k))
+        .find(|v| !v.trim().is_empty())
+        .map(str::to_string)
 }
 
 /// Splits captured output into lines (across text chunks) to find `[[ATTACHMENT|path]]` lines

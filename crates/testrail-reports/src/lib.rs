@@ -14,6 +14,7 @@ mod cucumber;
 mod input;
 mod json;
 mod junit;
+mod reruns;
 mod robot;
 mod tap;
 mod text;

@@ -1,0 +1,166 @@
+//! Folding rerun attempts that a JUnit report writes as separate `<testcase>` elements
+//! (gotestsum `--rerun-fails`, pytest-rerunfailures with xunit1) into one execution: the last
+//! attempt's verdict wins, and a pass after a failure is [`Outcome::Flaky`].
+//!
+//! Two records are attempts of one test when, in the same `<testsuite>`, they share classname,
+//! name, file and line, and either they are not neighbours (a rerun pass comes after the whole
+//! first pass, as with gotestsum), or the report gives a source `line` (pytest xunit1). Adjacent
+//! look-alikes *without* a line stay separate: they are distinct records in jest's suite-error
+//! output (one `<error>`, one `<failure>`), and pytest's xunit2 rerun pairs cannot be told from
+//! them, so they are kept as the report shows them.
+//!
+//! Streaming is kept: passing executions flow out at once; only from a failed execution on
+//! (which a later rerun could change) are executions held, in order, until the suite ends or
+//! [`MAX_HELD`] are waiting.
+
+use std::collections::VecDeque;
+
+use crate::execution::{Outcome, Sink, TestExecution};
+
+/// Executions held back at most, waiting for a rerun to fold into them.
+pub(crate) const MAX_HELD: usize = 1024;
+
+#[derive(Default)]
+pub(crate) struct RerunFolder {
+    held: VecDeque<TestExecution>,
+    /// Whether the last execution pushed is still the back of `held`.
+    last_is_back: bool,
+}
+
+impl RerunFolder {
+    pub(crate) fn push(&mut self, exec: TestExecution, sink: &mut impl Sink) {
+        match self.find_attempt(&exec) {
+            Some(i) => fold(&mut self.held[i], exec),
+            None => self.held.push_back(exec),
+        }
+        self.last_is_back = true;
+        self.release(sink);
+    }
+
+    /// Index of an earlier attempt of the same test, if `exec` is a rerun of it.
+    fn find_attempt(&self, exec: &TestExecution) -> Option<usize> {
+        let i = self.held.iter().rposition(|h| same_test(h, exec))?;
+        let adjacent = self.last_is_back && i + 1 == self.held.len();
+        (!adjacent || exec.line.is_some()).then_some(i)
+    }
+
+    /// Sends what can no longer change: everything before the first failure, keeping the last
+    /// execution back (its rerun may be the very next element).
+    fn release(&mut self, sink: &mut impl Sink) {
+        while self.held.len() > 1 {
+            let front = &self.held[0];
+            let may_rerun = matches!(front.outcome, Outcome::Failed | Outcome::Error);
+            if may_rerun && self.held.len() <= MAX_HELD {
+                break;
+            }
+            if let Some(exec) = self.held.pop_front() {
+                sink.execution(exec);
+            }
+        }
+    }
+
+    /// Suite boundary: attempts never span suites.
+    pub(crate) fn flush(&mut self, sink: &mut impl Sink) {
+        while let Some(exec) = self.held.pop_front() {
+            sink.execution(exec);
+        }
+        self.last_is_back = false;
+    }
+}
+
+fn same_test(a: &TestExecution, b: &TestExecution) -> bool {
+    a.name == b.name && a.classname == b.classname && a.file == b.file && a.line == b.line
+}
+
+/// Folds attempt `next` into `first` (which keeps its place and location).
+fn fold(first: &mut TestExecution, next: TestExecution) {
+    let failed_before = matches!(
+        first.outcome,
+        Outcome::Failed | Outcome::Error | Outcome::Flaky
+    );
+    first.attempts += next.attempts;
+    first.duration = match (first.duration, next.duration) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
+    for p in next.properties {
+        if !first.properties.contains(&p) {
+            first.properties.push(p);
+        }
+    }
+    for a in next.attachments {
+        if !first.attachments.contains(&a) {
+            first.attachments.push(a);
+        }
+    }
+    let passed_now = matches!(next.outcome, Outcome::Passed | Outcome::Flaky);
+    if passed_now && failed_before {
+        // Keep the failure text: it says why the test is flaky.
+        first.outcome = Outcome::Flaky;
+        return;
+    }
+    first.outcome = next.outcome;
+    first.message = next.message;
+    first.details = next.details;
+    first.stdout = next.stdout;
+    first.stderr = next.stderr;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(items: Vec<TestExecution>) -> Vec<(String, Outcome, u32)> {
+        let mut out = Vec::new();
+        let mut sink = |e: TestExecution| out.push((e.name, e.outcome, e.attempts));
+        let mut folder = RerunFolder::default();
+        for e in items {
+            folder.push(e, &mut sink);
+        }
+        folder.flush(&mut sink);
+        out
+    }
+
+    fn exec(name: &str, outcome: Outcome, line: Option<u64>) -> TestExecution {
+        let mut e = TestExecution::new(name, outcome);
+        e.line = line;
+        e
+    }
+
+    #[test]
+    fn later_rerun_folds_into_first_place() {
+        let got = run(vec![
+            exec("a", Outcome::Failed, None),
+            exec("b", Outcome::Failed, None),
+            exec("a", Outcome::Failed, None),
+            exec("c", Outcome::Passed, None),
+            exec("b", Outcome::Passed, None),
+        ]);
+        assert_eq!(
+            got,
+            [
+                ("a".into(), Outcome::Failed, 2),
+                ("b".into(), Outcome::Flaky, 2),
+                ("c".into(), Outcome::Passed, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn adjacent_look_alikes_fold_only_with_a_line() {
+        let got = run(vec![
+            exec("a", Outcome::Error, None),
+            exec("a", Outcome::Failed, None),
+            exec("b", Outcome::Passed, Some(3)),
+            exec("b", Outcome::Failed, Some(3)),
+        ]);
+        assert_eq!(
+            got,
+            [
+                ("a".into(), Outcome::Error, 1),
+                ("a".into(), Outcome::Failed, 1),
+                ("b".into(), Outcome::Failed, 2)
+            ]
+        );
+    }
+}
