@@ -82,7 +82,7 @@ fn bar(state: &State, counts: &StatusCounts) -> String {
 fn summary(state: &State, counts: &StatusCounts) -> String {
     let total = counts.total();
     let passed = counts.get(1);
-    let pct = if total == 0 { 0 } else { passed * 100 / total };
+    let pct = (passed * 100).checked_div(total).unwrap_or(0);
     let parts: Vec<String> = (1..=12)
         .filter(|id| counts.get(*id) > 0)
         .map(|id| format!("{} {}", counts.get(id), esc(&label(state, id))))

@@ -320,3 +320,70 @@ async fn stats_count_endpoints_writes_and_codes_and_reset_restores_fixture() {
     );
     let _ = demo_fixture();
 }
+
+#[tokio::test]
+async fn rollback_deletes_like_trcli() {
+    let tr = demo().await;
+    tr.bad(
+        "delete_cases/1",
+        json!({"case_ids": [1, 99]}),
+        "Field :case_ids is not a valid ID.",
+    )
+    .await;
+    assert_eq!(
+        tr.post("delete_cases/1", json!({"case_ids": [1, 2]}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(tr.ok("get_cases/1").await["size"], 38);
+    let p = tr
+        .okp("add_project", json!({"name": "M", "suite_mode": 3}))
+        .await;
+    let s = tr
+        .okp(&format!("add_suite/{}", p["id"]), json!({"name": "S"}))
+        .await;
+    let sec = tr
+        .okp(
+            &format!("add_section/{}", p["id"]),
+            json!({"name": "Sec", "suite_id": s["id"]}),
+        )
+        .await;
+    tr.okp(&format!("add_case/{}", sec["id"]), json!({"title": "c"}))
+        .await;
+    assert_eq!(
+        tr.post(&format!("delete_section/{}", sec["id"]), json!({}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        tr.post(&format!("delete_suite/{}", s["id"]), json!({}))
+            .await
+            .status,
+        200
+    );
+    tr.bad_get(
+        &format!("get_suite/{}", s["id"]),
+        "Field :suite_id is not a valid test suite.",
+    )
+    .await;
+}
+
+#[test]
+fn demo_json_file_is_the_demo_fixture() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.json");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&demo_fixture()).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let file = testrail_emulator::Fixture::from_file(&path).expect("fixtures/demo.json parses");
+    assert_eq!(
+        file,
+        demo_fixture(),
+        "regenerate with UPDATE_FIXTURES=1 cargo test -p testrail-emulator --test misc"
+    );
+}

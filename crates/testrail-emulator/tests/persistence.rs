@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde_json::json;
@@ -16,9 +16,9 @@ fn db_path(name: &str) -> PathBuf {
     dir.join("emu.sqlite")
 }
 
-fn config(db: &PathBuf) -> EmulatorConfig {
+fn config(db: &Path) -> EmulatorConfig {
     EmulatorConfig {
-        db: Some(db.clone()),
+        db: Some(db.to_path_buf()),
         fixture: Some(demo_fixture()),
         ..Default::default()
     }

@@ -14,6 +14,7 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "add_case" => add_case,
         "update_case" => update_case,
         "delete_case" => delete_case,
+        "delete_cases" => delete_cases,
         "get_statuses" => get_statuses,
         "get_case_fields" => |_| json(case_fields()),
         "get_result_fields" => |_| json(result_fields()),
@@ -82,6 +83,16 @@ fn update_case(c: &mut Ctx) -> ApiResult<Reply> {
 fn delete_case(c: &mut Ctx) -> ApiResult<Reply> {
     let id = c.id(0, "case_id")?;
     c.state.delete_case(id)?;
+    empty()
+}
+
+fn delete_cases(c: &mut Ctx) -> ApiResult<Reply> {
+    let suite = c.id(0, "suite_id")?;
+    let ids = c
+        .fields()
+        .opt_ids("case_ids")?
+        .ok_or_else(|| crate::error::ApiError::required("case_ids"))?;
+    c.state.delete_cases(suite, &ids)?;
     empty()
 }
 

@@ -15,6 +15,7 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "get_suites" => get_suites,
         "add_suite" => add_suite,
         "update_suite" => update_suite,
+        "delete_suite" => delete_suite,
         "get_section" => get_section,
         "get_sections" => get_sections,
         "add_section" => add_section,
@@ -103,6 +104,12 @@ fn update_suite(c: &mut Ctx) -> ApiResult<Reply> {
     let (name, desc) = (f.opt_str("name")?, f.opt_str("description")?);
     let s = c.state.update_suite(id, name, desc)?;
     json(c.state.suite_json(&s, c.base))
+}
+
+fn delete_suite(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "suite_id")?;
+    c.state.delete_suite(id)?;
+    empty()
 }
 
 fn get_section(c: &mut Ctx) -> ApiResult<Reply> {

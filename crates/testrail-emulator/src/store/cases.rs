@@ -178,6 +178,21 @@ impl State {
         Ok(())
     }
 
+    /// `delete_cases/{suite_id}`: all or nothing, every ID must be a live case of the suite.
+    pub fn delete_cases(&mut self, suite_id: Id, ids: &[Id]) -> ApiResult<()> {
+        self.suite(suite_id)?;
+        if ids
+            .iter()
+            .any(|id| self.case(*id).map_or(true, |c| c.suite_id != suite_id))
+        {
+            return Err(ApiError::invalid_id("case_ids"));
+        }
+        for id in ids {
+            self.delete_case(*id)?;
+        }
+        Ok(())
+    }
+
     pub fn cases_of(&self, project_id: Id, filter: &CaseFilter) -> ApiResult<Vec<Case>> {
         let suite_id = self.resolve_suite(project_id, filter.suite_id)?;
         Ok(self

@@ -121,6 +121,32 @@ impl State {
         Ok(s)
     }
 
+    /// Deletes a suite with its sections, (softly) its cases, and its runs.
+    pub fn delete_suite(&mut self, id: Id) -> ApiResult<()> {
+        self.suite(id)?;
+        let roots: Vec<Id> = self
+            .sections
+            .values()
+            .filter(|s| s.suite_id == id && s.parent_id.is_none())
+            .map(|s| s.id)
+            .collect();
+        for section in roots {
+            self.delete_section(section)?;
+        }
+        let runs: Vec<Id> = self
+            .runs
+            .values()
+            .filter(|r| r.suite_id == id && r.plan_id.is_none())
+            .map(|r| r.id)
+            .collect();
+        for run in runs {
+            self.delete_run(run, false)?;
+        }
+        self.suites.remove(&id);
+        self.touch(Kind::Suite, id);
+        Ok(())
+    }
+
     pub fn suite_json(&self, s: &Suite, base: &str) -> Suite {
         Suite {
             url: view_url(base, "suites/view", s.id),
