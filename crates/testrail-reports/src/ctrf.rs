@@ -92,6 +92,9 @@ struct CtrfTest {
     stdout: Value,
     #[serde(default)]
     stderr: Value,
+    /// Playwright's reporter puts annotations (`testrail: C1`, `skip: reason`) in here.
+    #[serde(default)]
+    extra: Value,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +197,14 @@ fn execution(t: CtrfTest, max: usize) -> TestExecution {
     exec.stdout = joined(&t.stdout, "\n").map(|s| bound(&s, max));
     exec.stderr = joined(&t.stderr, "\n").map(|s| bound(&s, max));
     exec.attachments = t.attachments.into_iter().filter_map(|a| a.path).collect();
+    exec.properties = annotations(&t.extra);
+    if exec.outcome == Outcome::Skipped && exec.message.is_none() {
+        exec.message = exec
+            .properties
+            .iter()
+            .find(|(k, v)| (k == "skip" || k == "fixme") && !v.trim().is_empty())
+            .map(|(_, v)| bound(v, max));
+    }
     for tag in t.tags {
         let tag = tag.trim_start_matches('@').to_string();
         if let Some(id) = id_from_tag(&tag)
@@ -204,6 +215,20 @@ fn execution(t: CtrfTest, max: usize) -> TestExecution {
         exec.tags.push(tag);
     }
     exec
+}
+
+/// `extra.annotations[]` as `(type, description)` properties, like Playwright's JUnit output.
+fn annotations(extra: &Value) -> Vec<(String, String)> {
+    let Some(list) = extra.get("annotations").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|a| {
+            let kind = a.get("type")?.as_str()?;
+            let description = a.get("description").and_then(Value::as_str).unwrap_or("");
+            Some((kind.to_string(), description.to_string()))
+        })
+        .collect()
 }
 
 /// CTRF statuses: passed, failed, skipped, pending, other (todo and the like: no verdict).

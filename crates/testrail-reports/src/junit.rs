@@ -272,12 +272,16 @@ struct Case {
     flaky_message: Option<String>,
     /// `type` of the first failure/error: the only text some writers give (nextest timeouts).
     failure_type: Option<String>,
+    /// `status="notrun"` (GoogleTest `DISABLED_`) or `"disabled"` (CTest): skipped, without a
+    /// `<skipped>` child.
+    not_run: bool,
 }
 
 impl Case {
     fn new(e: &BytesStart<'_>, at: crate::ReportLocation, max: usize) -> Result<Self, String> {
         let mut exec = TestExecution::new(String::new(), Outcome::Passed);
         let mut classname_given = false;
+        let mut not_run = false;
         for_each_attr(e, |k, v| match k {
             "name" => exec.name = v.into_owned(),
             "classname" => {
@@ -287,6 +291,7 @@ impl Case {
             "time" => exec.duration = parse_seconds(&v),
             "file" | "filepath" => exec.file = Some(v.into_owned()),
             "line" | "lineno" => exec.line = v.trim().parse().ok(),
+            "status" => not_run = is_not_run(&v),
             _ => {}
         })?;
         exec.location = at;
@@ -301,6 +306,7 @@ impl Case {
             rerun_attempts: 0,
             flaky_message: None,
             failure_type: None,
+            not_run,
         })
     }
 
@@ -409,6 +415,9 @@ impl Case {
             props.append(&mut exec.properties);
             exec.properties = props;
         }
+        if self.not_run && exec.outcome == Outcome::Passed {
+            exec.outcome = Outcome::Skipped;
+        }
         exec.details = self.details.finish_non_blank();
         exec.stdout = self.stdout.finish_non_blank();
         exec.stderr = self.stderr.finish_non_blank();
@@ -427,6 +436,13 @@ impl Case {
         }
         exec
     }
+}
+
+fn is_not_run(status: &str) -> bool {
+    matches!(
+        status.trim().to_ascii_lowercase().as_str(),
+        "notrun" | "not run" | "disabled" | "skipped" | "skip"
+    )
 }
 
 /// `message` and `type` attributes of a failure/error/skipped element.
