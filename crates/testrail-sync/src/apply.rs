@@ -90,7 +90,8 @@ impl<'a> Context<'a> {
         for template in run_templates(&options.run) {
             check_template(template)?;
         }
-        let (project_id, project_name, suite_mode) = resolve_project(client, &options.project).await?;
+        let (project_id, project_name, suite_mode) =
+            resolve_project(client, &options.project).await?;
         let wants_suite_name = run_templates(&options.run).any(|t| t.contains("{suite}"));
         let (suite_id, suite_name) = resolve_suite(
             client,
@@ -167,7 +168,9 @@ impl<'a> Context<'a> {
         let poster = Poster::new(self.client, self.options, run.id, watermark, journal);
         // Batches in flight when the last attempt died may have landed: read, don't re-send.
         let landed = poster.landed_among(&pending).await?;
-        poster.posted.fetch_add(landed.len() as u64, Ordering::Relaxed);
+        poster
+            .posted
+            .fetch_add(landed.len() as u64, Ordering::Relaxed);
         let skip: BTreeSet<Id> = acked.into_iter().chain(landed).collect();
         let to_post: Vec<NewResult> = plan
             .results
@@ -179,7 +182,8 @@ impl<'a> Context<'a> {
         poster.post_all(to_post, progress).await?;
         progress.finish();
         if !summary.created_run {
-            self.repost_if_cases_were_removed(&poster, plan, &run).await?;
+            self.repost_if_cases_were_removed(&poster, plan, &run)
+                .await?;
         }
         summary.posted = poster.posted.load(Ordering::Relaxed);
         summary.batches = poster.batches.load(Ordering::Relaxed);
@@ -195,7 +199,11 @@ impl<'a> Context<'a> {
     }
 
     /// Reads everything a real sync would, then says which writes it would make.
-    async fn dry_run(&mut self, plan: &mut ResultPlan, summary: &mut Summary) -> Result<(), SyncError> {
+    async fn dry_run(
+        &mut self,
+        plan: &mut ResultPlan,
+        summary: &mut Summary,
+    ) -> Result<(), SyncError> {
         let known = self.known_cases().await?.clone();
         self.drop_unknown(plan, |c| known.contains(&c));
         let cases = plan.case_ids().len();
@@ -214,7 +222,10 @@ impl<'a> Context<'a> {
             }
             RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => {
                 let name = self.run_name(name_template);
-                calls.push(format!("add_run/{}: \"{name}\" with {cases} cases", self.project_id));
+                calls.push(format!(
+                    "add_run/{}: \"{name}\" with {cases} cases",
+                    self.project_id
+                ));
                 summary.run_name = Some(name);
             }
         }
@@ -245,11 +256,16 @@ impl<'a> Context<'a> {
                 let watermark = self.watermark(run.id).await?;
                 Ok((run, watermark, false))
             }
-            RunTarget::Key { key, name_template } => self.run_for_key(plan, key, name_template).await,
+            RunTarget::Key { key, name_template } => {
+                self.run_for_key(plan, key, name_template).await
+            }
         }
     }
 
-    async fn resume(&mut self, r: Recovered) -> Result<(Run, Id, BTreeSet<Id>, Vec<Id>), SyncError> {
+    async fn resume(
+        &mut self,
+        r: Recovered,
+    ) -> Result<(Run, Id, BTreeSet<Id>, Vec<Id>), SyncError> {
         let run = self.existing_open_run(r.run_id).await?;
         tracing::info!(
             run = r.run_id,
@@ -299,7 +315,11 @@ impl<'a> Context<'a> {
             .await
             .map_err(|e| SyncError::api("checking whether add_run landed", e))?;
         runs.into_iter()
-            .find(|r| r.description.as_deref().is_some_and(|d| d.contains(&self.token)))
+            .find(|r| {
+                r.description
+                    .as_deref()
+                    .is_some_and(|d| d.contains(&self.token))
+            })
             .ok_or_else(|| SyncError::api("creating the run (add_run)", cause))
     }
 
@@ -338,7 +358,11 @@ impl<'a> Context<'a> {
         Ok(runs
             .into_iter()
             .filter(|r| self.suite_id.is_none_or(|s| r.suite_id == s))
-            .filter(|r| r.description.as_deref().is_some_and(|d| d.lines().any(|l| l == marker)))
+            .filter(|r| {
+                r.description
+                    .as_deref()
+                    .is_some_and(|d| d.lines().any(|l| l == marker))
+            })
             .min_by_key(|r| r.id))
     }
 
@@ -396,10 +420,19 @@ impl<'a> Context<'a> {
                 Some(_) => format!("update_run_in_plan_entry/{}", run.id),
                 None => format!("update_run/{}", run.id),
             };
-            match self.client.post_idempotent::<_, serde_json::Value>(&endpoint, &fields).await {
+            match self
+                .client
+                .post_idempotent::<_, serde_json::Value>(&endpoint, &fields)
+                .await
+            {
                 Ok(_) => {}
                 Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
-                Err(e) => return Err(SyncError::api(format!("adding cases to run R{}", run.id), e)),
+                Err(e) => {
+                    return Err(SyncError::api(
+                        format!("adding cases to run R{}", run.id),
+                        e,
+                    ));
+                }
             }
         }
         Err(SyncError::Target(format!(
@@ -428,7 +461,10 @@ impl<'a> Context<'a> {
             if lost.is_empty() {
                 return Ok(());
             }
-            tracing::warn!(cases = lost.len(), "cases were removed from the run by another job; adding them back");
+            tracing::warn!(
+                cases = lost.len(),
+                "cases were removed from the run by another job; adding them back"
+            );
             self.ensure_cases(run, plan).await?;
             poster.post_all(lost, &crate::summary::Quiet).await?;
         }
@@ -472,7 +508,10 @@ impl<'a> Context<'a> {
         Ok(self.known_cases.as_ref().expect("filled above"))
     }
 
-    async fn drop_unknown_after_rejection(&mut self, plan: &mut ResultPlan) -> Result<(), SyncError> {
+    async fn drop_unknown_after_rejection(
+        &mut self,
+        plan: &mut ResultPlan,
+    ) -> Result<(), SyncError> {
         let known = self.known_cases().await?.clone();
         let before = plan.case_ids().len();
         self.drop_unknown(plan, |c| known.contains(&c));
@@ -506,7 +545,11 @@ impl<'a> Context<'a> {
             "time" => Some(time.clone()),
             _ => None,
         });
-        if name.is_empty() { format!("Automated run {date} {time}") } else { name }
+        if name.is_empty() {
+            format!("Automated run {date} {time}")
+        } else {
+            name
+        }
     }
 
     fn description(&self, key: Option<&str>) -> String {
@@ -587,7 +630,13 @@ struct Poster<'a> {
 }
 
 impl<'a> Poster<'a> {
-    fn new(client: &'a Client, options: &'a SyncOptions, run_id: Id, watermark: Id, journal: Option<Journal>) -> Self {
+    fn new(
+        client: &'a Client,
+        options: &'a SyncOptions,
+        run_id: Id,
+        watermark: Id,
+        journal: Option<Journal>,
+    ) -> Self {
         Poster {
             client,
             options,
@@ -601,9 +650,16 @@ impl<'a> Poster<'a> {
         }
     }
 
-    async fn post_all(&self, results: Vec<NewResult>, progress: &dyn Progress) -> Result<(), SyncError> {
+    async fn post_all(
+        &self,
+        results: Vec<NewResult>,
+        progress: &dyn Progress,
+    ) -> Result<(), SyncError> {
         let batch_size = self.options.batch_size.max(1);
-        let batches: Vec<Vec<NewResult>> = results.chunks(batch_size).map(<[NewResult]>::to_vec).collect();
+        let batches: Vec<Vec<NewResult>> = results
+            .chunks(batch_size)
+            .map(<[NewResult]>::to_vec)
+            .collect();
         stream::iter(batches)
             .map(|batch| self.post_batch(batch, progress))
             .buffer_unordered(self.options.concurrency.max(1))
@@ -614,11 +670,17 @@ impl<'a> Poster<'a> {
 
     /// Sends one batch until TestRail certainly has it. An ambiguous outcome is resolved by
     /// reading the run's results, never by blindly re-sending; a batch that timed out is split.
-    async fn post_batch(&self, batch: Vec<NewResult>, progress: &dyn Progress) -> Result<(), SyncError> {
+    async fn post_batch(
+        &self,
+        batch: Vec<NewResult>,
+        progress: &dyn Progress,
+    ) -> Result<(), SyncError> {
         let mut queue = vec![(batch, 0u32)];
         while let Some((batch, round)) = queue.pop() {
             let cases = case_ids_of(&batch);
-            self.record(Event::Sending { cases: cases.clone() })?;
+            self.record(Event::Sending {
+                cases: cases.clone(),
+            })?;
             self.batches.fetch_add(1, Ordering::Relaxed);
             match self.client.add_results_for_cases(self.run_id, &batch).await {
                 Ok(_) => self.acknowledge(&cases, progress)?,
@@ -631,7 +693,11 @@ impl<'a> Poster<'a> {
                         .into_iter()
                         .filter(|r| r.case_id.is_some_and(|c| !landed.contains(&c)))
                         .collect();
-                    queue.extend(split_if_timed_out(rest, &e).into_iter().map(|b| (b, round + 1)));
+                    queue.extend(
+                        split_if_timed_out(rest, &e)
+                            .into_iter()
+                            .map(|b| (b, round + 1)),
+                    );
                 }
                 Err(e) if e.status() == Some(413) && batch.len() > 1 => {
                     queue.extend(halves(batch).into_iter().map(|b| (b, round)));
@@ -653,11 +719,13 @@ impl<'a> Poster<'a> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        let results: Vec<TestResult> = self
-            .client
-            .get_results_for_run(self.run_id)
-            .await
-            .map_err(|e| SyncError::api("checking which results landed (get_results_for_run)", e))?;
+        let results: Vec<TestResult> =
+            self.client
+                .get_results_for_run(self.run_id)
+                .await
+                .map_err(|e| {
+                    SyncError::api("checking which results landed (get_results_for_run)", e)
+                })?;
         let new_tests: BTreeSet<Id> = results
             .iter()
             .filter(|r| r.id > self.watermark)
@@ -672,15 +740,24 @@ impl<'a> Poster<'a> {
                 .map_err(|e| SyncError::api("reading the run's tests (get_tests)", e))?;
             *tests = all.into_iter().map(|t| (t.id, t.case_id)).collect();
         }
-        let landed: BTreeSet<Id> = new_tests.iter().filter_map(|t| tests.get(t).copied()).collect();
-        Ok(cases.iter().copied().filter(|c| landed.contains(c)).collect())
+        let landed: BTreeSet<Id> = new_tests
+            .iter()
+            .filter_map(|t| tests.get(t).copied())
+            .collect();
+        Ok(cases
+            .iter()
+            .copied()
+            .filter(|c| landed.contains(c))
+            .collect())
     }
 
     fn acknowledge(&self, cases: &[Id], progress: &dyn Progress) -> Result<(), SyncError> {
         if cases.is_empty() {
             return Ok(());
         }
-        self.record(Event::Acked { cases: cases.to_vec() })?;
+        self.record(Event::Acked {
+            cases: cases.to_vec(),
+        })?;
         self.posted.fetch_add(cases.len() as u64, Ordering::Relaxed);
         progress.advance(cases.len() as u64);
         Ok(())
@@ -723,15 +800,22 @@ fn halves(mut batch: Vec<NewResult>) -> Vec<Vec<NewResult>> {
 }
 
 fn rejects_case_ids(e: &ApiError) -> bool {
-    e.status() == Some(400) && e.testrail_message().is_some_and(|m| m.contains(":case_ids"))
+    e.status() == Some(400)
+        && e.testrail_message()
+            .is_some_and(|m| m.contains(":case_ids"))
 }
 
-async fn resolve_project(client: &Client, project: &ProjectRef) -> Result<(Id, String, u8), SyncError> {
+async fn resolve_project(
+    client: &Client,
+    project: &ProjectRef,
+) -> Result<(Id, String, u8), SyncError> {
     match project {
         ProjectRef::Id(id) => {
             let p = client.get_project(*id).await.map_err(|e| {
                 SyncError::api(
-                    format!("project {id} (check --project-id; `testrail-sync projects` lists them)"),
+                    format!(
+                        "project {id} (check --project-id; `testrail-sync projects` lists them)"
+                    ),
                     e,
                 )
             })?;
@@ -750,7 +834,13 @@ async fn resolve_project(client: &Client, project: &ProjectRef) -> Result<(Id, S
                 Some(p) => Ok((p.id, p.name.clone(), p.suite_mode)),
                 None => Err(SyncError::Target(format!(
                     "no project named \"{name}\"; projects you can see: {}",
-                    trim_list(&projects.iter().map(|p| format!("{} (P{})", p.name, p.id)).collect::<Vec<_>>(), 20)
+                    trim_list(
+                        &projects
+                            .iter()
+                            .map(|p| format!("{} (P{})", p.name, p.id))
+                            .collect::<Vec<_>>(),
+                        20
+                    )
                 ))),
             }
         }
@@ -765,7 +855,9 @@ async fn resolve_suite(
     suite: Option<&SuiteRef>,
     wants_name: bool,
 ) -> Result<(Option<Id>, Option<String>), SyncError> {
-    let needs_listing = matches!(suite, Some(SuiteRef::Name(_))) || suite_mode == 3 && suite.is_none() || wants_name;
+    let needs_listing = matches!(suite, Some(SuiteRef::Name(_)))
+        || suite_mode == 3 && suite.is_none()
+        || wants_name;
     if !needs_listing {
         return Ok((suite.and_then(suite_id), None));
     }
@@ -773,7 +865,15 @@ async fn resolve_suite(
         .get_suites(project_id)
         .await
         .map_err(|e| SyncError::api(format!("listing suites of project {project_id}"), e))?;
-    let listing = || trim_list(&suites.iter().map(|s| format!("{} (S{})", s.name, s.id)).collect::<Vec<_>>(), 20);
+    let listing = || {
+        trim_list(
+            &suites
+                .iter()
+                .map(|s| format!("{} (S{})", s.name, s.id))
+                .collect::<Vec<_>>(),
+            20,
+        )
+    };
     let found = match suite {
         Some(SuiteRef::Id(id)) => suites.iter().find(|s| s.id == *id),
         Some(SuiteRef::Name(name)) => suites
@@ -809,7 +909,9 @@ fn suite_id(s: &SuiteRef) -> Option<Id> {
 
 fn run_templates(run: &RunTarget) -> impl Iterator<Item = &str> {
     match run {
-        RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => Some(name_template.as_str()),
+        RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => {
+            Some(name_template.as_str())
+        }
         RunTarget::Existing(_) => None,
     }
     .into_iter()
@@ -830,7 +932,11 @@ fn trim_list(items: &[String], max: usize) -> String {
     if items.len() <= max {
         items.join(", ")
     } else {
-        format!("{}, … and {} more", items[..max].join(", "), items.len() - max)
+        format!(
+            "{}, … and {} more",
+            items[..max].join(", "),
+            items.len() - max
+        )
     }
 }
 

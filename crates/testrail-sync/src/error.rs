@@ -26,7 +26,9 @@ pub enum SyncError {
     Target(String),
 
     /// The network or TestRail kept failing; what was acknowledged is in the journal.
-    #[error("{what}: {source}\n  what was sent is recorded in the journal; rerun the same command to resume")]
+    #[error(
+        "{what}: {source}\n  what was sent is recorded in the journal; rerun the same command to resume"
+    )]
     GaveUp {
         what: String,
         #[source]
@@ -50,7 +52,10 @@ impl SyncError {
     /// Classifies a client error met while doing `what`.
     pub fn api(what: impl Into<String>, source: ApiError) -> SyncError {
         let what = what.into();
-        if source.status().is_some_and(|s| (400..500).contains(&s) && s != 429 && s != 409) {
+        if source
+            .status()
+            .is_some_and(|s| (400..500).contains(&s) && s != 429 && s != 409)
+        {
             SyncError::Refused { what, source }
         } else if matches!(
             source,

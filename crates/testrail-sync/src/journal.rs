@@ -25,8 +25,12 @@ pub enum Event {
         watermark: Id,
         created_run: bool,
     },
-    Sending { cases: Vec<Id> },
-    Acked { cases: Vec<Id> },
+    Sending {
+        cases: Vec<Id>,
+    },
+    Acked {
+        cases: Vec<Id>,
+    },
     Closed,
 }
 
@@ -177,12 +181,22 @@ mod tests {
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"event\":\"acked\",\"ca").unwrap();
-        let r = Journal::open(&dir, "k").unwrap().recover().unwrap().unwrap();
+        let r = Journal::open(&dir, "k")
+            .unwrap()
+            .recover()
+            .unwrap()
+            .unwrap();
         assert_eq!((r.run_id, r.watermark), (7, 3));
         assert_eq!(r.acked, BTreeSet::from([1, 2]));
         assert_eq!(r.pending, BTreeSet::from([3]));
         Journal::open(&dir, "k").unwrap().finish().unwrap();
-        assert!(Journal::open(&dir, "k").unwrap().recover().unwrap().is_none());
+        assert!(
+            Journal::open(&dir, "k")
+                .unwrap()
+                .recover()
+                .unwrap()
+                .is_none()
+        );
         let _ = fs::remove_dir_all(dir);
     }
 }

@@ -96,7 +96,12 @@ pub fn plan_results(
             status_id: Some(status.id),
             comment: comment(executions, worst, options.comments.max_chars),
             version: options.version.clone(),
-            elapsed: elapsed(executions.iter().filter_map(|e| e.duration).sum::<Duration>()),
+            elapsed: elapsed(
+                executions
+                    .iter()
+                    .filter_map(|e| e.duration)
+                    .sum::<Duration>(),
+            ),
             defects: defects(executions),
             assignedto_id: failure_assignee.filter(|_| failed),
             custom: options.result_fields.clone(),
@@ -143,7 +148,12 @@ fn comment(executions: &[ExecutionBrief], worst: Outcome, max_chars: usize) -> O
             worst.as_str()
         ));
         for e in executions {
-            out.push_str(&format!("- {}: {}{}\n", e.outcome.as_str(), e.name, took(e)));
+            out.push_str(&format!(
+                "- {}: {}{}\n",
+                e.outcome.as_str(),
+                e.name,
+                took(e)
+            ));
         }
     }
     for e in executions {
@@ -268,7 +278,10 @@ mod tests {
         ]);
         let plan = plan_results(&c, &statuses(), &SyncOptions::new(ProjectRef::Id(1)), None);
         assert_eq!(plan.results.len(), 1);
-        assert_eq!(plan.results[0].comment, None, "a lone pass needs no comment");
+        assert_eq!(
+            plan.results[0].comment, None,
+            "a lone pass needs no comment"
+        );
         assert_eq!(plan.omitted[0].case_id, 1);
         assert_eq!(plan.case_ids().into_iter().collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(plan.counts.skipped, 1);
@@ -286,7 +299,13 @@ mod tests {
         opts.comments.max_chars = 1000;
         let plan = plan_results(&c, &statuses(), &opts, None);
         assert_eq!(plan.results[0].status_id, Some(1));
-        assert!(plan.results[0].comment.as_deref().unwrap().contains("Flaky"));
+        assert!(
+            plan.results[0]
+                .comment
+                .as_deref()
+                .unwrap()
+                .contains("Flaky")
+        );
         let long = plan.results[1].comment.as_deref().unwrap();
         assert!(long.chars().count() <= 1001 && long.contains("trimmed"));
     }

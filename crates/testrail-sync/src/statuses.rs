@@ -149,13 +149,17 @@ mod tests {
             skipped: StatusChoice::Status("untested".into()),
             ..Default::default()
         };
-        let err = StatusMap::resolve(&config, &system()).unwrap_err().to_string();
+        let err = StatusMap::resolve(&config, &system())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot be posted"), "{err}");
         let config = StatusConfig {
             error: StatusChoice::Status("broken".into()),
             ..Default::default()
         };
-        let err = StatusMap::resolve(&config, &system()).unwrap_err().to_string();
+        let err = StatusMap::resolve(&config, &system())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("statuses.error") && err.contains("Retest (retest)"));
     }
 }

@@ -156,7 +156,9 @@ mod tests {
 
     #[test]
     fn trim_keeps_head_and_tail_within_the_limit() {
-        let text: String = (0..2000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let text: String = (0..2000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         let trimmed = trim_middle(&text, 200);
         assert!(trimmed.chars().count() <= 200 + 1, "{}", trimmed.len());
         assert!(trimmed.starts_with("abc"));
@@ -175,7 +177,10 @@ mod tests {
             "branch" => Some("main".to_string()),
             _ => None,
         };
-        assert_eq!(render_template("{suite} {branch} #{build}", value), "Master main");
+        assert_eq!(
+            render_template("{suite} {branch} #{build}", value),
+            "Master main"
+        );
         assert!(check_template("{suite} {branch} #{build} {date}").is_ok());
         let err = check_template("{sute} x").unwrap_err().to_string();
         assert!(err.contains("unknown placeholder {sute}"), "{err}");

@@ -1,0 +1,270 @@
+//! The command-line surface (clap derive). Values here are raw; `config.rs` layers them over
+//! the config file and environment and validates them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "testrail-sync",
+    version,
+    about = "Put CI test results into TestRail: every report format, exactly once, at the API's speed limit",
+    long_about = None,
+    propagate_version = false,
+    after_help = "Start with `testrail-sync demo` (no TestRail account needed).\n\
+                  Docs: README.md; exit codes: 0 synced, 2 bad input/config (nothing sent), \
+                  3 TestRail refused, 4 gave up after retries (rerun resumes), 5 unmapped tests with --fail-on-unmapped."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Config file (default: ./testrail-sync.toml if present)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); never shows the API key
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// How to reach TestRail. Flags win over the environment, which wins over the config file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Connection {
+    /// TestRail address, e.g. https://acme.testrail.io
+    #[arg(long, env = "TESTRAIL_HOST", value_name = "URL")]
+    pub host: Option<String>,
+    /// TestRail user (email)
+    #[arg(long, env = "TESTRAIL_USER", value_name = "EMAIL")]
+    pub user: Option<String>,
+    /// Read the API key from this file (else TESTRAIL_API_KEY, else the config file)
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Read the API key from standard input
+    #[arg(long)]
+    pub api_key_stdin: bool,
+    /// Requests per minute to stay under (TestRail Cloud: 180); 0 turns pacing off for self-hosted servers
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Seconds before one request times out
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Allow plain http:// to a non-loopback host (sends the API key unencrypted)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read test reports and put their results into a TestRail run
+    Report(Box<ReportArgs>),
+    /// Serve a TestRail API emulator (in memory, or SQLite with --db)
+    Emulator(EmulatorArgs),
+    /// Start the emulator in-process, sync a bundled report into it and show where to look
+    Demo(DemoArgs),
+    /// List the instance's result statuses (to fill in [statuses] in the config)
+    Statuses(LookupArgs),
+    /// List projects you can see
+    Projects(LookupArgs),
+    /// List the suites of a project
+    Suites(ProjectLookupArgs),
+    /// List the open runs of a project
+    Runs(ProjectLookupArgs),
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    Junit,
+    Robot,
+    Cucumber,
+    Tap,
+    Ctrf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report files or glob patterns (quoted globs are expanded here, e.g. 'reports/**/*.xml')
+    #[arg(required = true, value_name = "FILES|GLOBS")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Project ID (env TESTRAIL_PROJECT_ID)
+    #[arg(
+        long,
+        env = "TESTRAIL_PROJECT_ID",
+        value_name = "N",
+        conflicts_with = "project"
+    )]
+    pub project_id: Option<u64>,
+    /// Project name
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
+    #[arg(
+        long,
+        env = "TESTRAIL_SUITE_ID",
+        value_name = "N",
+        conflicts_with = "suite"
+    )]
+    pub suite_id: Option<u64>,
+    /// Suite name
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+    /// Report into this existing open run (missing cases are added to it)
+    #[arg(long, value_name = "N", conflicts_with = "run_key")]
+    pub run_id: Option<u64>,
+    /// Find or create the open run carrying this key (for shards and reruns)
+    #[arg(long, value_name = "KEY")]
+    pub run_key: Option<String>,
+    /// Name of a new run; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run_name: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub milestone_id: Option<u64>,
+    /// Assign failed results to this TestRail user
+    #[arg(long, value_name = "EMAIL")]
+    pub assign_failures_to: Option<String>,
+    /// Version of the build under test (default: BUILD_VERSION, else the CI commit)
+    #[arg(long = "version", value_name = "VERSION")]
+    pub build_version: Option<String>,
+    /// Report property whose values become the result's defects
+    #[arg(long, value_name = "PROPERTY")]
+    pub defects_from: Option<String>,
+    /// Regex finding case IDs in test names, with one capture group for the digits (repeatable; replaces the defaults)
+    #[arg(long, value_name = "REGEX")]
+    pub case_pattern: Vec<String>,
+    /// Report property holding case IDs (repeatable; replaces the defaults)
+    #[arg(long, value_name = "NAME")]
+    pub case_property: Vec<String>,
+    /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub result_field: Vec<String>,
+    /// Read every file as this format instead of sniffing it
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Close the run after posting
+    #[arg(long, conflicts_with = "close_on_branch")]
+    pub close: bool,
+    /// Close the run only when the CI branch is this one (repeatable)
+    #[arg(long, value_name = "BRANCH")]
+    pub close_on_branch: Vec<String>,
+    /// Do every read, then print the writes it would make; writes nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Exit 5 when some tests carry no case ID
+    #[arg(long)]
+    pub fail_on_unmapped: bool,
+    /// Results per add_results_for_cases call
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Batches in flight at once
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Append a markdown summary to $GITHUB_STEP_SUMMARY
+    #[arg(long)]
+    pub github_summary: bool,
+    /// Journal directory for resuming after a crash (default .testrail-sync)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+    /// Keep no journal
+    #[arg(long)]
+    pub no_journal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port to listen on (0 picks a free one; the address is the first line printed)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind (loopback by default)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Persist to this SQLite file (survives restarts)
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Accepted credentials EMAIL:KEY (repeatable; default: one demo user, printed at start)
+    #[arg(long = "user", value_name = "EMAIL:KEY")]
+    pub users: Vec<String>,
+    /// Custom result status NAME:LABEL (repeatable)
+    #[arg(long = "status", value_name = "NAME:LABEL")]
+    pub statuses: Vec<String>,
+    /// Preload projects, suites, sections, cases, statuses and users from a JSON file
+    #[arg(long, value_name = "FILE", conflicts_with = "demo_data")]
+    pub fixture: Option<PathBuf>,
+    /// Preload the demo project (what `testrail-sync demo` uses)
+    #[arg(long)]
+    pub demo_data: bool,
+    #[command(flatten)]
+    pub faults: FaultArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct FaultArgs {
+    /// Delay every request by this many milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests answered with a 5xx (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Share of writes applied and then answered by a dropped connection (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_after_commit_rate: f64,
+    /// Requests per minute per user before 429 (0 = no limit)
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Seed for the fault dice
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Port for the emulator (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Stop right after the sync instead of serving the web view until Ctrl-C
+    #[arg(long)]
+    pub exit: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectLookupArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[arg(long, env = "TESTRAIL_PROJECT_ID", value_name = "N")]
+    pub project_id: Option<u64>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}

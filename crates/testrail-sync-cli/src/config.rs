@@ -1,0 +1,281 @@
+//! `testrail-sync.toml`, layered under the environment and flags: file < env < flags.
+//! Unknown keys are errors naming the closest valid key, so a typo never silently does nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use testrail_api::{ApiKey, Client, ClientConfig};
+
+use crate::cli::Connection;
+use crate::fail::{Failure, bad_input};
+
+pub const DEFAULT_CONFIG: &str = "testrail-sync.toml";
+
+/// The config file as written. Every field is optional: flags and the environment fill gaps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub host: Option<String>,
+    pub user: Option<String>,
+    pub api_key: Option<String>,
+    pub api_key_file: Option<PathBuf>,
+    pub project_id: Option<u64>,
+    pub project: Option<String>,
+    pub suite_id: Option<u64>,
+    pub suite: Option<String>,
+    pub run_name: Option<String>,
+    pub milestone_id: Option<u64>,
+    pub case_patterns: Option<Vec<String>>,
+    pub case_properties: Option<Vec<String>>,
+    pub batch_size: Option<usize>,
+    pub concurrency: Option<usize>,
+    pub rate_limit: Option<u32>,
+    pub timeout_secs: Option<f64>,
+    pub allow_insecure_http: Option<bool>,
+    pub close: Option<bool>,
+    pub close_on_branch: Option<Vec<String>>,
+    pub journal_dir: Option<PathBuf>,
+    pub defects_from: Option<String>,
+    pub assign_failures_to: Option<String>,
+    pub comment_max_chars: Option<usize>,
+    pub include_output: Option<bool>,
+    pub statuses: Option<StatusesConfig>,
+    pub result_fields: Option<BTreeMap<String, toml::Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusesConfig {
+    pub passed: Option<String>,
+    pub failed: Option<String>,
+    pub error: Option<String>,
+    pub flaky: Option<String>,
+    pub skipped: Option<String>,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "host",
+    "user",
+    "api_key",
+    "api_key_file",
+    "project_id",
+    "project",
+    "suite_id",
+    "suite",
+    "run_name",
+    "milestone_id",
+    "case_patterns",
+    "case_properties",
+    "batch_size",
+    "concurrency",
+    "rate_limit",
+    "timeout_secs",
+    "allow_insecure_http",
+    "close",
+    "close_on_branch",
+    "journal_dir",
+    "defects_from",
+    "assign_failures_to",
+    "comment_max_chars",
+    "include_output",
+    "statuses",
+    "result_fields",
+];
+const STATUS_KEYS: &[&str] = &["passed", "failed", "error", "flaky", "skipped"];
+
+/// The loaded config file (empty when there is none).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub file: FileConfig,
+}
+
+/// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, Failure> {
+    let path = match explicit {
+        Some(p) => p.to_owned(),
+        None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
+        None => return Ok(Loaded::default()),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad_input(format!(
+            "{}: cannot read the config file: {e}",
+            path.display()
+        ))
+    })?;
+    let file = parse(&text, &path)?;
+    if file.api_key.is_some() {
+        warn_if_readable_by_others(&path);
+    }
+    Ok(Loaded { file })
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<FileConfig, Failure> {
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    check_keys(&table, path)?;
+    toml::from_str(text)
+        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))
+}
+
+fn check_keys(table: &toml::Table, path: &Path) -> Result<(), Failure> {
+    for (key, value) in table {
+        unknown_key(key, TOP_KEYS, "", path)?;
+        if let (true, Some(inner)) = (key == "statuses", value.as_table()) {
+            for k in inner.keys() {
+                unknown_key(k, STATUS_KEYS, "statuses.", path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_key(key: &str, valid: &[&str], prefix: &str, path: &Path) -> Result<(), Failure> {
+    if valid.contains(&key) {
+        return Ok(());
+    }
+    let closest = valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(key, v), *v))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.7)
+        .map(|(_, v)| format!("; did you mean `{prefix}{v}`?"))
+        .unwrap_or_else(|| format!("; valid keys: {}", valid.join(", ")));
+    Err(bad_input(format!(
+        "{}: unknown key `{prefix}{key}`{closest}",
+        path.display()
+    )))
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let readable_by_others = std::fs::metadata(path)
+        .map(|meta| meta.permissions().mode() & 0o044 != 0)
+        .unwrap_or(false);
+    if readable_by_others {
+        eprintln!(
+            "warning: {} holds an API key and is readable by other users; run `chmod 600 {}` or use TESTRAIL_API_KEY",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+/// Builds the API client from flags > env > file.
+pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
+    let host = conn.host.clone().or_else(|| file.host.clone()).ok_or_else(|| {
+        bad_input(
+            "no TestRail host: set TESTRAIL_HOST (e.g. https://acme.testrail.io), pass --host, or put host = \"…\" in testrail-sync.toml"
+                .to_string(),
+        )
+    })?;
+    let user = conn
+        .user
+        .clone()
+        .or_else(|| file.user.clone())
+        .ok_or_else(|| {
+            bad_input(
+                "no TestRail user: set TESTRAIL_USER to the email you log in with, or pass --user"
+                    .to_string(),
+            )
+        })?;
+    let key = api_key(conn, file)?;
+    let mut config = ClientConfig::new(host, user, key);
+    if let Some(limit) = conn.rate_limit.or(file.rate_limit) {
+        config.rate_limit_per_minute = (limit > 0).then_some(limit);
+    }
+    if let Some(secs) = conn.timeout.or(file.timeout_secs) {
+        if !(secs.is_finite() && secs > 0.0) {
+            return Err(bad_input(format!(
+                "timeout must be a positive number of seconds, not {secs}"
+            )));
+        }
+        config.timeout = Duration::from_secs_f64(secs);
+    }
+    config.allow_insecure_http = conn.allow_insecure_http || file.allow_insecure_http == Some(true);
+    config.user_agent = format!("testrail-sync/{}", env!("CARGO_PKG_VERSION"));
+    Client::new(config).map_err(|e| bad_input(e.to_string()))
+}
+
+fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
+    let from_file = |path: &Path| {
+        std::fs::read_to_string(path).map(ApiKey::new).map_err(|e| {
+            bad_input(format!(
+                "{}: cannot read the API key file: {e}",
+                path.display()
+            ))
+        })
+    };
+    let key = if let Some(path) = &conn.api_key_file {
+        from_file(path)?
+    } else if conn.api_key_stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| bad_input(format!("cannot read the API key from stdin: {e}")))?;
+        ApiKey::new(text)
+    } else if let Some(key) = std::env::var("TESTRAIL_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty())
+    {
+        ApiKey::new(key)
+    } else if let Some(path) = &file.api_key_file {
+        from_file(path)?
+    } else if let Some(key) = &file.api_key {
+        ApiKey::new(key.clone())
+    } else {
+        return Err(bad_input(
+            "no API key: set TESTRAIL_API_KEY, or pass --api-key-file FILE / --api-key-stdin \
+             (create a key in TestRail under My Settings → API Keys and save it)"
+                .to_string(),
+        ));
+    };
+    if key.is_empty() {
+        return Err(bad_input("the API key is empty".to_string()));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_name_the_closest_valid_one() {
+        let err = parse("projct_id = 1\n", Path::new("t.toml")).unwrap_err();
+        assert!(
+            err.message.contains("did you mean `project_id`"),
+            "{}",
+            err.message
+        );
+        let err = parse("[statuses]\nskiped = \"omit\"\n", Path::new("t.toml")).unwrap_err();
+        assert!(
+            err.message.contains("`statuses.skipped`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = parse("host = \"x\"\nproject_id = \n", Path::new("t.toml")).unwrap_err();
+        assert!(err.message.contains("line 2"), "{}", err.message);
+        assert_eq!(err.code, 2);
+    }
+
+    #[test]
+    fn a_full_file_parses() {
+        let cfg = parse(
+            "host = \"https://x.testrail.io\"\nproject_id = 3\nsuite_id = 4\nclose_on_branch = [\"main\"]\n\
+             [statuses]\nskipped = \"omit\"\n[result_fields]\ncustom_env = \"staging\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(cfg.project_id, Some(3));
+        assert_eq!(cfg.statuses.unwrap().skipped.as_deref(), Some("omit"));
+    }
+}

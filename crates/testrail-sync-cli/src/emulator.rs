@@ -1,0 +1,114 @@
+//! `testrail-sync emulator`: the TestRail emulator as a standalone server.
+
+use std::net::SocketAddr;
+
+use testrail_emulator::{Credential, EmulatorConfig, Faults};
+
+use crate::cli::{EmulatorArgs, FaultArgs};
+use crate::fail::{Failure, bad_input};
+
+pub async fn run(args: EmulatorArgs) -> Result<u8, Failure> {
+    let config = config(&args)?;
+    let emulator = testrail_emulator::start(config)
+        .await
+        .map_err(|e| bad_input(format!("cannot start the emulator: {e}")))?;
+    // First line of stdout is the address, so scripts can read it with `--port 0`.
+    println!("{}", emulator.url());
+    print_credentials(&args.users);
+    eprintln!(
+        "TestRail API at {}/index.php?/api/v2/  web view at {}/  (Ctrl-C stops)",
+        emulator.url(),
+        emulator.url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
+    Ok(0)
+}
+
+fn print_credentials(users: &[String]) {
+    if users.is_empty() {
+        println!(
+            "user: {}  api key: {}",
+            testrail_emulator::DEMO_EMAIL,
+            testrail_emulator::DEMO_KEY
+        );
+    }
+}
+
+fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, Failure> {
+    let users = args
+        .users
+        .iter()
+        .map(|u| parse_pair(u, "--user", "EMAIL:KEY").map(|(email, key)| Credential { email, key }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let custom_statuses = args
+        .statuses
+        .iter()
+        .map(|s| parse_pair(s, "--status", "NAME:LABEL"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fixture = match (&args.fixture, args.demo_data) {
+        (Some(path), _) => Some(load_fixture(path)?),
+        (None, true) => Some(testrail_emulator::demo_fixture()),
+        (None, false) => None,
+    };
+    Ok(EmulatorConfig {
+        bind: SocketAddr::new(args.bind, args.port),
+        users,
+        db: args.db.clone(),
+        fixture,
+        custom_statuses,
+        faults: faults(&args.faults)?,
+        ..EmulatorConfig::default()
+    })
+}
+
+pub fn faults(f: &FaultArgs) -> Result<Faults, Failure> {
+    for (name, rate) in [
+        ("--fail-rate", f.fail_rate),
+        ("--drop-after-commit-rate", f.drop_after_commit_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(bad_input(format!(
+                "{name} must be between 0 and 1, not {rate}"
+            )));
+        }
+    }
+    Ok(Faults {
+        latency_ms: f.latency_ms,
+        fail_rate: f.fail_rate,
+        drop_after_commit_rate: f.drop_after_commit_rate,
+        rate_limit: f.rate_limit,
+        seed: f.seed,
+    })
+}
+
+fn load_fixture(path: &std::path::Path) -> Result<testrail_emulator::Fixture, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("{}: cannot read the fixture: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{}:{}:{}: not a valid fixture: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn parse_pair(value: &str, flag: &str, shape: &str) -> Result<(String, String), Failure> {
+    match value.split_once(':') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
+        _ => Err(bad_input(format!(
+            "{flag} takes {shape}, e.g. {flag} {}",
+            example(shape)
+        ))),
+    }
+}
+
+fn example(shape: &str) -> &'static str {
+    if shape.starts_with("EMAIL") {
+        "ci@example.com:my-key"
+    } else {
+        "skipped:Skipped"
+    }
+}

@@ -1,0 +1,53 @@
+//! How the binary fails: a message for people and the exit code DESIGN.md §3 promises.
+
+use testrail_sync::SyncError;
+
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+/// Bad input or config: exit 2, nothing was sent.
+pub fn bad_input(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+impl From<SyncError> for Failure {
+    fn from(e: SyncError) -> Self {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !message.contains(&text) {
+                message.push_str(&format!("\n  caused by: {text}"));
+            }
+            source = s.source();
+        }
+        if let SyncError::Report(r) = &e {
+            message.push_str(&format!("\n  hint: {}", r.hint()));
+        }
+        Failure {
+            code: e.exit_code() as u8,
+            message,
+        }
+    }
+}
+
+impl From<testrail_api::ApiError> for Failure {
+    fn from(e: testrail_api::ApiError) -> Self {
+        SyncError::api("TestRail", e).into()
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure {
+            code: 1,
+            message: format!("{e:#}"),
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! What people and scripts see after a sync: a summary readable in two seconds, the same data
+//! as JSON, a GitHub step summary, and a progress bar on a terminal.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use testrail_sync::{Progress, Summary};
+
+use crate::cli::OutputFormat;
+use crate::fail::{Failure, bad_input};
+
+/// How many unmapped tests / omitted cases the human summary lists before "and N more".
+const LIST_LIMIT: usize = 10;
+
+pub fn print_summary(summary: &Summary, format: OutputFormat, quiet: bool) {
+    match format {
+        OutputFormat::Json => {
+            let json = serde_json::to_string_pretty(summary).expect("summary serialises");
+            println!("{json}");
+        }
+        OutputFormat::Human if !quiet => print!("{}", human(summary)),
+        OutputFormat::Human => {}
+    }
+}
+
+pub fn human(s: &Summary) -> String {
+    let mut out = String::new();
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    let run = match (s.run_id, &s.run_name) {
+        (Some(id), Some(name)) => format!("run R{id} \"{name}\""),
+        (None, Some(name)) => format!("new run \"{name}\""),
+        _ => "no run".to_string(),
+    };
+    if s.dry_run {
+        let _ = writeln!(out, "Dry run: nothing was written. {run} would get:");
+        for call in &s.planned_calls {
+            let _ = writeln!(out, "  {call}");
+        }
+    } else if s.run_id.is_some() {
+        let verb = if s.created_run { "created" } else { "updated" };
+        let _ = writeln!(
+            out,
+            "Synced {} results to {run} ({verb}) in {secs:.2}s with {} API calls{}",
+            s.posted,
+            s.api_calls,
+            if s.resumed {
+                ", resuming an interrupted sync"
+            } else {
+                ""
+            }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Nothing to sync: no test in the reports carries a case ID known to the suite."
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} executions read · passed {} · failed {} · skipped {}{}",
+        s.executions,
+        s.counts.passed,
+        s.counts.failed,
+        s.counts.skipped,
+        if s.counts.flaky > 0 {
+            format!(" · flaky {}", s.counts.flaky)
+        } else {
+            String::new()
+        }
+    );
+    if s.ambiguous_batches_resolved > 0 {
+        let _ = writeln!(
+            out,
+            "  {} batches had an unknown outcome (timeout or dropped connection) and were checked, not re-sent blindly",
+            s.ambiguous_batches_resolved
+        );
+    }
+    if !s.not_posted.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} left Untested (their outcome maps to no status; set [statuses] skipped = \"<status>\" to post them):",
+            plural(s.not_posted.len(), "case", "cases")
+        );
+        list(
+            &mut out,
+            s.not_posted
+                .iter()
+                .map(|c| format!("C{} {} ({})", c.case_id, c.test, c.outcome)),
+        );
+    }
+    if !s.unmapped.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} without a case ID (add C123 to the name or a test_id property):",
+            plural(s.unmapped.len(), "test", "tests")
+        );
+        list(
+            &mut out,
+            s.unmapped
+                .iter()
+                .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
+        );
+    }
+    if !s.unknown_case_ids.is_empty() {
+        let ids: Vec<String> = s.unknown_case_ids.iter().map(|i| format!("C{i}")).collect();
+        let _ = writeln!(
+            out,
+            "  case IDs not in the suite, left out: {}",
+            ids.join(", ")
+        );
+    }
+    if s.closed {
+        let _ = writeln!(out, "  run closed");
+    }
+    if let Some(url) = &s.run_url {
+        let _ = writeln!(out, "  {url}");
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>) {
+    let total = items.len();
+    for item in items.take(LIST_LIMIT) {
+        let _ = writeln!(out, "    - {item}");
+    }
+    if total > LIST_LIMIT {
+        let _ = writeln!(
+            out,
+            "    … and {} more (use --format json for all)",
+            total - LIST_LIMIT
+        );
+    }
+}
+
+/// Appends markdown to `$GITHUB_STEP_SUMMARY` (what GitHub shows on the job's page).
+pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Err(bad_input(
+            "--github-summary: GITHUB_STEP_SUMMARY is not set (it is, inside a GitHub Actions step)",
+        ));
+    };
+    let mut md = String::from("### TestRail\n\n");
+    if let (Some(url), Some(name)) = (&s.run_url, &s.run_name) {
+        let _ = writeln!(md, "Run: [{name}]({url})\n");
+    }
+    let _ = writeln!(
+        md,
+        "| posted | passed | failed | skipped | unmapped | unknown IDs |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {} | {} | {} |\n",
+        s.posted,
+        s.counts.passed,
+        s.counts.failed,
+        s.counts.skipped,
+        s.unmapped.len(),
+        s.unknown_case_ids.len()
+    );
+    if !s.unmapped.is_empty() {
+        md.push_str("<details><summary>Tests without a case ID</summary>\n\n");
+        for t in &s.unmapped {
+            let _ = writeln!(md, "- `{}`", t.name.replace('`', "'"));
+        }
+        md.push_str("\n</details>\n");
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(md.as_bytes()))
+        .map_err(|e| {
+            bad_input(format!(
+                "--github-summary: cannot write {}: {e}",
+                path.to_string_lossy()
+            ))
+        })
+}
+
+/// A progress bar on stderr, or nothing.
+pub struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    pub fn new(visible: bool) -> Bar {
+        Bar(visible.then(|| {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} posting results {bar:30} {pos}/{len} ({eta})",
+                )
+                .expect("valid template"),
+            );
+            bar
+        }))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(total);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

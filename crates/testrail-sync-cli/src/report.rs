@@ -1,0 +1,301 @@
+//! `testrail-sync report`: read every report first (any error → exit 2, nothing sent), then sync.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use testrail_api::Client;
+use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
+use testrail_sync::{
+    CiInfo, ClosePolicy, Collected, Collector, ProjectRef, RunTarget, StatusChoice, SuiteRef,
+    Summary, SyncError, SyncOptions,
+};
+
+use crate::cli::{InputFormat, OutputFormat, ReportArgs};
+use crate::config::{self, FileConfig, Loaded};
+use crate::fail::{Failure, bad_input};
+use crate::output;
+
+pub async fn run(args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+    let file = &loaded.file;
+    let files = expand(&args.files)?;
+    let matcher = matcher(&args, file)?;
+    let options = options(&args, file, &files)?;
+    let client = config::client(&args.connection, file)?;
+    let collected = read_reports(&files, args.input_format, &matcher, &options)?;
+    let summary = sync(&client, collected, &options, &args, quiet).await?;
+    output::print_summary(&summary, args.format, quiet);
+    if args.github_summary {
+        output::append_github_summary(&summary)?;
+    }
+    Ok(if args.fail_on_unmapped && !summary.unmapped.is_empty() {
+        5
+    } else {
+        0
+    })
+}
+
+async fn sync(
+    client: &Client,
+    collected: Collected,
+    options: &SyncOptions,
+    args: &ReportArgs,
+    quiet: bool,
+) -> Result<Summary, Failure> {
+    let show_bar = !quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
+    let progress = output::Bar::new(show_bar);
+    Ok(testrail_sync::sync(client, collected, options, &progress).await?)
+}
+
+/// Expands globs (CI configs often pass them quoted) and checks every path is a readable file.
+pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for pattern in patterns {
+        let path = PathBuf::from(pattern);
+        if !is_glob(pattern) {
+            check_file(&path)?;
+            files.push(path);
+            continue;
+        }
+        let matches = glob::glob(pattern)
+            .map_err(|e| bad_input(format!("{pattern}: not a valid glob pattern: {e}")))?
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect::<Vec<_>>();
+        if matches.is_empty() {
+            return Err(bad_input(format!(
+                "{pattern}: no file matches; did the test step write its report? (run from the directory the pattern is relative to)"
+            )));
+        }
+        files.extend(matches);
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+fn check_file(path: &std::path::Path) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(bad_input(format!(
+            "{}: is a directory; pass the report files inside it, e.g. '{}/*.xml'",
+            path.display(),
+            path.display()
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(bad_input(format!(
+            "{}: no such file; did the test step write its report there?",
+            path.display()
+        ))),
+        Err(e) => Err(bad_input(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failure> {
+    // An empty list keeps the built-in rule / properties.
+    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
+    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
+    CaseIdMatcher::new(
+        &patterns.unwrap_or_default(),
+        &properties.unwrap_or_default(),
+    )
+    .map_err(|e| bad_input(format!("--case-pattern: {e}")))
+}
+
+fn non_empty(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+pub fn read_reports(
+    files: &[PathBuf],
+    format: Option<InputFormat>,
+    matcher: &CaseIdMatcher,
+    options: &SyncOptions,
+) -> Result<Collected, Failure> {
+    let format = format.map(input_format);
+    let read_options = ReadOptions::default();
+    let mut collector = Collector::new(
+        matcher,
+        options.defects_from.as_deref(),
+        options.comments.include_output,
+    );
+    for path in files {
+        testrail_reports::read_path(path, format, &read_options, &mut collector)
+            .map_err(SyncError::from)?;
+    }
+    Ok(collector.collected)
+}
+
+fn input_format(f: InputFormat) -> Format {
+    match f {
+        InputFormat::Junit => Format::Junit,
+        InputFormat::Robot => Format::Robot,
+        InputFormat::Cucumber => Format::Cucumber,
+        InputFormat::Tap => Format::Tap,
+        InputFormat::Ctrf => Format::Ctrf,
+    }
+}
+
+/// Layers flags over the config file into engine options, rejecting bad values before any I/O.
+fn options(
+    args: &ReportArgs,
+    file: &FileConfig,
+    files: &[PathBuf],
+) -> Result<SyncOptions, Failure> {
+    let project = match (
+        args.project_id.or(file.project_id),
+        args.project.clone().or(file.project.clone()),
+    ) {
+        (Some(id), _) => ProjectRef::Id(id),
+        (None, Some(name)) => ProjectRef::Name(name),
+        (None, None) => {
+            return Err(bad_input(
+                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID); \
+                 `testrail-sync projects` lists them",
+            ));
+        }
+    };
+    let mut o = SyncOptions::new(project);
+    o.suite = match (
+        args.suite_id.or(file.suite_id),
+        args.suite.clone().or(file.suite.clone()),
+    ) {
+        (Some(id), _) => Some(SuiteRef::Id(id)),
+        (None, Some(name)) => Some(SuiteRef::Name(name)),
+        (None, None) => None,
+    };
+    let name_template = args
+        .run_name
+        .clone()
+        .or(file.run_name.clone())
+        .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
+    testrail_sync::text::check_template(&name_template)?;
+    o.run = match (args.run_id, &args.run_key) {
+        (Some(id), _) => RunTarget::Existing(id),
+        (None, Some(key)) => RunTarget::Key {
+            key: key.clone(),
+            name_template,
+        },
+        (None, None) => RunTarget::New { name_template },
+    };
+    o.milestone_id = args.milestone_id.or(file.milestone_id);
+    o.ci = CiInfo::detect(|k| std::env::var(k).ok());
+    o.close = close_policy(args, file);
+    o.statuses = statuses(file)?;
+    if let Some(max) = file.comment_max_chars {
+        o.comments.max_chars = max.max(200);
+    }
+    o.comments.include_output = file.include_output.unwrap_or(false);
+    o.version = args
+        .build_version
+        .clone()
+        .or_else(|| {
+            std::env::var("BUILD_VERSION")
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+        .or_else(|| o.ci.short_commit().map(str::to_owned));
+    o.defects_from = args.defects_from.clone().or(file.defects_from.clone());
+    o.assign_failures_to = args
+        .assign_failures_to
+        .clone()
+        .or(file.assign_failures_to.clone());
+    o.result_fields = result_fields(&args.result_field, file)?;
+    o.batch_size = positive(
+        "batch-size",
+        args.batch_size.or(file.batch_size),
+        o.batch_size,
+    )?;
+    o.concurrency = positive(
+        "concurrency",
+        args.concurrency.or(file.concurrency),
+        o.concurrency,
+    )?;
+    o.dry_run = args.dry_run;
+    o.journal_dir = if args.no_journal || args.dry_run {
+        None
+    } else {
+        Some(
+            args.journal
+                .clone()
+                .or(file.journal_dir.clone())
+                .unwrap_or_else(|| PathBuf::from(".testrail-sync")),
+        )
+    };
+    o.report_files = files.to_vec();
+    Ok(o)
+}
+
+fn positive(name: &str, value: Option<usize>, default: usize) -> Result<usize, Failure> {
+    match value {
+        Some(0) => Err(bad_input(format!("--{name} must be at least 1"))),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    }
+}
+
+fn close_policy(args: &ReportArgs, file: &FileConfig) -> ClosePolicy {
+    if args.close {
+        return ClosePolicy::Always;
+    }
+    if !args.close_on_branch.is_empty() {
+        return ClosePolicy::OnBranches(args.close_on_branch.clone());
+    }
+    match (&file.close_on_branch, file.close) {
+        (Some(branches), _) if !branches.is_empty() => ClosePolicy::OnBranches(branches.clone()),
+        (_, Some(true)) => ClosePolicy::Always,
+        _ => ClosePolicy::Never,
+    }
+}
+
+fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
+    let mut config = testrail_sync::StatusConfig::default();
+    let Some(s) = &file.statuses else {
+        return Ok(config);
+    };
+    let choice = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
+        "omit" | "none" | "" => StatusChoice::Omit,
+        "auto" => StatusChoice::Auto,
+        _ => StatusChoice::Status(v.trim().to_owned()),
+    };
+    for (slot, value) in [
+        (&mut config.passed, &s.passed),
+        (&mut config.failed, &s.failed),
+        (&mut config.error, &s.error),
+        (&mut config.flaky, &s.flaky),
+        (&mut config.skipped, &s.skipped),
+    ] {
+        if let Some(v) = value {
+            *slot = choice(v);
+        }
+    }
+    Ok(config)
+}
+
+fn result_fields(
+    flags: &[String],
+    file: &FileConfig,
+) -> Result<BTreeMap<String, serde_json::Value>, Failure> {
+    let mut fields = BTreeMap::new();
+    if let Some(from_file) = &file.result_fields {
+        for (k, v) in from_file {
+            let json = serde_json::to_value(v)
+                .map_err(|e| bad_input(format!("result_fields.{k}: {e}")))?;
+            fields.insert(k.clone(), json);
+        }
+    }
+    for flag in flags {
+        let Some((key, value)) = flag.split_once('=') else {
+            return Err(bad_input(format!(
+                "--result-field {flag}: expected KEY=VALUE, e.g. custom_environment=staging"
+            )));
+        };
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+        fields.insert(key.trim().to_owned(), value);
+    }
+    Ok(fields)
+}
