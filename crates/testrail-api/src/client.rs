@@ -94,7 +94,10 @@ impl Client {
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             // A redirect would turn a POST into a GET and could carry the key elsewhere.
             .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(60))
+            // Shorter than common server keep-alive timeouts (Apache: 5 s), so a request is
+            // rarely written into a connection the server is closing; for a write that race
+            // would surface as an ambiguous outcome.
+            .pool_idle_timeout(Duration::from_secs(4))
             .tcp_nodelay(true)
             .build()
             .map_err(|e| ApiError::Tls {

@@ -395,6 +395,36 @@ async fn pacing_keeps_a_burst_under_the_servers_sliding_window() {
 }
 
 #[tokio::test]
+async fn without_pacing_a_burst_meets_429s_and_waits_them_out_together() {
+    // The control for the test above: same server limit, no client pacing.
+    let emu = emulator_with(EmulatorConfig {
+        rate_window: Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    emu.set_faults(Faults {
+        rate_limit: 100,
+        ..Faults::default()
+    });
+    let c = client(&emu);
+    let results: Vec<_> = futures_util::stream::iter(0..150)
+        .map(|_| {
+            let c = c.clone();
+            async move { c.get_statuses().await }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(
+        results.iter().all(Result::is_ok),
+        "every 429 was waited out"
+    );
+    let stats = c.stats();
+    assert!(stats.rate_limited > 0, "{stats:?}");
+    assert_eq!(stats.sent, 150 + stats.retries);
+}
+
+#[tokio::test]
 async fn uploads_and_the_typed_calls_round_trip() {
     let emu = emulator_with(EmulatorConfig {
         fixture: Some(testrail_emulator::demo_fixture()),

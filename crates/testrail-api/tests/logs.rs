@@ -152,6 +152,8 @@ async fn trace_logs_never_contain_the_key() {
         "logging was captured:\n{text}"
     );
     assert!(text.contains("add_run"), "{text}");
+    // Keep-alive: consecutive calls share one connection (hyper-util's own trace wording).
+    assert!(text.contains("reuse idle connection"), "{text}");
     for secret in [KEY, wrong_key] {
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{secret}"));
         assert!(!text.contains(secret), "the key leaked into the logs");
