@@ -90,25 +90,23 @@ impl<'a> Context<'a> {
         for template in run_templates(&options.run) {
             check_template(template)?;
         }
-        let (project_id, project_name, suite_mode) =
-            resolve_project(client, &options.project).await?;
-        let wants_suite_name = run_templates(&options.run).any(|t| t.contains("{suite}"));
-        let (suite_id, suite_name) = resolve_suite(
-            client,
-            project_id,
-            &project_name,
-            suite_mode,
-            options.suite.as_ref(),
-            wants_suite_name,
-        )
-        .await?;
+        let (project_id, mut project_name) = resolve_project(client, &options.project).await?;
+        let (suite_id, suite_name) =
+            resolve_suite(client, project_id, options.suite.as_ref()).await?;
+        let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
+        if wants_project_name && project_name.is_none() {
+            let project = client.get_project(project_id).await.map_err(|e| {
+                SyncError::api(format!("project {project_id} (check --project-id)"), e)
+            })?;
+            project_name = Some(project.name);
+        }
         Ok(Context {
             client,
             options,
             project_id,
-            project_name,
-            suite_id,
-            suite_name,
+            project_name: project_name.unwrap_or_else(|| format!("P{project_id}")),
+            suite_id: Some(suite_id),
+            suite_name: Some(suite_name),
             known_cases: None,
             unknown: BTreeSet::new(),
             token: sync_token(),
@@ -805,66 +803,53 @@ fn rejects_case_ids(e: &ApiError) -> bool {
             .is_some_and(|m| m.contains(":case_ids"))
 }
 
+/// The project's ID, and its name when it was read on the way (a name lookup reads it).
 async fn resolve_project(
     client: &Client,
     project: &ProjectRef,
-) -> Result<(Id, String, u8), SyncError> {
-    match project {
-        ProjectRef::Id(id) => {
-            let p = client.get_project(*id).await.map_err(|e| {
-                SyncError::api(
-                    format!(
-                        "project {id} (check --project-id; `testrail-sync projects` lists them)"
-                    ),
-                    e,
-                )
-            })?;
-            Ok((p.id, p.name, p.suite_mode))
-        }
-        ProjectRef::Name(name) => {
-            let projects = client
-                .get_projects()
-                .await
-                .map_err(|e| SyncError::api("listing projects (get_projects)", e))?;
-            let found = projects
-                .iter()
-                .find(|p| p.name == *name)
-                .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
-            match found {
-                Some(p) => Ok((p.id, p.name.clone(), p.suite_mode)),
-                None => Err(SyncError::Target(format!(
-                    "no project named \"{name}\"; projects you can see: {}",
-                    trim_list(
-                        &projects
-                            .iter()
-                            .map(|p| format!("{} (P{})", p.name, p.id))
-                            .collect::<Vec<_>>(),
-                        20
-                    )
-                ))),
-            }
-        }
+) -> Result<(Id, Option<String>), SyncError> {
+    let name = match project {
+        ProjectRef::Id(id) => return Ok((*id, None)),
+        ProjectRef::Name(name) => name,
+    };
+    let projects = client
+        .get_projects()
+        .await
+        .map_err(|e| SyncError::api("listing projects (get_projects)", e))?;
+    let found = projects
+        .iter()
+        .find(|p| p.name == *name)
+        .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
+    match found {
+        Some(p) => Ok((p.id, Some(p.name.clone()))),
+        None => Err(SyncError::Target(format!(
+            "no project named \"{name}\"; projects you can see: {}",
+            trim_list(
+                &projects
+                    .iter()
+                    .map(|p| format!("{} (P{})", p.name, p.id))
+                    .collect::<Vec<_>>(),
+                20
+            )
+        ))),
     }
 }
 
+/// One `get_suites` call confirms the project exists and is visible, confirms the suite, and
+/// names it — so a sync by IDs needs no separate `get_project`.
 async fn resolve_suite(
     client: &Client,
     project_id: Id,
-    project_name: &str,
-    suite_mode: u8,
     suite: Option<&SuiteRef>,
-    wants_name: bool,
-) -> Result<(Option<Id>, Option<String>), SyncError> {
-    let needs_listing = matches!(suite, Some(SuiteRef::Name(_)))
-        || suite_mode == 3 && suite.is_none()
-        || wants_name;
-    if !needs_listing {
-        return Ok((suite.and_then(suite_id), None));
-    }
-    let suites = client
-        .get_suites(project_id)
-        .await
-        .map_err(|e| SyncError::api(format!("listing suites of project {project_id}"), e))?;
+) -> Result<(Id, String), SyncError> {
+    let suites = client.get_suites(project_id).await.map_err(|e| {
+        SyncError::api(
+            format!(
+                "project {project_id} (check --project-id; `testrail-sync projects` lists them)"
+            ),
+            e,
+        )
+    })?;
     let listing = || {
         trim_list(
             &suites
@@ -880,11 +865,11 @@ async fn resolve_suite(
             .iter()
             .find(|s| s.name == *name)
             .or_else(|| suites.iter().find(|s| s.name.eq_ignore_ascii_case(name))),
-        None if suite_mode == 3 => {
+        None if suites.len() > 1 => {
             return Err(SyncError::Config {
                 setting: "suite".into(),
                 message: format!(
-                    "project \"{project_name}\" has several suites; pass --suite-id or --suite NAME (suites: {})",
+                    "project {project_id} has several suites; pass --suite-id or --suite NAME (suites: {})",
                     listing()
                 ),
             });
@@ -892,18 +877,11 @@ async fn resolve_suite(
         None => suites.first(),
     };
     match found {
-        Some(s) => Ok((Some(s.id), Some(s.name.clone()))),
+        Some(s) => Ok((s.id, s.name.clone())),
         None => Err(SyncError::Target(format!(
-            "project \"{project_name}\" has no such suite; suites: {}",
+            "project {project_id} has no such suite (check --suite-id/--suite); suites: {}",
             listing()
         ))),
-    }
-}
-
-fn suite_id(s: &SuiteRef) -> Option<Id> {
-    match s {
-        SuiteRef::Id(id) => Some(*id),
-        SuiteRef::Name(_) => None,
     }
 }
 
