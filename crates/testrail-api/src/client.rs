@@ -378,6 +378,38 @@ impl Client {
         .map(drop)
     }
 
+    /// Changes one run inside a plan entry (runs in plans refuse `update_run`).
+    pub async fn update_run_in_plan_entry(
+        &self,
+        run_id: Id,
+        fields: &RunFields,
+    ) -> Result<Run, ApiError> {
+        self.post_idempotent(&format!("update_run_in_plan_entry/{run_id}"), fields)
+            .await
+    }
+
+    /// Adds a run for another configuration to an existing plan entry.
+    pub async fn add_run_to_plan_entry(
+        &self,
+        plan_id: Id,
+        entry_id: &str,
+        fields: &RunFields,
+    ) -> Result<PlanEntry, ApiError> {
+        let entry = encode_component(entry_id);
+        self.post(&format!("add_run_to_plan_entry/{plan_id}/{entry}"), fields)
+            .await
+    }
+
+    pub async fn get_test(&self, test_id: Id) -> Result<Test, ApiError> {
+        self.get(&format!("get_test/{test_id}")).await
+    }
+
+    /// Results of one test, newest first.
+    pub async fn get_results(&self, test_id: Id) -> Result<Vec<TestResult>, ApiError> {
+        self.get_all(&format!("get_results/{test_id}"), "results")
+            .await
+    }
+
     pub async fn get_tests(&self, run_id: Id) -> Result<Vec<Test>, ApiError> {
         self.get_all(&format!("get_tests/{run_id}"), "tests").await
     }
@@ -481,6 +513,19 @@ impl Client {
     pub async fn get_milestones(&self, project_id: Id) -> Result<Vec<Milestone>, ApiError> {
         self.get_all(&format!("get_milestones/{project_id}"), "milestones")
             .await
+    }
+
+    pub async fn add_milestone(
+        &self,
+        project_id: Id,
+        milestone: &AddMilestone,
+    ) -> Result<Milestone, ApiError> {
+        self.post(&format!("add_milestone/{project_id}"), milestone)
+            .await
+    }
+
+    pub async fn get_user(&self, user_id: Id) -> Result<User, ApiError> {
+        self.get(&format!("get_user/{user_id}")).await
     }
 
     pub async fn get_configs(&self, project_id: Id) -> Result<Vec<ConfigGroup>, ApiError> {

@@ -200,13 +200,16 @@ impl Core {
         attempt: u32,
     ) -> Result<Vec<u8>, Failure> {
         let method = call.method();
-        let request = self.build_request(method.clone(), url, payload);
+        let timeout = self.timeout_for(payload);
+        let request = self
+            .build_request(method.clone(), url, payload)
+            .timeout(timeout);
         log_request_body(endpoint, payload);
         Counters::bump(&self.counters.sent);
         let sent_at = Instant::now();
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt)),
+            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt, timeout)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -216,7 +219,7 @@ impl Core {
             .and_then(parse_retry_after);
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
-            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt)),
+            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt, timeout)),
         };
         tracing::debug!(
             method = %method,
@@ -236,6 +239,17 @@ impl Core {
             Counters::bump(&self.counters.rate_limited);
         }
         Err(http_failure(status, endpoint, &body, retry_after))
+    }
+
+    /// The configured timeout, plus a second per MB for uploads: a large attachment on a slow
+    /// uplink must not time out (and turn ambiguous) just because it is large.
+    fn timeout_for(&self, payload: &Payload) -> Duration {
+        match payload {
+            Payload::Attachment { bytes, .. } => {
+                self.timeout + Duration::from_secs(bytes.len() as u64 / (1024 * 1024))
+            }
+            _ => self.timeout,
+        }
     }
 
     fn build_request(
@@ -268,6 +282,7 @@ impl Core {
         endpoint: &str,
         method: &Method,
         attempt: u32,
+        timeout: Duration,
     ) -> Failure {
         Counters::bump(&self.counters.transport_errors);
         let error = error.without_url();
@@ -280,7 +295,7 @@ impl Core {
             // Failed while connecting: the request never left, so even a write may be re-sent.
             (ApiError::Connect { host, cause }, Applied::No)
         } else if error.is_timeout() {
-            let after = self.timeout;
+            let after = timeout;
             (
                 ApiError::Timeout {
                     endpoint: endpoint.to_owned(),

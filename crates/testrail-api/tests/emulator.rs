@@ -525,6 +525,27 @@ async fn uploads_and_the_typed_calls_round_trip() {
         Some("boom")
     );
 
+    let test = c.get_test(posted[1].test_id).await.unwrap();
+    assert_eq!(test.case_id, ids[1]);
+    assert_eq!(c.get_results(test.id).await.unwrap().len(), 1);
+    assert_eq!(c.get_user(me.id).await.unwrap().email, DEMO_EMAIL);
+    let m = c
+        .add_milestone(
+            pid,
+            &AddMilestone {
+                name: "1.0".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        c.get_milestones(pid)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == m.id)
+    );
     let created = c
         .add_attachment_to_result(posted[1].id, "trace.txt", b"stack trace".to_vec())
         .await
@@ -584,6 +605,18 @@ async fn uploads_and_the_typed_calls_round_trip() {
         .await
         .unwrap();
     assert_eq!(entry.name, "Entry");
+    let plan_run = entry.runs[0].id;
+    let moved = c
+        .update_run_in_plan_entry(
+            plan_run,
+            &RunFields {
+                description: Some("d".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.description.as_deref(), Some("d"));
     assert_eq!(c.get_plan(plan.id).await.unwrap().entries.len(), 1);
     assert_eq!(c.get_plans(pid).await.unwrap().len(), 1);
     assert!(c.close_plan(plan.id).await.unwrap().is_completed);
