@@ -1,0 +1,190 @@
+//! Readers never panic (and finish: every reader is a single forward pass) on arbitrary bytes
+//! or on real reports that were cut, flipped or spliced. Case counts are modest so the binary
+//! runs in seconds.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use testrail_reports::{CaseIdMatcher, Format, Outcome, ReadOptions, TestExecution, read, sniff};
+
+/// Every `report.*` of both corpora, in memory.
+fn corpus() -> &'static [Vec<u8>] {
+    static REPORTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    REPORTS.get_or_init(|| {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut reports = Vec::new();
+        for dir in [
+            manifest.join("../../../shared/corpus"),
+            manifest.join("tests/corpus"),
+        ] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut subdirs: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+            subdirs.sort();
+            for sub in subdirs {
+                let Ok(files) = std::fs::read_dir(&sub) else {
+                    continue;
+                };
+                for f in files.map(|f| f.unwrap().path()) {
+                    if f.file_stem().is_some_and(|s| s == "report") {
+                        reports.push(std::fs::read(&f).unwrap());
+                    }
+                }
+            }
+        }
+        if reports.is_empty() {
+            reports.push(b"<testsuite><testcase name='C1 a'/></testsuite>".to_vec());
+        }
+        reports
+    })
+}
+
+fn read_all(bytes: &[u8], format: Format, max_text_bytes: usize) {
+    let options = ReadOptions { max_text_bytes };
+    let mut n = 0u64;
+    let result = read(
+        bytes,
+        Path::new("p"),
+        format,
+        &options,
+        &mut |_e: TestExecution| n += 1,
+    );
+    if let Ok(summary) = result {
+        assert_eq!(summary.executions, n);
+    } else if let Err(e) = result {
+        // Every error renders and has a hint.
+        assert!(!e.to_string().is_empty());
+        assert!(!e.hint().is_empty());
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Truncate(usize),
+    Flip(usize, u8),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 1..16)
+        )
+            .prop_map(|(i, v)| Mutation::Insert(i, v)),
+        (any::<usize>(), 1usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
+    ]
+}
+
+fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for m in mutations {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Truncate(i) => bytes.truncate(i % len),
+            Mutation::Flip(i, b) => {
+                if !bytes.is_empty() {
+                    let i = i % bytes.len();
+                    bytes[i] ^= b | 1;
+                }
+            }
+            Mutation::Insert(i, v) => {
+                let i = i % (bytes.len() + 1);
+                bytes.splice(i..i, v.iter().copied());
+            }
+            Mutation::Delete(i, n) => {
+                let i = i % len;
+                let end = (i + n).min(bytes.len());
+                if i < end {
+                    bytes.drain(i..end);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = sniff(&bytes);
+        for format in Format::ALL {
+            read_all(&bytes, format, 64);
+        }
+    }
+
+    #[test]
+    fn xml_like_noise_never_panics(parts in proptest::collection::vec(
+        prop_oneof![
+            Just("<testsuite>"), Just("</testsuite>"), Just("<testcase name='C1 x'>"),
+            Just("</testcase>"), Just("<failure message='m'>"), Just("</failure>"),
+            Just("<skipped/>"), Just("<system-out>"), Just("</system-out>"),
+            Just("<![CDATA[x]]>"), Just("&amp;"), Just("&#10;"), Just("&bad;"),
+            Just("<property name='test_id' value='C2'/>"), Just("<flakyFailure/>"),
+            Just("<robot>"), Just("<test name='t'>"), Just("<status status='PASS'/>"),
+            Just("<tag>C3</tag>"), Just("</test>"), Just("text"), Just("\n"), Just("é"),
+        ],
+        0..40,
+    )) {
+        let doc = parts.concat();
+        for format in [Format::Junit, Format::Robot] {
+            read_all(doc.as_bytes(), format, 16);
+        }
+    }
+
+    #[test]
+    fn mutated_real_reports_never_panic(
+        index in any::<usize>(),
+        mutations in proptest::collection::vec(mutation(), 1..4),
+    ) {
+        let reports = corpus();
+        let original = &reports[index % reports.len()];
+        let bytes = mutate(original.clone(), &mutations);
+        let format = sniff(original).unwrap_or(Format::Junit);
+        read_all(&bytes, format, 256);
+        if let Some(sniffed) = sniff(&bytes) {
+            read_all(&bytes, sniffed, 0);
+        }
+    }
+
+    #[test]
+    fn case_ids_come_from_the_name_digits(name in "\\PC{0,40}") {
+        let e = TestExecution::new(name.clone(), Outcome::Passed);
+        for id in CaseIdMatcher::default().case_ids(&e) {
+            prop_assert!(name.contains(&id.to_string()));
+        }
+    }
+}
+
+#[test]
+fn unmutated_corpus_reports_read_with_tiny_text_limits() {
+    for report in corpus() {
+        let format = sniff(report).unwrap_or(Format::Junit);
+        for max in [1, 7, 64] {
+            let options = ReadOptions {
+                max_text_bytes: max,
+            };
+            let result = read(
+                &report[..],
+                Path::new("p"),
+                format,
+                &options,
+                &mut |e: TestExecution| {
+                    for text in [&e.message, &e.details, &e.stdout, &e.stderr]
+                        .into_iter()
+                        .flatten()
+                    {
+                        assert!(text.len() <= max + 48, "{} > {max}", text.len());
+                    }
+                },
+            );
+            assert!(result.is_ok(), "{result:?}");
+        }
+    }
+}
