@@ -122,9 +122,9 @@ impl Tap {
             self.flush(sink);
             self.subtests.retain(|(i, _)| *i < indent);
             self.subtests.push((indent, name.trim().to_string()));
-        } else if body.starts_with('#') {
+        } else if let Some(comment) = body.strip_prefix('#') {
             if let Some(p) = &mut self.point {
-                let text = body[1..].strip_prefix(' ').unwrap_or(&body[1..]);
+                let text = comment.strip_prefix(' ').unwrap_or(comment);
                 p.details.push_str(text);
                 p.details.push_str("\n");
             }

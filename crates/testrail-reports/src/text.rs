@@ -55,11 +55,6 @@ impl BoundedText {
         }
     }
 
-    pub(crate) fn push_char(&mut self, c: char) {
-        let mut b = [0u8; 4];
-        self.push_str(c.encode_utf8(&mut b));
-    }
-
     fn cut_tail(&mut self) {
         if self.tail.len() <= self.tail_cap() {
             return;
@@ -72,10 +67,6 @@ impl BoundedText {
     /// Whether anything (even "") was pushed: `<failure></failure>` differs from no element.
     pub(crate) fn is_touched(&self) -> bool {
         self.touched
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_empty() && self.tail.is_empty()
     }
 
     /// The text, with a `… [N bytes trimmed] …` marker where the middle was dropped.

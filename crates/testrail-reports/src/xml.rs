@@ -54,10 +54,6 @@ impl<R: BufRead> XmlSource<R> {
         }
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Bytes read so far.
     pub(crate) fn bytes(&self) -> u64 {
         self.reader.get_ref().offset()
