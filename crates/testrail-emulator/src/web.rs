@@ -15,7 +15,7 @@ const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-s
 header{background:#1f3a5f;color:#fff;padding:12px 24px}header a{color:#fff;text-decoration:none;font-weight:600}
 main{max-width:1100px;margin:24px auto;padding:0 24px}h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .muted{color:#6b7785}.card{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:12px 16px;margin:8px 0}
-table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dde3ea}th,td{padding:7px 10px;border-bottom:1px solid #eef1f4;text-align:left;vertical-align:top}
+table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dde3ea}td:first-child{white-space:nowrap}th,td{padding:7px 10px;border-bottom:1px solid #eef1f4;text-align:left;vertical-align:top}
 th{background:#f8fafb;font-weight:600;font-size:12px;text-transform:uppercase;color:#52606d}a{color:#1f5fa8}
 .bar{display:flex;height:12px;border-radius:3px;overflow:hidden;background:#e4e7eb;min-width:160px}.bar span{display:block;height:100%}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
@@ -45,6 +45,18 @@ fn color(state: &State, status_id: Id) -> String {
         })
 }
 
+/// Darker shade for text badges (white text must stay readable).
+fn dark(state: &State, status_id: Id) -> String {
+    state
+        .statuses
+        .get(&status_id)
+        .filter(|s| s.color_dark != 0)
+        .map_or_else(
+            || color(state, status_id),
+            |s| format!("#{:06x}", s.color_dark),
+        )
+}
+
 fn label(state: &State, status_id: Id) -> String {
     state
         .statuses
@@ -55,7 +67,7 @@ fn label(state: &State, status_id: Id) -> String {
 fn badge(state: &State, status_id: Id) -> String {
     format!(
         "<span class=badge style=\"background:{}\">{}</span>",
-        color(state, status_id),
+        dark(state, status_id),
         esc(&label(state, status_id))
     )
 }
@@ -88,6 +100,25 @@ fn summary(state: &State, counts: &StatusCounts) -> String {
         .map(|id| format!("{} {}", counts.get(id), esc(&label(state, id))))
         .collect();
     format!("{pct}% passed · {}", parts.join(", "))
+}
+
+/// Unix seconds -> `2026-11-27 09:26 UTC` (civil-from-days, no date crate needed).
+fn when(ts: i64) -> String {
+    let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -196,7 +227,7 @@ fn run_rows(state: &State, runs: &[Id]) -> String {
             } else {
                 "Active"
             },
-            r.created_on
+            when(r.created_on)
         );
     }
     html + "</table>"
@@ -282,11 +313,15 @@ fn run_page(state: &State, id: Id) -> Option<String> {
         "<p>{back}</p><h1>R{id} {}</h1><p class=muted>{}{}</p>{}<p class=muted>{}</p>",
         esc(&r.name),
         if r.is_completed {
-            "Completed · "
+            "Completed"
         } else {
-            "Active · "
+            "Active"
         },
-        esc(r.description.as_deref().unwrap_or("")),
+        r.description
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" · {}", esc(d)))
+            .unwrap_or_default(),
         bar(state, &counts),
         summary(state, &counts)
     );
@@ -315,4 +350,17 @@ fn run_page(state: &State, id: Id) -> Option<String> {
     }
     body.push_str("</table>");
     Some(page(&r.name, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_escaping() {
+        assert_eq!(when(0), "1970-01-01 00:00 UTC");
+        assert_eq!(when(1_795_771_568), "2026-11-27 09:26 UTC");
+        assert_eq!(when(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(esc("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
+    }
 }
