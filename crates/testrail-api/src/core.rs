@@ -149,28 +149,16 @@ impl Core {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
-            if failure.error.status() == Some(429) {
-                // Everyone sharing this client backs off, not just this request.
-                let pause = failure.retry_after.unwrap_or(self.retry.base_delay);
-                self.pacer.pause_for(pause);
-            }
-            let error = match (failure.applied, call) {
-                (Applied::Final, _) => return Err(failure.error),
-                (Applied::Maybe, Call::Write) => {
-                    return Err(ApiError::Ambiguous {
-                        endpoint: endpoint.to_owned(),
-                        cause: failure.error.to_string(),
-                    });
-                }
-                _ => failure.error,
-            };
-            let wait =
-                self.retry
-                    .delay_before_retry(previous_backoff, failure.retry_after, &mut rng);
+            self.share_throttling(&failure);
+            let retry_after = failure.retry_after;
+            let error = retry_candidate(call, endpoint, failure)?;
+            let wait = self
+                .retry
+                .delay_before_retry(previous_backoff, retry_after, &mut rng);
             if !self.retry.allows_another(attempt, started.elapsed(), wait) {
                 return Err(give_up(endpoint, attempt, error));
             }
-            if failure.retry_after.is_none() {
+            if retry_after.is_none() {
                 previous_backoff = Some(wait);
             }
             tracing::debug!(
@@ -180,6 +168,14 @@ impl Core {
                 "retrying TestRail call"
             );
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A 429 pauses everyone sharing this client, not just the request that met it.
+    fn share_throttling(&self, failure: &Failure) {
+        if failure.error.status() == Some(429) {
+            let pause = failure.retry_after.unwrap_or(self.retry.base_delay);
+            self.pacer.pause_for(pause);
         }
     }
 
@@ -325,6 +321,19 @@ impl Core {
             applied,
             retry_after: None,
         }
+    }
+}
+
+/// The error to retry after, or (Err) the final outcome: a final answer as it is, and a write
+/// that may have been applied as `Ambiguous` — re-sending it could apply it twice.
+fn retry_candidate(call: Call, endpoint: &str, failure: Failure) -> Result<ApiError, ApiError> {
+    match (failure.applied, call) {
+        (Applied::Final, _) => Err(failure.error),
+        (Applied::Maybe, Call::Write) => Err(ApiError::Ambiguous {
+            endpoint: endpoint.to_owned(),
+            cause: failure.error.to_string(),
+        }),
+        _ => Ok(failure.error),
     }
 }
 
@@ -477,6 +486,36 @@ mod tests {
         assert_eq!(applied(400), Applied::Final);
         assert_eq!(applied(401), Applied::Final);
         assert_eq!(applied(404), Applied::Final);
+    }
+
+    #[test]
+    fn only_writes_that_may_have_been_applied_become_ambiguous() {
+        let verdict = |call, status| {
+            retry_candidate(
+                call,
+                "add_run/1",
+                http_failure(status, "add_run/1", b"", None),
+            )
+        };
+        assert!(matches!(
+            verdict(Call::Write, 502),
+            Err(ApiError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            verdict(Call::Write, 429),
+            Ok(ApiError::Http { status: 429, .. })
+        ));
+        assert!(verdict(Call::Write, 409).is_ok());
+        assert!(verdict(Call::IdempotentWrite, 502).is_ok());
+        assert!(verdict(Call::Read, 503).is_ok());
+        assert!(matches!(
+            verdict(Call::Read, 400),
+            Err(ApiError::Http { status: 400, .. })
+        ));
+        assert!(matches!(
+            verdict(Call::Write, 403),
+            Err(ApiError::Http { status: 403, .. })
+        ));
     }
 
     #[test]

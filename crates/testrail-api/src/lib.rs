@@ -3,6 +3,22 @@
 //! Owns: URLs and auth, JSON (de)serialisation, pagination, retries with backoff, client-side
 //! pacing, secret handling and error messages a user can act on.
 //! Must not know: report formats, case-ID mapping, or how a sync is planned.
+//!
+//! ```no_run
+//! use testrail_api::{ApiKey, Client, ClientConfig};
+//! # async fn demo() -> Result<(), testrail_api::ApiError> {
+//! let client = Client::new(ClientConfig::new(
+//!     "https://example.testrail.io",
+//!     "ci@example.com",
+//!     ApiKey::new(std::env::var("TESTRAIL_API_KEY").unwrap_or_default()),
+//! ))?;
+//! let cases = client.get_cases(1, Some(2)).await?; // every page, paced and retried
+//! match client.add_run(1, &Default::default()).await {
+//!     Err(e) if e.is_ambiguous() => { /* may exist: look before creating another */ }
+//!     other => { other?; }
+//! }
+//! # let _ = cases; Ok(()) }
+//! ```
 
 mod client;
 mod core;
