@@ -180,7 +180,12 @@ impl<'p> Junit<'p> {
                 }
                 case.exec.properties.push((name, value));
             }
-            None => self.suite_props.push((name, value)),
+            None => {
+                if name == "go.version" {
+                    self.reruns.fold_distant_reruns();
+                }
+                self.suite_props.push((name, value));
+            }
         }
     }
 

@@ -2,12 +2,13 @@
 //! (gotestsum `--rerun-fails`, pytest-rerunfailures with xunit1) into one execution: the last
 //! attempt's verdict wins, and a pass after a failure is [`Outcome::Flaky`].
 //!
-//! Two records are attempts of one test when, in the same `<testsuite>`, they share classname,
-//! name, file and line, and either they are not neighbours (a rerun pass comes after the whole
-//! first pass, as with gotestsum), or the report gives a source `line` (pytest xunit1). Adjacent
-//! look-alikes *without* a line stay separate: they are distinct records in jest's suite-error
-//! output (one `<error>`, one `<failure>`), and pytest's xunit2 rerun pairs cannot be told from
-//! them, so they are kept as the report shows them.
+//! Same-named test cases are not always attempts: TestNG data-provider rows, jest's two
+//! records of one suite error (`<error>` then `<failure>`) and pytest's xunit2 rerun pairs look
+//! exactly alike. So records are folded only where the writer is known to mean attempts. In
+//! the same `<testsuite>`, with equal classname, name, file and line:
+//! - neighbours are folded when the report gives a source `line` (pytest xunit1);
+//! - distant ones are folded only in gotestsum reports (suite property `go.version`), whose
+//!   `--rerun-fails` writes every rerun after the whole first pass.
 //!
 //! Streaming is kept: passing executions flow out at once; only from a failed execution on
 //! (which a later rerun could change) are executions held, in order, until the suite ends or
@@ -25,6 +26,8 @@ pub(crate) struct RerunFolder {
     held: VecDeque<TestExecution>,
     /// Whether the last execution pushed is still the back of `held`.
     last_is_back: bool,
+    /// Fold reruns that are not neighbours (gotestsum).
+    distant: bool,
 }
 
 impl RerunFolder {
@@ -41,7 +44,17 @@ impl RerunFolder {
     fn find_attempt(&self, exec: &TestExecution) -> Option<usize> {
         let i = self.held.iter().rposition(|h| same_test(h, exec))?;
         let adjacent = self.last_is_back && i + 1 == self.held.len();
-        (!adjacent || exec.line.is_some()).then_some(i)
+        let fold = if adjacent {
+            exec.line.is_some()
+        } else {
+            self.distant
+        };
+        fold.then_some(i)
+    }
+
+    /// The current suite comes from a writer that puts reruns far from the first attempt.
+    pub(crate) fn fold_distant_reruns(&mut self) {
+        self.distant = true;
     }
 
     /// Sends what can no longer change: everything before the first failure, keeping the last
@@ -65,6 +78,7 @@ impl RerunFolder {
             sink.execution(exec);
         }
         self.last_is_back = false;
+        self.distant = false;
     }
 }
 
@@ -114,6 +128,7 @@ mod tests {
         let mut out = Vec::new();
         let mut sink = |e: TestExecution| out.push((e.name, e.outcome, e.attempts));
         let mut folder = RerunFolder::default();
+        folder.fold_distant_reruns();
         for e in items {
             folder.push(e, &mut sink);
         }
@@ -144,6 +159,22 @@ mod tests {
                 ("c".into(), Outcome::Passed, 1)
             ]
         );
+    }
+
+    #[test]
+    fn distant_look_alikes_stay_apart_unless_asked() {
+        let mut out = Vec::new();
+        let mut sink = |e: TestExecution| out.push((e.name, e.outcome));
+        let mut folder = RerunFolder::default();
+        for e in [
+            exec("a", Outcome::Failed, None),
+            exec("b", Outcome::Passed, None),
+            exec("a", Outcome::Passed, None),
+        ] {
+            folder.push(e, &mut sink);
+        }
+        folder.flush(&mut sink);
+        assert_eq!(out.len(), 3);
     }
 
     #[test]
