@@ -365,6 +365,54 @@ async fn retry_after_is_honoured_and_pauses_every_clone() {
 }
 
 #[tokio::test]
+async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
+    let emu = emulator_with(EmulatorConfig {
+        rate_window: Duration::from_secs(60),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    emu.set_faults(Faults {
+        rate_limit: 1,
+        ..Faults::default()
+    });
+    let mut cfg = config(&emu);
+    cfg.retry.deadline = Duration::from_secs(10);
+    let c = Client::new(cfg).unwrap();
+    c.get_statuses().await.unwrap();
+    let started = Instant::now();
+    let e = c.get_statuses().await.unwrap_err();
+    assert_eq!(e.status(), Some(429), "{e:?}");
+    assert!(e.to_string().contains("rate limit"), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "gave up at once"
+    );
+}
+
+#[tokio::test]
+async fn emails_with_plus_signs_survive_the_query_string() {
+    let emu = emulator_with(EmulatorConfig {
+        users: vec![testrail_emulator::Credential {
+            email: "qa+ci@example.com".into(),
+            key: "k".into(),
+        }],
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mut cfg = config(&emu);
+    cfg.user = "qa+ci@example.com".into();
+    cfg.api_key = ApiKey::new("k");
+    let c = Client::new(cfg).unwrap();
+    assert_eq!(
+        c.get_user_by_email("qa+ci@example.com")
+            .await
+            .unwrap()
+            .email,
+        "qa+ci@example.com"
+    );
+}
+
+#[tokio::test]
 async fn pacing_keeps_a_burst_under_the_servers_sliding_window() {
     // The server allows 100 requests per 1 s window (6000/min); the client paces itself at
     // 5000/min, so a burst of 300 concurrent calls never meets a 429.
