@@ -16,6 +16,34 @@
 //!
 //! Admin endpoints (no auth, loopback use): `GET /_emulator/stats`, `GET|POST /_emulator/faults`
 //! (JSON [`Faults`]), `POST /_emulator/reset`. The fixture format is documented in [`Fixture`].
+//! The web view is at `/` and at TestRail's own paths (`/index.php?/runs/view/N`,
+//! `/index.php?/projects/overview/N`, `/index.php?/plans/view/N`).
+//!
+//! # Endpoints (`/index.php?/api/v2/<name>[/<id>[/<id2>]][&k=v...]`, `get_*` GET, others POST)
+//! - projects: `get_project(s)`, `add_project`, `update_project`; suites: `get_suite(s)`,
+//!   `add_suite`, `update_suite`, `delete_suite`; sections: `get_section(s)`, `add_section`,
+//!   `update_section`, `delete_section`
+//! - cases: `get_case`, `get_cases` (suite_id, section_id, created/updated_after/before,
+//!   created_by, updated_by, milestone_id, priority_id, template_id, type_id, filter, refs),
+//!   `add_case`, `update_case`, `delete_case`, `delete_cases`
+//! - runs/tests: `add_run`, `get_run(s)`, `update_run` (case_ids replaces the set), `close_run`,
+//!   `delete_run` (`&soft=1` previews), `get_tests` (status_id), `get_test`
+//! - plans: `add_plan`, `get_plan(s)`, `update_plan`, `add_plan_entry`, `update_plan_entry`,
+//!   `update_run_in_plan_entry`, `close_plan`, `delete_plan`, `delete_plan_entry`
+//! - results: `add_result`, `add_result_for_case`, `add_results`, `add_results_for_cases`
+//!   (validated as a whole, answered in request order), `get_results`, `get_results_for_case`,
+//!   `get_results_for_run` (newest first; status_id, defects_filter, created_*)
+//! - catalogues: `get_statuses`, `get_case_fields`, `get_result_fields`, `get_priorities`,
+//!   `get_case_types`, `get_templates`; `get_configs`, `add_config_group`, `add_config`
+//! - users: `get_user`, `get_user_by_email&email=`, `get_current_user`, `get_users[/project]`;
+//!   milestones: `get_milestone(s)`, `add_milestone`, `update_milestone`
+//! - attachments (multipart field `attachment`): `add_attachment_to_result|run|case|plan`,
+//!   `get_attachments_for_case|run|plan|test`, `get_attachment` (raw bytes), `delete_attachment`
+//!
+//! Lists are paginated as TestRail 7+ (`offset`, `limit` 1..=250, `size`, `_links`); statuses,
+//! fields, priorities, types, templates and configs are bare arrays. Errors are `{"error": "..."}`:
+//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users, 404 unknown endpoint,
+//! 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`), 5xx only from injected faults.
 
 pub mod api;
 pub mod error;

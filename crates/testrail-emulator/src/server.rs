@@ -145,9 +145,7 @@ async fn api_request(app: Arc<App>, call: Call, req: Request) -> Response {
         Err(e) => (error_response(&e), e.status.to_string()),
     };
     app.guard().count_status(&label);
-    if let Some(status) = resp.status().is_server_error().then_some(resp.status()) {
-        tracing::debug!(endpoint = %call.name, %status, "emulated failure");
-    }
+    tracing::debug!(endpoint = %call.name, status = %label, "emulator api request");
     resp
 }
 

@@ -473,3 +473,46 @@ async fn include_all_runs_pick_up_new_cases() {
     let failed = tr.ok("get_tests/1&status_id=5").await;
     assert_eq!(failed["size"], 0);
 }
+
+#[tokio::test]
+async fn concurrent_writers_are_serialised_without_losing_results() {
+    let tr = std::sync::Arc::new(demo().await);
+    tr.okp("add_run/1", json!({"name": "R"})).await;
+    let mut tasks = vec![];
+    for w in 0..8u64 {
+        let tr = tr.clone();
+        tasks.push(tokio::spawn(async move {
+            for b in 0..5u64 {
+                let results: Vec<_> = (0..10u64)
+                    .map(|i| json!({"case_id": (w * 50 + b * 10 + i) % 40 + 1, "status_id": 1}))
+                    .collect();
+                let r = tr
+                    .okp("add_results_for_cases/1", json!({ "results": results }))
+                    .await;
+                assert_eq!(r.as_array().unwrap().len(), 10);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut ids: Vec<u64> = vec![];
+    for offset in [0, 250] {
+        let page = tr
+            .ok(&format!("get_results_for_run/1&offset={offset}"))
+            .await;
+        ids.extend(
+            page["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_u64().unwrap()),
+        );
+    }
+    assert_eq!(
+        ids,
+        (1..=400).rev().collect::<Vec<_>>(),
+        "400 results, IDs unique and dense, newest first"
+    );
+    assert_eq!(tr.emu.stats().writes, 41);
+}

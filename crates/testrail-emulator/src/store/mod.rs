@@ -377,3 +377,141 @@ impl State {
 pub fn view_url(base: &str, page: &str, id: impl std::fmt::Display) -> String {
     format!("{base}/index.php?/{page}/{id}")
 }
+
+#[cfg(test)]
+mod tests {
+    use testrail_api::models::{AddProject, CaseFields, NewResult, RunFields};
+
+    use super::*;
+
+    fn shop() -> State {
+        let mut s = State::new();
+        s.ensure_user("a@x.test", None);
+        s.add_project(
+            AddProject {
+                name: "P".into(),
+                ..Default::default()
+            },
+            1,
+        )
+        .unwrap();
+        let section = s
+            .add_section(
+                1,
+                testrail_api::models::AddSection {
+                    name: "S".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        for i in 0..5 {
+            let f = CaseFields {
+                title: Some(format!("case {i}")),
+                ..Default::default()
+            };
+            s.add_case(section.id, f, 1, 1).unwrap();
+        }
+        s
+    }
+
+    fn scoped(s: &mut State, cases: Vec<Id>) -> Id {
+        let f = RunFields {
+            name: Some("r".into()),
+            include_all: Some(false),
+            case_ids: Some(cases),
+            ..Default::default()
+        };
+        s.add_run(1, f, 1, 2).unwrap().id
+    }
+
+    fn result(case_id: Id, status_id: Id) -> NewResult {
+        NewResult {
+            case_id: Some(case_id),
+            status_id: Some(status_id),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ids_are_sequential_per_kind_and_never_reused() {
+        let mut s = shop();
+        assert_eq!(s.cases.keys().copied().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        let r1 = scoped(&mut s, vec![1]);
+        s.delete_run(r1, false).unwrap();
+        assert_eq!(scoped(&mut s, vec![2]), 2);
+    }
+
+    #[test]
+    fn refused_bulk_changes_nothing_not_even_id_counters() {
+        let mut s = shop();
+        let run = scoped(&mut s, vec![1, 2]);
+        let before = (
+            s.results.len(),
+            s.next.get(&Kind::Result).copied(),
+            s.counts_of_run(run),
+        );
+        let err = s
+            .add_results_for_cases(run, vec![result(1, 1), result(3, 1)], 1, 3)
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("case C3 unknown or not part of the test run")
+        );
+        assert_eq!(
+            before,
+            (
+                s.results.len(),
+                s.next.get(&Kind::Result).copied(),
+                s.counts_of_run(run)
+            )
+        );
+    }
+
+    #[test]
+    fn dropped_and_re_added_cases_keep_their_tests() {
+        let mut s = shop();
+        let run = scoped(&mut s, vec![1, 2]);
+        s.add_results_for_cases(run, vec![result(2, 5)], 1, 3)
+            .unwrap();
+        let test_of_2 = s.active_test_for_case(run, 2).unwrap().id;
+        let only_1 = RunFields {
+            case_ids: Some(vec![1]),
+            ..Default::default()
+        };
+        s.update_run(run, only_1, false, 4).unwrap();
+        assert!(s.active_test_for_case(run, 2).is_none());
+        assert_eq!(s.counts_of_run(run).failed_count, 0);
+        let both = RunFields {
+            case_ids: Some(vec![2, 1]),
+            ..Default::default()
+        };
+        s.update_run(run, both, false, 5).unwrap();
+        assert_eq!(s.active_test_for_case(run, 2).unwrap().id, test_of_2);
+        assert_eq!(s.counts_of_run(run).failed_count, 1);
+    }
+
+    #[test]
+    fn dirty_rows_track_writes_and_deletes() {
+        let mut s = shop();
+        s.take_dirty();
+        let run = scoped(&mut s, vec![1]);
+        let dirty = s.take_dirty();
+        assert!(dirty.contains(&(Kind::Run, run)) && dirty.contains(&(Kind::Test, 1)));
+        s.delete_run(run, false).unwrap();
+        let dirty = s.take_dirty();
+        assert!(dirty.contains(&(Kind::Run, run)));
+        assert!(
+            s.row_json(Kind::Run, run).is_none(),
+            "deleted rows have no JSON"
+        );
+    }
+
+    #[test]
+    fn plan_entry_ids_look_like_uuids_and_differ() {
+        let mut s = State::new();
+        let (a, b) = (s.new_uuid(1), s.new_uuid(1));
+        assert_ne!(a, b);
+        let groups: Vec<usize> = a.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+    }
+}
