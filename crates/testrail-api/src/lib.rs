@@ -22,7 +22,9 @@
 
 mod client;
 mod core;
+mod endpoints;
 pub mod error;
+mod host;
 pub mod models;
 mod pacer;
 mod pagination;
