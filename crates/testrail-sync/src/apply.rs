@@ -5,13 +5,11 @@
 //! before the first write, and the first write (`add_run`/`update_run`) is one TestRail either
 //! applies whole or rejects whole.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures_util::{StreamExt, TryStreamExt, stream};
-use testrail_api::models::{Id, NewResult, Run, RunFields, TestResult};
+use testrail_api::models::{Id, NewResult, Run, RunFields};
 use testrail_api::{ApiError, Client};
 
 use crate::collect::Collected;
@@ -19,13 +17,12 @@ use crate::error::SyncError;
 use crate::journal::{Event, Journal, Recovered};
 use crate::options::{ProjectRef, RunTarget, SuiteRef, SyncOptions};
 use crate::plan::{ResultPlan, plan_results};
+use crate::poster::Poster;
 use crate::statuses::StatusMap;
 use crate::summary::{Progress, Summary};
 use crate::text::{check_template, render_template, utc_now};
 
-/// How often an ambiguous batch is checked and re-sent before the sync gives up on it.
-const MAX_AMBIGUOUS_ROUNDS: u32 = 8;
-/// How long to let a timed-out request finish on the server before reading what landed.
+/// How long to let a timed-out `add_run` finish on the server before looking for the run.
 const SETTLE: Duration = Duration::from_millis(500);
 /// Read-modify-write rounds when adding cases to a shared run.
 const MAX_CASE_ROUNDS: u32 = 6;
@@ -72,12 +69,12 @@ pub async fn sync(
 }
 
 /// The resolved target of a sync and what was learnt about it on the way.
-struct Context<'a> {
-    client: &'a Client,
-    options: &'a SyncOptions,
-    project_id: Id,
+pub(crate) struct Context<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) options: &'a SyncOptions,
+    pub(crate) project_id: Id,
     project_name: String,
-    suite_id: Option<Id>,
+    pub(crate) suite_id: Option<Id>,
     suite_name: Option<String>,
     /// Case IDs of the suite, read only when TestRail rejected one of ours.
     known_cases: Option<BTreeSet<Id>>,
@@ -169,7 +166,7 @@ impl<'a> Context<'a> {
         poster
             .posted
             .fetch_add(landed.len() as u64, Ordering::Relaxed);
-        let skip: BTreeSet<Id> = acked.into_iter().chain(landed).collect();
+        let skip: BTreeSet<Id> = acked.into_iter().chain(landed.into_keys()).collect();
         let to_post: Vec<NewResult> = plan
             .results
             .iter()
@@ -186,14 +183,32 @@ impl<'a> Context<'a> {
         summary.posted = poster.posted.load(Ordering::Relaxed);
         summary.batches = poster.batches.load(Ordering::Relaxed);
         summary.ambiguous_batches_resolved = poster.ambiguous.load(Ordering::Relaxed);
+        if self.options.attachments {
+            let result_ids = poster.result_ids.lock().expect("result ids lock").clone();
+            let (uploaded, warnings) = crate::attachments::upload(
+                self.client,
+                self.options,
+                &plan.attachments,
+                &result_ids,
+            )
+            .await;
+            summary.attachments_uploaded = uploaded;
+            summary.warnings.extend(warnings);
+        }
         if self.options.should_close() {
-            self.client
-                .close_run(run.id)
-                .await
-                .map_err(|e| SyncError::api(format!("closing run R{}", run.id), e))?;
+            self.close(&run).await?;
             summary.closed = true;
         }
         poster.finish()
+    }
+
+    /// Closes the run, or its plan when it lives in one (runs in plans cannot be closed alone).
+    async fn close(&self, run: &Run) -> Result<(), SyncError> {
+        let closed = match run.plan_id {
+            Some(plan) => self.client.close_plan(plan).await.map(drop),
+            None => self.client.close_run(run.id).await.map(drop),
+        };
+        closed.map_err(|e| SyncError::api(format!("closing run R{}", run.id), e))
     }
 
     /// Reads everything a real sync would, then says which writes it would make.
@@ -218,7 +233,9 @@ impl<'a> Context<'a> {
                     calls.push(format!("update_run/{id}: add {missing} cases"));
                 }
             }
-            RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => {
+            RunTarget::New { name_template }
+            | RunTarget::Key { name_template, .. }
+            | RunTarget::Plan { name_template, .. } => {
                 let name = self.run_name(name_template);
                 calls.push(format!(
                     "add_run/{}: \"{name}\" with {cases} cases",
@@ -256,6 +273,14 @@ impl<'a> Context<'a> {
             }
             RunTarget::Key { key, name_template } => {
                 self.run_for_key(plan, key, name_template).await
+            }
+            RunTarget::Plan {
+                plan: plan_ref,
+                config_ids,
+                name_template,
+            } => {
+                self.run_in_plan(plan, plan_ref, config_ids, name_template)
+                    .await
             }
         }
     }
@@ -364,7 +389,7 @@ impl<'a> Context<'a> {
             .min_by_key(|r| r.id))
     }
 
-    async fn existing_open_run(&self, run_id: Id) -> Result<Run, SyncError> {
+    pub(crate) async fn existing_open_run(&self, run_id: Id) -> Result<Run, SyncError> {
         let run = self.client.get_run(run_id).await.map_err(|e| {
             SyncError::api(
                 format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
@@ -396,7 +421,11 @@ impl<'a> Context<'a> {
     /// Adds the plan's cases to a run that lacks some. `update_run` *replaces* the case set, so
     /// this is read-modify-write, verified by reading again, repeated while concurrent shards
     /// race us.
-    async fn ensure_cases(&mut self, run: &Run, plan: &mut ResultPlan) -> Result<(), SyncError> {
+    pub(crate) async fn ensure_cases(
+        &mut self,
+        run: &Run,
+        plan: &mut ResultPlan,
+    ) -> Result<(), SyncError> {
         for _ in 0..MAX_CASE_ROUNDS {
             let have = self.run_case_ids(run.id).await?;
             let wanted = plan.case_ids();
@@ -479,7 +508,7 @@ impl<'a> Context<'a> {
     }
 
     /// The newest result ID in the run before we post: results above it on our cases are ours.
-    async fn watermark(&self, run_id: Id) -> Result<Id, SyncError> {
+    pub(crate) async fn watermark(&self, run_id: Id) -> Result<Id, SyncError> {
         let page: serde_json::Value = self
             .client
             .get(&format!("get_results_for_run/{run_id}&limit=1"))
@@ -506,7 +535,7 @@ impl<'a> Context<'a> {
         Ok(self.known_cases.as_ref().expect("filled above"))
     }
 
-    async fn drop_unknown_after_rejection(
+    pub(crate) async fn drop_unknown_after_rejection(
         &mut self,
         plan: &mut ResultPlan,
     ) -> Result<(), SyncError> {
@@ -529,7 +558,7 @@ impl<'a> Context<'a> {
         plan.retain_cases(known);
     }
 
-    fn run_name(&self, template: &str) -> String {
+    pub(crate) fn run_name(&self, template: &str) -> String {
         let (date, time) = utc_now();
         let ci = &self.options.ci;
         let name = render_template(template, |key| match key {
@@ -550,7 +579,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn description(&self, key: Option<&str>) -> String {
+    pub(crate) fn description(&self, key: Option<&str>) -> String {
         let ci = &self.options.ci;
         let mut lines = vec![format!(
             "Results uploaded by testrail-sync {}",
@@ -613,191 +642,7 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Posts result batches, a few in flight, and turns every ambiguous outcome into a certain one.
-struct Poster<'a> {
-    client: &'a Client,
-    options: &'a SyncOptions,
-    run_id: Id,
-    watermark: Id,
-    journal: Mutex<Option<Journal>>,
-    /// test ID → case ID, read once, when an ambiguous batch first needs it.
-    tests: tokio::sync::Mutex<HashMap<Id, Id>>,
-    posted: AtomicU64,
-    batches: AtomicU64,
-    ambiguous: AtomicU64,
-}
-
-impl<'a> Poster<'a> {
-    fn new(
-        client: &'a Client,
-        options: &'a SyncOptions,
-        run_id: Id,
-        watermark: Id,
-        journal: Option<Journal>,
-    ) -> Self {
-        Poster {
-            client,
-            options,
-            run_id,
-            watermark,
-            journal: Mutex::new(journal),
-            tests: tokio::sync::Mutex::new(HashMap::new()),
-            posted: AtomicU64::new(0),
-            batches: AtomicU64::new(0),
-            ambiguous: AtomicU64::new(0),
-        }
-    }
-
-    async fn post_all(
-        &self,
-        results: Vec<NewResult>,
-        progress: &dyn Progress,
-    ) -> Result<(), SyncError> {
-        let batch_size = self.options.batch_size.max(1);
-        let batches: Vec<Vec<NewResult>> = results
-            .chunks(batch_size)
-            .map(<[NewResult]>::to_vec)
-            .collect();
-        stream::iter(batches)
-            .map(|batch| self.post_batch(batch, progress))
-            .buffer_unordered(self.options.concurrency.max(1))
-            .try_collect::<Vec<()>>()
-            .await
-            .map(drop)
-    }
-
-    /// Sends one batch until TestRail certainly has it. An ambiguous outcome is resolved by
-    /// reading the run's results, never by blindly re-sending; a batch that timed out is split.
-    async fn post_batch(
-        &self,
-        batch: Vec<NewResult>,
-        progress: &dyn Progress,
-    ) -> Result<(), SyncError> {
-        let mut queue = vec![(batch, 0u32)];
-        while let Some((batch, round)) = queue.pop() {
-            let cases = case_ids_of(&batch);
-            self.record(Event::Sending {
-                cases: cases.clone(),
-            })?;
-            self.batches.fetch_add(1, Ordering::Relaxed);
-            match self.client.add_results_for_cases(self.run_id, &batch).await {
-                Ok(_) => self.acknowledge(&cases, progress)?,
-                Err(e) if e.is_ambiguous() && round < MAX_AMBIGUOUS_ROUNDS => {
-                    self.ambiguous.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(SETTLE).await;
-                    let landed = self.landed_among(&cases).await?;
-                    self.acknowledge(&landed, progress)?;
-                    let rest: Vec<NewResult> = batch
-                        .into_iter()
-                        .filter(|r| r.case_id.is_some_and(|c| !landed.contains(&c)))
-                        .collect();
-                    queue.extend(
-                        split_if_timed_out(rest, &e)
-                            .into_iter()
-                            .map(|b| (b, round + 1)),
-                    );
-                }
-                Err(e) if e.status() == Some(413) && batch.len() > 1 => {
-                    queue.extend(halves(batch).into_iter().map(|b| (b, round)));
-                }
-                Err(e) => {
-                    return Err(SyncError::api(
-                        format!("posting {} results to run R{}", batch.len(), self.run_id),
-                        e,
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Which of `cases` already have a result newer than the watermark (so a batch that carried
-    /// them landed).
-    async fn landed_among(&self, cases: &[Id]) -> Result<Vec<Id>, SyncError> {
-        if cases.is_empty() {
-            return Ok(Vec::new());
-        }
-        let results: Vec<TestResult> =
-            self.client
-                .get_results_for_run(self.run_id)
-                .await
-                .map_err(|e| {
-                    SyncError::api("checking which results landed (get_results_for_run)", e)
-                })?;
-        let new_tests: BTreeSet<Id> = results
-            .iter()
-            .filter(|r| r.id > self.watermark)
-            .map(|r| r.test_id)
-            .collect();
-        let mut tests = self.tests.lock().await;
-        if new_tests.iter().any(|t| !tests.contains_key(t)) {
-            let all = self
-                .client
-                .get_tests(self.run_id)
-                .await
-                .map_err(|e| SyncError::api("reading the run's tests (get_tests)", e))?;
-            *tests = all.into_iter().map(|t| (t.id, t.case_id)).collect();
-        }
-        let landed: BTreeSet<Id> = new_tests
-            .iter()
-            .filter_map(|t| tests.get(t).copied())
-            .collect();
-        Ok(cases
-            .iter()
-            .copied()
-            .filter(|c| landed.contains(c))
-            .collect())
-    }
-
-    fn acknowledge(&self, cases: &[Id], progress: &dyn Progress) -> Result<(), SyncError> {
-        if cases.is_empty() {
-            return Ok(());
-        }
-        self.record(Event::Acked {
-            cases: cases.to_vec(),
-        })?;
-        self.posted.fetch_add(cases.len() as u64, Ordering::Relaxed);
-        progress.advance(cases.len() as u64);
-        Ok(())
-    }
-
-    fn record(&self, event: Event) -> Result<(), SyncError> {
-        match self.journal.lock().expect("journal lock").as_mut() {
-            Some(j) => j.record(&event),
-            None => Ok(()),
-        }
-    }
-
-    fn finish(self) -> Result<(), SyncError> {
-        match self.journal.into_inner().expect("journal lock") {
-            Some(j) => j.finish(),
-            None => Ok(()),
-        }
-    }
-}
-
-fn case_ids_of(batch: &[NewResult]) -> Vec<Id> {
-    batch.iter().filter_map(|r| r.case_id).collect()
-}
-
-/// A batch that timed out may simply be too big for the server to answer in time.
-fn split_if_timed_out(batch: Vec<NewResult>, error: &ApiError) -> Vec<Vec<NewResult>> {
-    let timed_out = error.to_string().contains("timed out");
-    if batch.is_empty() {
-        Vec::new()
-    } else if timed_out && batch.len() > 1 {
-        halves(batch)
-    } else {
-        vec![batch]
-    }
-}
-
-fn halves(mut batch: Vec<NewResult>) -> Vec<Vec<NewResult>> {
-    let second = batch.split_off(batch.len() / 2);
-    vec![batch, second]
-}
-
-fn rejects_case_ids(e: &ApiError) -> bool {
+pub(crate) fn rejects_case_ids(e: &ApiError) -> bool {
     e.status() == Some(400)
         && e.testrail_message()
             .is_some_and(|m| m.contains(":case_ids"))
@@ -887,9 +732,9 @@ async fn resolve_suite(
 
 fn run_templates(run: &RunTarget) -> impl Iterator<Item = &str> {
     match run {
-        RunTarget::New { name_template } | RunTarget::Key { name_template, .. } => {
-            Some(name_template.as_str())
-        }
+        RunTarget::New { name_template }
+        | RunTarget::Key { name_template, .. }
+        | RunTarget::Plan { name_template, .. } => Some(name_template.as_str()),
         RunTarget::Existing(_) => None,
     }
     .into_iter()

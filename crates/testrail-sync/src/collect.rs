@@ -2,6 +2,7 @@
 //! needs, so memory grows with the number of cases, not with report size.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -18,6 +19,9 @@ pub struct ExecutionBrief {
     pub output: Option<String>,
     pub duration: Option<Duration>,
     pub defects: Vec<String>,
+    /// Files the report links to this execution, resolved against the working directory,
+    /// then against the report's own directory.
+    pub attachments: Vec<PathBuf>,
     /// Where it came from (`file:line:col`), for messages.
     pub location: String,
 }
@@ -92,7 +96,14 @@ impl<'a> Collector<'a> {
         } else {
             None
         };
+        let report_dir = e.location.file.parent().map(Path::to_path_buf);
+        let attachments = e
+            .attachments
+            .iter()
+            .map(|a| resolve_attachment(a, report_dir.as_deref()))
+            .collect();
         ExecutionBrief {
+            attachments,
             location: e.location.to_string(),
             name: e.full_name(),
             outcome: e.outcome,
@@ -108,6 +119,19 @@ impl<'a> Collector<'a> {
 impl testrail_reports::Sink for Collector<'_> {
     fn execution(&mut self, execution: TestExecution) {
         self.add(execution);
+    }
+}
+
+/// Reports write attachment paths relative to where the tests ran (usually where we run too) or
+/// to the report itself; an absolute path is taken as it is.
+fn resolve_attachment(written: &str, report_dir: Option<&Path>) -> PathBuf {
+    let path = PathBuf::from(written.trim());
+    if path.is_absolute() || path.exists() {
+        return path;
+    }
+    match report_dir.map(|d| d.join(&path)) {
+        Some(beside_report) if beside_report.exists() => beside_report,
+        _ => path,
     }
 }
 

@@ -7,12 +7,15 @@
 //! does), command-line parsing or terminal output (the CLI does).
 
 pub mod apply;
+mod attachments;
 pub mod ci;
 pub mod collect;
 pub mod error;
 pub mod journal;
 pub mod options;
 pub mod plan;
+mod plans;
+mod poster;
 pub mod statuses;
 pub mod summary;
 pub mod text;

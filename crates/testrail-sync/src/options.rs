@@ -32,6 +32,21 @@ pub enum RunTarget {
     Existing(Id),
     /// Find the open run carrying this key (created on first use): shards and reruns share it.
     Key { key: String, name_template: String },
+    /// A run inside a test plan: the plan's entry for our suite and this configuration
+    /// combination is reused, or created (`add_plan_entry` / `add_run_to_plan_entry`).
+    Plan {
+        plan: PlanRef,
+        /// One combination of configuration IDs (e.g. Chrome + Linux); empty = no configurations.
+        config_ids: Vec<Id>,
+        name_template: String,
+    },
+}
+
+/// Which test plan: by ID, or by name (an open plan of that name is found or created).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanRef {
+    Id(Id),
+    Name(String),
 }
 
 /// When to close the run after posting.
@@ -118,6 +133,10 @@ pub struct SyncOptions {
     pub journal_dir: Option<PathBuf>,
     /// Report files, for the run description and the journal key.
     pub report_files: Vec<PathBuf>,
+    /// Upload files the reports link to each test (screenshots, logs) to its result.
+    pub attachments: bool,
+    /// Larger attachments are skipped with a warning (TestRail's limit is 256 MB).
+    pub max_attachment_bytes: u64,
 }
 
 impl SyncOptions {
@@ -142,6 +161,8 @@ impl SyncOptions {
             ci: CiInfo::default(),
             journal_dir: None,
             report_files: Vec::new(),
+            attachments: true,
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
         }
     }
 
@@ -164,3 +185,4 @@ pub const DEFAULT_RUN_NAME: &str = "{suite} {branch} #{build} {date} {time}";
 /// more of the instance-wide rate limit to everyone else (see docs/PERFORMANCE.md).
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
 pub const DEFAULT_CONCURRENCY: usize = 4;
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 256 * 1024 * 1024;

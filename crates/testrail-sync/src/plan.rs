@@ -1,7 +1,8 @@
 //! The pure half of a sync: executions + settings + the instance's statuses → the exact result
 //! bodies to post. No I/O here, so `--dry-run` and unit tests see what would be sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -36,6 +37,8 @@ pub struct ResultPlan {
     pub results: Vec<NewResult>,
     pub omitted: Vec<OmittedCase>,
     pub counts: OutcomeCounts,
+    /// Files to attach to each case's result, once the result exists.
+    pub attachments: BTreeMap<Id, Vec<PathBuf>>,
 }
 
 impl ResultPlan {
@@ -52,6 +55,7 @@ impl ResultPlan {
     pub fn retain_cases(&mut self, keep: impl Fn(Id) -> bool) {
         self.results.retain(|r| r.case_id.is_some_and(&keep));
         self.omitted.retain(|o| keep(o.case_id));
+        self.attachments.retain(|c, _| keep(*c));
     }
 }
 
@@ -110,6 +114,10 @@ pub fn plan_results(
             result.comment = None;
         }
         plan.results.push(result);
+        let files = attachments(executions);
+        if !files.is_empty() {
+            plan.attachments.insert(case_id, files);
+        }
     }
     plan
 }
@@ -124,6 +132,16 @@ fn count(counts: &mut OutcomeCounts, outcome: Outcome) {
         Outcome::Failed | Outcome::Error => counts.failed += 1,
         Outcome::Skipped => counts.skipped += 1,
     }
+}
+
+fn attachments(executions: &[ExecutionBrief]) -> Vec<PathBuf> {
+    let mut seen = BTreeSet::new();
+    executions
+        .iter()
+        .flat_map(|e| e.attachments.iter())
+        .filter(|p| seen.insert(p.as_path()))
+        .cloned()
+        .collect()
 }
 
 fn defects(executions: &[ExecutionBrief]) -> Option<String> {
@@ -222,6 +240,7 @@ mod tests {
             output: None,
             duration: Some(Duration::from_millis(ms)),
             defects: vec![],
+            attachments: vec![],
             location: "r.xml:1:1".into(),
         }
     }

@@ -35,6 +35,10 @@ pub struct Summary {
     /// True when this run resumed an interrupted sync from the journal.
     pub resumed: bool,
     pub closed: bool,
+    /// Files uploaded to results.
+    pub attachments_uploaded: u64,
+    /// Things that did not stop the sync but deserve a look (missing attachment files, …).
+    pub warnings: Vec<String>,
     pub dry_run: bool,
     /// With `--dry-run`: the writes that would have been made.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -18,6 +18,7 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "add_plan_entry" => add_plan_entry,
         "update_plan_entry" => update_plan_entry,
         "update_run_in_plan_entry" => update_run_in_plan_entry,
+        "add_run_to_plan_entry" => add_run_to_plan_entry,
         "close_plan" => close_plan,
         "delete_plan" => delete_plan,
         "delete_plan_entry" => delete_plan_entry,
@@ -146,6 +147,20 @@ fn entry_reply(c: &Ctx, plan: u64, entry_id: &str) -> ApiResult<Reply> {
         .find(|e| e.id == entry_id)
         .expect("just written");
     json(c.state.entry_json(entry, c.base))
+}
+
+fn add_run_to_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
+    let plan = c.id(0, "plan_id")?;
+    let entry_id = c
+        .call
+        .ids
+        .get(1)
+        .cloned()
+        .ok_or_else(|| ApiError::required("entry_id"))?;
+    let body = run_fields(&c.fields())?;
+    c.state
+        .add_run_to_plan_entry(plan, &entry_id, body, c.user, c.now)?;
+    entry_reply(c, plan, &entry_id)
 }
 
 fn update_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {

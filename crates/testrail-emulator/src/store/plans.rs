@@ -232,6 +232,49 @@ impl State {
         Ok(())
     }
 
+    /// `add_run_to_plan_entry`: another configuration combination for an existing entry.
+    pub fn add_run_to_plan_entry(
+        &mut self,
+        plan_id: Id,
+        entry_id: &str,
+        f: RunFields,
+        user: Id,
+        now: i64,
+    ) -> ApiResult<()> {
+        let project_id = self.open_plan(plan_id)?.plan.project_id;
+        let pos = self.entry_pos(plan_id, entry_id)?;
+        let entry = self.plans[&plan_id].entries[pos].clone();
+        let config_ids = f
+            .config_ids
+            .clone()
+            .filter(|ids| !ids.is_empty())
+            .ok_or_else(|| ApiError::required("config_ids"))?;
+        self.check_config_ids(project_id, &config_ids)?;
+        self.check_user("assignedto_id", f.assignedto_id)?;
+        let include_all = f.include_all.or(Some(entry.include_all));
+        let scope = self.scope_of(entry.suite_id, include_all, &f.case_ids)?;
+        let place = PlanPlace {
+            plan_id,
+            entry_id: entry.id.clone(),
+            entry_index: pos as u32 + 1,
+            config_ids,
+        };
+        let run_id = self.create_run(
+            project_id,
+            entry.suite_id,
+            entry.name.clone(),
+            &f,
+            scope,
+            Some(place),
+            user,
+            now,
+        );
+        let plan = self.plans.get_mut(&plan_id).expect("checked");
+        plan.entries[pos].run_ids.push(run_id);
+        self.touch(Kind::Plan, plan_id);
+        Ok(())
+    }
+
     /// `update_run_in_plan_entry`: one run of an entry.
     pub fn update_run_in_plan_entry(
         &mut self,
