@@ -59,12 +59,16 @@ impl SyncError {
             SyncError::Refused { what, source }
         } else if matches!(
             source,
-            ApiError::InsecureHttp { .. } | ApiError::InvalidHost { .. }
+            ApiError::InsecureHttp { .. } | ApiError::InvalidHost { .. } | ApiError::Tls { .. }
         ) {
+            // Retrying cannot fix the address or its certificate.
             SyncError::Config {
                 setting: "host".into(),
                 message: source.to_string(),
             }
+        } else if matches!(source, ApiError::Decode { .. } | ApiError::Encode { .. }) {
+            // An answer that is not TestRail's JSON is final too: often a proxy or login page.
+            SyncError::Refused { what, source }
         } else {
             SyncError::GaveUp { what, source }
         }
