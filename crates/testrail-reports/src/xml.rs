@@ -13,6 +13,8 @@ use quick_xml::events::{BytesEnd, BytesStart, Event};
 use crate::error::ReportError;
 use crate::input::{CountingReader, Decoded};
 
+mod stream;
+
 const FIX_XML: &str = "the report is not well-formed XML: regenerate it, or fix it at that spot";
 
 /// One XML event, reduced to what readers need.
@@ -63,6 +65,10 @@ impl<R: BufRead> XmlSource<R> {
     /// events get `(0, 0)`).
     pub(crate) fn next(&mut self) -> Result<(Xml<'_>, LineCol), ReportError> {
         let before = self.reader.get_ref().offset();
+        if self.buf.capacity() > 1 << 20 {
+            // One huge event must not pin its buffer for the rest of the file.
+            self.buf = Vec::with_capacity(8 * 1024);
+        }
         self.buf.clear();
         let event = match self.reader.read_event_into(&mut self.buf) {
             Ok(event) => event,

@@ -275,3 +275,28 @@ fn format_names() {
     let e = "xml".parse::<Format>().unwrap_err();
     assert!(e.to_string().contains("junit, robot, cucumber, tap, ctrf"));
 }
+
+#[test]
+fn json_and_tap_locations_point_at_entries() {
+    let ctrf = b"{\"results\": {\"tests\": [\n  {\"name\": \"a C1\", \"status\": \"passed\"},\n  {\"name\": \"b\", \"status\": \"failed\", \"message\": \"boom\"}\n]}}";
+    let got = read_bytes(ctrf, Format::Ctrf).unwrap();
+    let at: Vec<_> = got
+        .iter()
+        .map(|e| (e.location.line, e.location.column))
+        .collect();
+    assert_eq!(at, [(2, 3), (3, 3)]);
+    let cucumber = b"[{\"name\": \"F\", \"uri\": \"f.feature\", \"elements\": [\n {\"name\": \"s\", \"type\": \"scenario\", \"steps\": []}]}]";
+    let got = read_bytes(cucumber, Format::Cucumber).unwrap();
+    assert_eq!((got[0].location.line, got[0].location.column), (2, 2));
+    assert_eq!(got[0].classname, "F");
+    let got = read_bytes(
+        b"TAP version 14\n1..2\nok 1 - a\n    ok 1 - b\n",
+        Format::Tap,
+    )
+    .unwrap();
+    let at: Vec<_> = got
+        .iter()
+        .map(|e| (e.location.line, e.location.column))
+        .collect();
+    assert_eq!(at, [(3, 1), (4, 5)]);
+}

@@ -188,3 +188,48 @@ fn unmutated_corpus_reports_read_with_tiny_text_limits() {
         }
     }
 }
+
+fn read_with_capacity(report: &[u8], format: Format, capacity: usize) -> Vec<TestExecution> {
+    let mut out = Vec::new();
+    let reader = std::io::BufReader::with_capacity(capacity, report);
+    let result = read(
+        reader,
+        Path::new("p"),
+        format,
+        &ReadOptions::default(),
+        &mut |e| out.push(e),
+    );
+    assert!(result.is_ok(), "capacity {capacity}: {result:?}");
+    out
+}
+
+/// Buffer boundaries fall everywhere (inside tags, CDATA, `]]>`, `\r\n`, multi-byte
+/// characters) and must not change a single execution.
+#[test]
+fn tiny_read_buffers_give_identical_executions() {
+    for report in corpus() {
+        let format = sniff(report).unwrap_or(Format::Junit);
+        let expected = read_with_capacity(report, format, 1 << 16);
+        for capacity in [1, 2, 3, 4, 5, 7, 9, 13, 64] {
+            let got = read_with_capacity(report, format, capacity);
+            assert_eq!(got.len(), expected.len(), "capacity {capacity}");
+            for (g, e) in got.iter().zip(&expected) {
+                assert_eq!(g, e, "capacity {capacity}");
+            }
+        }
+    }
+}
+
+#[test]
+fn crlf_cdata_and_multibyte_text_across_boundaries() {
+    let xml = "<testsuite><testcase name='a'><system-out>é\r\n€]]\r<![CDATA[x]]]y\r\n😀]]]]>&amp;z\r</system-out></testcase></testsuite>";
+    let expected = "é\n€]]\nx]]]y\n😀]]&z\n";
+    for capacity in 1..=12 {
+        let got = read_with_capacity(xml.as_bytes(), Format::Junit, capacity);
+        assert_eq!(
+            got[0].stdout.as_deref(),
+            Some(expected),
+            "capacity {capacity}"
+        );
+    }
+}
