@@ -434,8 +434,11 @@ fn reply_response(reply: Reply) -> Response {
     resp
 }
 
-/// The write was applied; now promise a full body, send part of it and fail the stream, which
-/// makes hyper abort the connection: the client sees an error and cannot know the write landed.
+/// The write was applied; now promise a full body, offer part of it and fail the stream, which
+/// makes hyper abort the connection. hyper buffers the head with the first body bytes, so the
+/// socket closes before the client has even read a status line: reqwest reports
+/// `IncompleteMessage` from `send()`, Python `requests` a `ConnectionError`. Either way the client
+/// cannot know the write landed.
 fn dropped_response(reply: Reply) -> Response {
     let (data, content_type, _) = reply_bytes(reply);
     let promised = data.len() + 16;
