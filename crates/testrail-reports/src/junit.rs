@@ -36,6 +36,10 @@ pub(crate) fn read<R: BufRead>(
                 state.text(&t);
                 Ok(())
             }
+            (Xml::Char(c), _) => {
+                state.text(c.encode_utf8(&mut [0u8; 4]));
+                Ok(())
+            }
             (Xml::Skip, _) => Ok(()),
             (Xml::Eof, _) => {
                 state.reruns.flush(sink);

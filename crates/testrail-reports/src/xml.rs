@@ -24,6 +24,8 @@ pub(crate) enum Xml<'a> {
     End(BytesEnd<'a>),
     /// Text, CDATA or a resolved reference, unescaped, line ends normalised.
     Text(Cow<'a, str>),
+    /// A resolved character or entity reference (no allocation per reference).
+    Char(char),
     /// Declarations, comments, processing instructions: nothing for readers.
     Skip,
     Eof,
@@ -95,7 +97,7 @@ impl<R: BufRead> XmlSource<R> {
             Event::GeneralRef(r) => {
                 let c = resolve_reference(&r)
                     .map_err(|msg| ReportError::malformed(&self.path, at(), msg, ENTITY_HINT))?;
-                (Xml::Text(Cow::Owned(c.to_string())), (0, 0))
+                (Xml::Char(c), (0, 0))
             }
             Event::DocType(_) => {
                 return Err(ReportError::malformed(
@@ -256,6 +258,7 @@ mod tests {
                 (Xml::End(n), _) => out.push(format!("</{}", n.local_name().into_inner())),
                 (Xml::Skip, _) => {}
                 (Xml::Text(t), _) => out.push(t.into_owned()),
+                (Xml::Char(c), _) => out.push(c.to_string()),
                 (Xml::Eof, _) => return Ok(out),
             }
         }
