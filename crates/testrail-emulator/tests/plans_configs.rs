@@ -252,3 +252,56 @@ async fn add_plan_is_all_or_nothing() {
     assert_eq!(tr.okp("add_plan/1", json!({"name": "P"})).await["id"], 1);
     assert_eq!(tr.ok("get_runs/1").await["size"], 0);
 }
+
+#[tokio::test]
+async fn runs_can_be_added_to_and_removed_from_an_entry() {
+    let tr = demo().await;
+    let (chrome, firefox) = browsers(&tr).await;
+    let plan = tr.okp("add_plan/1", json!({"name": "P", "entries": [{"suite_id": 1, "config_ids": [chrome], "runs": [{"config_ids": [chrome]}]}]})).await;
+    let entry = plan["entries"][0]["id"].as_str().unwrap().to_owned();
+    let e = tr
+        .okp(
+            &format!("add_run_to_plan_entry/1/{entry}"),
+            json!({"config_ids": [firefox], "include_all": false, "case_ids": [1]}),
+        )
+        .await;
+    let runs = e["runs"].as_array().unwrap();
+    assert_eq!(
+        (
+            runs.len(),
+            runs[1]["config"].as_str(),
+            runs[1]["untested_count"].as_u64()
+        ),
+        (2, Some("Firefox"), Some(1))
+    );
+    tr.bad(
+        &format!("add_run_to_plan_entry/1/{entry}"),
+        json!({}),
+        "Field :config_ids is a required field.",
+    )
+    .await;
+    let second = runs[1]["id"].as_u64().unwrap();
+    assert_eq!(
+        tr.post(&format!("delete_run_from_plan_entry/{second}"), json!({}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        tr.ok("get_plan/1").await["entries"][0]["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let run = tr
+        .okp(
+            "add_run/1",
+            json!({"name": "dated", "start_on": 1_800_000_000}),
+        )
+        .await;
+    assert_eq!(
+        (run["start_on"].as_i64(), run["due_on"].is_null()),
+        (Some(1_800_000_000), true)
+    );
+}

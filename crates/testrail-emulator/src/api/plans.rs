@@ -19,6 +19,7 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "update_plan_entry" => update_plan_entry,
         "update_run_in_plan_entry" => update_run_in_plan_entry,
         "add_run_to_plan_entry" => add_run_to_plan_entry,
+        "delete_run_from_plan_entry" => delete_run_from_plan_entry,
         "close_plan" => close_plan,
         "delete_plan" => delete_plan,
         "delete_plan_entry" => delete_plan_entry,
@@ -181,6 +182,12 @@ fn update_run_in_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
     let body = run_fields(&c.fields())?;
     c.state.update_run_in_plan_entry(run, body, c.now)?;
     json(c.state.run_json(run, c.base))
+}
+
+fn delete_run_from_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
+    let run = c.id(0, "run_id")?;
+    c.state.delete_run_from_plan_entry(run)?;
+    empty()
 }
 
 fn close_plan(c: &mut Ctx) -> ApiResult<Reply> {

@@ -275,6 +275,22 @@ impl State {
         Ok(())
     }
 
+    /// `delete_run_from_plan_entry`: removes one configuration run from its entry.
+    pub fn delete_run_from_plan_entry(&mut self, run_id: Id) -> ApiResult<()> {
+        let plan_id = self
+            .run(run_id)?
+            .plan_id
+            .ok_or_else(|| ApiError::not_valid("run_id", "test run in a test plan"))?;
+        self.open_plan(plan_id)?;
+        self.delete_run(run_id, true)?;
+        let row = self.plans.get_mut(&plan_id).expect("checked");
+        for e in &mut row.entries {
+            e.run_ids.retain(|r| *r != run_id);
+        }
+        self.touch(Kind::Plan, plan_id);
+        Ok(())
+    }
+
     /// `update_run_in_plan_entry`: one run of an entry.
     pub fn update_run_in_plan_entry(
         &mut self,

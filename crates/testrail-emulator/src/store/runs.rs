@@ -131,6 +131,9 @@ impl State {
             refs: f.refs.clone(),
             ..Default::default()
         };
+        let mut run = run;
+        run.extra.insert("start_on".into(), f.start_on.into());
+        run.extra.insert("due_on".into(), f.due_on.into());
         self.runs.insert(id, run);
         self.touch(Kind::Run, id);
         let cases = self.scope_case_ids(suite_id, &scope);
@@ -239,6 +242,12 @@ impl State {
         }
         if f.refs.is_some() {
             r.refs = f.refs.clone();
+        }
+        if let Some(t) = f.start_on {
+            r.extra.insert("start_on".into(), t.into());
+        }
+        if let Some(t) = f.due_on {
+            r.extra.insert("due_on".into(), t.into());
         }
         r.include_all = include_all;
         r.updated_on = Some(now);
