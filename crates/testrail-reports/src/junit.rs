@@ -47,9 +47,9 @@ pub(crate) fn read<R: BufRead>(
             }
         };
         step.map_err(|(at, msg)| xml.error(at, msg))?;
-        if state.streams_text() {
-            xml.stream_text(&mut |t| state.text(t))?;
-        }
+        // Text is always streamed: unwanted text (suite-level output, ignored elements) is
+        // dropped as it is read instead of being buffered whole by quick-xml.
+        xml.stream_text(&mut |t| state.text(t))?;
     }
 }
 
@@ -194,13 +194,6 @@ impl<'p> Junit<'p> {
                 self.suite_props.push((name, value));
             }
         }
-    }
-
-    /// Whether the text that follows is wanted (then it is streamed, not buffered whole).
-    fn streams_text(&self) -> bool {
-        self.capture
-            .as_ref()
-            .is_some_and(|c| c.target != Target::Ignore)
     }
 
     fn text(&mut self, t: &str) {

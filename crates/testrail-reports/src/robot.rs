@@ -50,6 +50,8 @@ pub(crate) fn read<R: BufRead>(
             (Xml::Eof, _) => return Ok(xml.bytes()),
         };
         step.map_err(|(at, msg)| xml.error(at, msg))?;
+        // Keyword messages can be huge: stream text past instead of buffering it.
+        xml.stream_text(&mut |t| state.text(t))?;
     }
 }
 
