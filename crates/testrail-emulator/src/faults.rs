@@ -46,6 +46,13 @@ pub struct Guard {
     pub stats: Stats,
 }
 
+/// Jitter allowance of the rate window (see [`Guard::admit`]).
+fn rate_grace(window: Duration) -> Duration {
+    (window / 100)
+        .max(Duration::from_millis(25))
+        .min(window / 10)
+}
+
 fn rng_for(seed: u64) -> fastrand::Rng {
     if seed == 0 {
         fastrand::Rng::new()
@@ -96,14 +103,15 @@ impl Guard {
     /// Sliding window: admits a request when fewer than `rate_limit` requests of this user were
     /// admitted within the window. Refused requests do not count. Err = Retry-After seconds.
     ///
-    /// The window is shortened by 1% so a client that spaces its requests exactly `window / N`
-    /// apart is never refused because of a few milliseconds of network jitter.
+    /// The window is shortened by a small grace (1% of it, at least 25 ms, at most 10%) so a
+    /// client that spaces its requests exactly `window / N` apart is never refused because of a
+    /// few milliseconds of scheduling jitter between its clock and ours.
     pub fn admit(&mut self, user: &str, now: Instant) -> Result<(), u64> {
         let limit = self.faults.rate_limit as usize;
         if limit == 0 {
             return Ok(());
         }
-        let span = self.window - self.window / 100;
+        let span = self.window - rate_grace(self.window);
         let q = self.admitted.entry(user.to_owned()).or_default();
         while q.front().is_some_and(|t| now.duration_since(*t) >= span) {
             q.pop_front();

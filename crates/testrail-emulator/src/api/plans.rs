@@ -56,7 +56,22 @@ fn entry_body(f: &Fields) -> ApiResult<AddPlanEntry> {
 fn get_plan(c: &mut Ctx) -> ApiResult<Reply> {
     let id = c.id(0, "plan_id")?;
     c.state.plan(id)?;
-    json(c.state.plan_json(id, c.base, true))
+    full_plan(c, id)
+}
+
+/// A plan with its entries, as get_plan/add_plan/update_plan/close_plan answer. A plan without
+/// entries still carries `"entries": []` (the shared model skips an empty list, which is right
+/// only for get_plans items): clients such as the Python testrail-api users read
+/// `plan["entries"]` straight after add_plan.
+fn full_plan(c: &Ctx, id: u64) -> ApiResult<Reply> {
+    let mut plan =
+        serde_json::to_value(c.state.plan_json(id, c.base, true)).expect("models serialize");
+    if let Value::Object(fields) = &mut plan {
+        fields
+            .entry("entries")
+            .or_insert_with(|| Value::Array(vec![]));
+    }
+    Ok(Reply::Json(plan))
 }
 
 fn get_plans(c: &mut Ctx) -> ApiResult<Reply> {
@@ -103,7 +118,7 @@ fn add_plan(c: &mut Ctx) -> ApiResult<Reply> {
         entries,
     };
     let id = c.state.add_plan(project, req, c.user, c.now)?;
-    json(c.state.plan_json(id, c.base, true))
+    full_plan(c, id)
 }
 
 fn update_plan(c: &mut Ctx) -> ApiResult<Reply> {
@@ -130,7 +145,7 @@ fn update_plan(c: &mut Ctx) -> ApiResult<Reply> {
         row.plan.milestone_id = milestone;
     }
     c.state.touch(crate::store::Kind::Plan, id);
-    json(c.state.plan_json(id, c.base, true))
+    full_plan(c, id)
 }
 
 fn add_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
@@ -193,7 +208,7 @@ fn delete_run_from_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
 fn close_plan(c: &mut Ctx) -> ApiResult<Reply> {
     let id = c.id(0, "plan_id")?;
     c.state.close_plan(id, c.now)?;
-    json(c.state.plan_json(id, c.base, true))
+    full_plan(c, id)
 }
 
 fn delete_plan(c: &mut Ctx) -> ApiResult<Reply> {
