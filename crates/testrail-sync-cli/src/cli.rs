@@ -78,6 +78,19 @@ pub enum Command {
     Suites(ProjectLookupArgs),
     /// List the open runs of a project
     Runs(ProjectLookupArgs),
+    /// Which tests map to cases; create the missing cases (opt-in)
+    #[command(subcommand)]
+    Cases(crate::cases::CasesCommand),
+    /// List the test plans of a project
+    Plans(ProjectLookupArgs),
+    /// List the milestones of a project
+    Milestones(ProjectLookupArgs),
+    /// List users (those of a project with --project-id)
+    Users(ProjectLookupArgs),
+    /// Write a commented testrail-sync.toml (asks, or takes flags with --yes)
+    Init(crate::init::InitArgs),
+    /// Print the man page (roff): testrail-sync man > testrail-sync.1
+    Man,
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -191,6 +204,15 @@ pub struct ReportArgs {
     /// Keep no journal
     #[arg(long)]
     pub no_journal: bool,
+    /// Map tests without a case ID to the suite's case whose title is exactly the test's name
+    #[arg(long)]
+    pub match_by_title: bool,
+    /// Print a GitHub Actions error annotation (::error) for every failed test
+    #[arg(long)]
+    pub github_annotations: bool,
+    /// Take settings from a trcli YAML config where they map (flags, env and testrail-sync.toml win)
+    #[arg(long, value_name = "FILE")]
+    pub trcli_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

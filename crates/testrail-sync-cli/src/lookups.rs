@@ -151,3 +151,130 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+    let loaded = config::load(config_path)?;
+    let client = config::client(&args.connection, &loaded.file)?;
+    let project = project_id(&args, &loaded.file)?;
+    let plans = client.get_plans(project).await?;
+    let rows = plans
+        .iter()
+        .map(|p| {
+            let c = &p.counts;
+            vec![
+                p.id.to_string(),
+                p.name.clone(),
+                p.milestone_id.map(|m| m.to_string()).unwrap_or_default(),
+                format!("{}/{}/{}", c.passed_count, c.failed_count, c.untested_count),
+                flag(p.is_completed, "completed"),
+            ]
+        })
+        .collect();
+    print(
+        args.format,
+        &plans,
+        &["ID", "NAME", "MILESTONE", "PASSED/FAILED/UNTESTED", "NOTE"],
+        rows,
+    );
+    Ok(0)
+}
+
+pub async fn milestones(
+    args: ProjectLookupArgs,
+    config_path: Option<&Path>,
+) -> Result<u8, Failure> {
+    let loaded = config::load(config_path)?;
+    let client = config::client(&args.connection, &loaded.file)?;
+    let project = project_id(&args, &loaded.file)?;
+    let milestones = client.get_milestones(project).await?;
+    let mut rows = Vec::new();
+    for m in &milestones {
+        rows.push(milestone_row(m, ""));
+        // Sub-milestones come nested in their parent; list them indented under it.
+        for sub in &m.milestones {
+            rows.push(milestone_row(sub, "  "));
+        }
+    }
+    print(
+        args.format,
+        &milestones,
+        &["ID", "NAME", "STATE", "DUE"],
+        rows,
+    );
+    Ok(0)
+}
+
+fn milestone_row(m: &testrail_api::models::Milestone, indent: &str) -> Vec<String> {
+    let state = if m.is_completed {
+        "completed"
+    } else if m.is_started {
+        "started"
+    } else {
+        "upcoming"
+    };
+    vec![
+        m.id.to_string(),
+        format!("{indent}{}", m.name),
+        state.to_string(),
+        m.due_on.map(date).unwrap_or_default(),
+    ]
+}
+
+/// A Unix timestamp as a UTC date (YYYY-MM-DD), without a date crate.
+fn date(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+    let loaded = config::load(config_path)?;
+    let client = config::client(&args.connection, &loaded.file)?;
+    let project = args.project_id.or(loaded.file.project_id);
+    let users = client.get_users(project).await?;
+    let rows = users
+        .iter()
+        .map(|u| {
+            let mut note = Vec::new();
+            if !u.is_active {
+                note.push("inactive");
+            }
+            if u.is_admin {
+                note.push("admin");
+            }
+            vec![
+                u.id.to_string(),
+                u.name.clone(),
+                u.email.clone(),
+                u.role.clone().unwrap_or_default(),
+                note.join(", "),
+            ]
+        })
+        .collect();
+    print(
+        args.format,
+        &users,
+        &["ID", "NAME", "EMAIL", "ROLE", "NOTE"],
+        rows,
+    );
+    Ok(0)
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(1_798_761_600), "2027-01-01");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+    }
+}

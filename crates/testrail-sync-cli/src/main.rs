@@ -4,21 +4,25 @@
 //! `demo`/`emulator`/look-up commands' glue.
 //! Must not know: how reports are parsed, how a sync is planned or applied, or HTTP details.
 
+mod annotations;
+mod cases;
 mod cli;
 mod config;
 mod demo;
 mod emulator;
 mod fail;
+mod init;
 mod lookups;
 mod output;
 mod report;
+mod trcli;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
-use fail::Failure;
+use fail::{Failure, bad_input};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,6 +60,17 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Projects(args) => lookups::projects(args, cli.global.config.as_deref()).await,
         Command::Suites(args) => lookups::suites(args, cli.global.config.as_deref()).await,
         Command::Runs(args) => lookups::runs(args, cli.global.config.as_deref()).await,
+        Command::Cases(command) => cases::run(command, cli.global.config.as_deref()).await,
+        Command::Plans(args) => lookups::plans(args, cli.global.config.as_deref()).await,
+        Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,
+        Command::Users(args) => lookups::users(args, cli.global.config.as_deref()).await,
+        Command::Init(args) => init::run(args).await,
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| bad_input(format!("cannot write the man page: {e}")))?;
+            Ok(0)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -16,15 +16,27 @@ use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
 use crate::output;
 
-pub async fn run(args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+    let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
     let files = expand(&args.files)?;
     let matcher = matcher(&args, file)?;
     let options = options(&args, file, &files)?;
     let client = config::client(&args.connection, file)?;
-    let collected = read_reports(&files, args.input_format, &matcher, &options)?;
+    let collected = if args.match_by_title {
+        crate::cases::read_matching_titles(&client, &files, args.input_format, &matcher, &options)
+            .await?
+    } else {
+        read_reports(&files, args.input_format, &matcher, &options)?
+    };
+    let annotations = args
+        .github_annotations
+        .then(|| crate::annotations::failures(&collected));
     let summary = sync(&client, collected, &options, &args, quiet).await?;
     output::print_summary(&summary, args.format, quiet);
+    if let Some(failures) = annotations {
+        crate::annotations::print(&failures, args.format);
+    }
     if args.github_summary {
         output::append_github_summary(&summary)?;
     }
@@ -129,7 +141,7 @@ pub fn read_reports(
     Ok(collector.collected)
 }
 
-fn input_format(f: InputFormat) -> Format {
+pub fn input_format(f: InputFormat) -> Format {
     match f {
         InputFormat::Junit => Format::Junit,
         InputFormat::Robot => Format::Robot,

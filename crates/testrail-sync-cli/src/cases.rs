@@ -1,0 +1,895 @@
+//! `testrail-sync cases check|create`: which tests map to cases of the suite, and — opt-in,
+//! never as a side effect of `report` — creating sections and cases for the tests that do not,
+//! so teams can put the new IDs into their test names. Also the `--match-by-title` pre-pass
+//! `report` uses to map ID-less tests to existing cases by exact title.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use testrail_api::Client;
+use testrail_api::models::{AddSection, Case, CaseFields, Id, Section};
+use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
+use testrail_sync::{Collected, Collector, ProjectRef, SuiteRef, SyncError, SyncOptions};
+
+use crate::cli::{Connection, InputFormat, OutputFormat};
+use crate::config::{self, FileConfig};
+use crate::fail::{Failure, bad_input};
+use crate::report;
+
+/// TestRail refuses case titles longer than this.
+const MAX_TITLE: usize = 250;
+
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Which tests map to cases of the suite, which carry no ID, which IDs the suite lacks
+    Check(CheckArgs),
+    /// Create sections and cases for tests without a case ID and print the mapping (nothing without --yes)
+    Create(CreateArgs),
+}
+
+/// What both subcommands read: reports, the suite, and how IDs are found.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Report files or glob patterns
+    #[arg(required = true, value_name = "FILES|GLOBS")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Project ID (env TESTRAIL_PROJECT_ID)
+    #[arg(
+        long,
+        env = "TESTRAIL_PROJECT_ID",
+        value_name = "N",
+        conflicts_with = "project"
+    )]
+    pub project_id: Option<u64>,
+    /// Project name
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
+    #[arg(
+        long,
+        env = "TESTRAIL_SUITE_ID",
+        value_name = "N",
+        conflicts_with = "suite"
+    )]
+    pub suite_id: Option<u64>,
+    /// Suite name
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
+    #[arg(long, value_name = "REGEX")]
+    pub case_pattern: Vec<String>,
+    /// Report property holding case IDs (repeatable; replaces the defaults)
+    #[arg(long, value_name = "NAME")]
+    pub case_property: Vec<String>,
+    /// Read every file as this format instead of sniffing it
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Count a test without an ID as mapped when a case of the suite has its name as title
+    #[arg(long)]
+    pub match_by_title: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Section path for the new cases, nested with '/', e.g. "Automated/Checkout" (created if missing)
+    #[arg(long, value_name = "PATH")]
+    pub section: String,
+    /// Case type by name, e.g. Automated (`get_case_types`)
+    #[arg(long = "type", value_name = "NAME")]
+    pub case_type: Option<String>,
+    /// Priority by name, e.g. High (`get_priorities`)
+    #[arg(long, value_name = "NAME")]
+    pub priority: Option<String>,
+    /// Field for every new case, e.g. custom_automation_type=1 (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub case_field: Vec<String>,
+    /// Really create them; without it, print what would be created and create nothing
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+pub async fn run(command: CasesCommand, config_path: Option<&Path>) -> Result<u8, Failure> {
+    let loaded = config::load(config_path)?;
+    match command {
+        CasesCommand::Check(args) => check(args, &loaded.file).await,
+        CasesCommand::Create(args) => create(args, &loaded.file).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading tests
+// ---------------------------------------------------------------------------------------------
+
+/// One distinct test of the reports (parametrized reruns of the same name count once).
+#[derive(Debug, Clone, Serialize)]
+pub struct TestRow {
+    pub test: String,
+    /// The bare test name: the title a new case gets.
+    #[serde(skip)]
+    pub name: String,
+    pub case_ids: Vec<Id>,
+    pub location: String,
+}
+
+fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failure> {
+    let files = report::expand(&common.files)?;
+    let matcher = matcher(&common.case_pattern, &common.case_property, file)?;
+    let format = common.input_format.map(report::input_format);
+    let mut rows: Vec<TestRow> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut sink = |e: TestExecution| {
+        let test = e.full_name();
+        let ids = matcher.case_ids(&e);
+        match seen.get(&test) {
+            Some(&i) => {
+                for id in ids {
+                    if !rows[i].case_ids.contains(&id) {
+                        rows[i].case_ids.push(id);
+                    }
+                }
+            }
+            None => {
+                seen.insert(test.clone(), rows.len());
+                rows.push(TestRow {
+                    test,
+                    name: e.name.trim().to_owned(),
+                    case_ids: ids,
+                    location: e.location.to_string(),
+                });
+            }
+        }
+    };
+    for path in &files {
+        testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
+            .map_err(SyncError::from)?;
+    }
+    Ok(rows)
+}
+
+fn matcher(
+    patterns: &[String],
+    properties: &[String],
+    file: &FileConfig,
+) -> Result<CaseIdMatcher, Failure> {
+    let pick = |flags: &[String], from_file: &Option<Vec<String>>| {
+        if flags.is_empty() {
+            from_file.clone().unwrap_or_default()
+        } else {
+            flags.to_vec()
+        }
+    };
+    CaseIdMatcher::new(
+        &pick(patterns, &file.case_patterns),
+        &pick(properties, &file.case_properties),
+    )
+    .map_err(|e| bad_input(format!("--case-pattern: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project, suite and its cases
+// ---------------------------------------------------------------------------------------------
+
+/// The project and suite a command works on, resolved with as few reads as `report` makes.
+pub struct Target {
+    pub project_id: Id,
+    pub suite_id: Id,
+    pub suite_name: String,
+}
+
+fn refs(common: &Common, file: &FileConfig) -> Result<(ProjectRef, Option<SuiteRef>), Failure> {
+    let project = match (
+        common.project_id.or(file.project_id),
+        common.project.clone().or(file.project.clone()),
+    ) {
+        (Some(id), _) => ProjectRef::Id(id),
+        (None, Some(name)) => ProjectRef::Name(name),
+        (None, None) => {
+            return Err(bad_input(
+                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID); \
+                 `testrail-sync projects` lists them",
+            ));
+        }
+    };
+    let suite = match (
+        common.suite_id.or(file.suite_id),
+        common.suite.clone().or(file.suite.clone()),
+    ) {
+        (Some(id), _) => Some(SuiteRef::Id(id)),
+        (None, Some(name)) => Some(SuiteRef::Name(name)),
+        (None, None) => None,
+    };
+    Ok((project, suite))
+}
+
+fn refused(message: String) -> Failure {
+    Failure { code: 3, message }
+}
+
+pub async fn resolve(
+    client: &Client,
+    project: &ProjectRef,
+    suite: Option<&SuiteRef>,
+) -> Result<Target, Failure> {
+    let project_id = match project {
+        ProjectRef::Id(id) => *id,
+        ProjectRef::Name(name) => {
+            let projects = client.get_projects().await?;
+            projects
+                .iter()
+                .find(|p| p.name == *name)
+                .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(name)))
+                .map(|p| p.id)
+                .ok_or_else(|| {
+                    refused(format!(
+                        "no project named \"{name}\"; `testrail-sync projects` lists them"
+                    ))
+                })?
+        }
+    };
+    let suites = client.get_suites(project_id).await?;
+    let listing = || {
+        suites
+            .iter()
+            .map(|s| format!("{} (S{})", s.name, s.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let found = match suite {
+        Some(SuiteRef::Id(id)) => suites.iter().find(|s| s.id == *id),
+        Some(SuiteRef::Name(name)) => suites
+            .iter()
+            .find(|s| s.name == *name)
+            .or_else(|| suites.iter().find(|s| s.name.eq_ignore_ascii_case(name))),
+        None if suites.len() > 1 => {
+            return Err(bad_input(format!(
+                "project {project_id} has several suites; pass --suite-id or --suite NAME (suites: {})",
+                listing()
+            )));
+        }
+        None => suites.first(),
+    };
+    let suite = found.ok_or_else(|| {
+        refused(format!(
+            "project {project_id} has no such suite (check --suite-id/--suite); suites: {}",
+            listing()
+        ))
+    })?;
+    Ok(Target {
+        project_id,
+        suite_id: suite.id,
+        suite_name: suite.name.clone(),
+    })
+}
+
+/// Exact title → case ID; titles several cases share are left out (which one would be a guess).
+pub fn titles(cases: &[Case]) -> HashMap<String, Id> {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for c in cases {
+        *count.entry(c.title.trim()).or_default() += 1;
+    }
+    cases
+        .iter()
+        .filter(|c| count[c.title.trim()] == 1)
+        .map(|c| (c.title.trim().to_owned(), c.id))
+        .collect()
+}
+
+/// The case for a test by title: the bare name first, then the name with its class.
+fn by_title(titles: &HashMap<String, Id>, name: &str, full: &str) -> Option<Id> {
+    titles
+        .get(name.trim())
+        .or_else(|| titles.get(full.trim()))
+        .copied()
+}
+
+// ---------------------------------------------------------------------------------------------
+// cases check
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Serialize)]
+struct CheckReport {
+    project_id: Id,
+    suite_id: Id,
+    tests: usize,
+    mapped: Vec<Mapped>,
+    unmapped: Vec<TestRow>,
+    /// IDs found in the reports that no suite of the project has.
+    unknown: Vec<IdUse>,
+    /// IDs that belong to another suite of the project (reports would not post them).
+    other_suite: Vec<IdUse>,
+}
+
+#[derive(Debug, Serialize)]
+struct Mapped {
+    test: String,
+    case_ids: Vec<Id>,
+    by_title: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct IdUse {
+    test: String,
+    case_id: Id,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suite_id: Option<Id>,
+    location: String,
+}
+
+async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
+    let common = &args.common;
+    let tests = read_tests(common, file)?;
+    let (project, suite) = refs(common, file)?;
+    let client = config::client(&common.connection, file)?;
+    let target = resolve(&client, &project, suite.as_ref()).await?;
+    let cases = client
+        .get_cases(target.project_id, Some(target.suite_id))
+        .await?;
+    let in_suite: BTreeSet<Id> = cases.iter().map(|c| c.id).collect();
+    let title_map = titles(&cases);
+    let foreign: BTreeSet<Id> = tests
+        .iter()
+        .flat_map(|t| t.case_ids.iter().copied())
+        .filter(|id| !in_suite.contains(id))
+        .collect();
+    let elsewhere = other_suites(&client, &target, &foreign).await?;
+
+    let mut out = CheckReport {
+        project_id: target.project_id,
+        suite_id: target.suite_id,
+        tests: tests.len(),
+        ..CheckReport::default()
+    };
+    for t in tests {
+        if t.case_ids.is_empty() {
+            match by_title(&title_map, &t.name, &t.test).filter(|_| common.match_by_title) {
+                Some(id) => out.mapped.push(Mapped {
+                    test: t.test,
+                    case_ids: vec![id],
+                    by_title: true,
+                }),
+                None => out.unmapped.push(t),
+            }
+            continue;
+        }
+        let known: Vec<Id> = t
+            .case_ids
+            .iter()
+            .copied()
+            .filter(|id| in_suite.contains(id))
+            .collect();
+        for &id in t.case_ids.iter().filter(|id| !in_suite.contains(id)) {
+            let usage = IdUse {
+                test: t.test.clone(),
+                case_id: id,
+                suite_id: elsewhere.get(&id).copied(),
+                location: t.location.clone(),
+            };
+            match usage.suite_id {
+                Some(_) => out.other_suite.push(usage),
+                None => out.unknown.push(usage),
+            }
+        }
+        if !known.is_empty() {
+            out.mapped.push(Mapped {
+                test: t.test,
+                case_ids: known,
+                by_title: false,
+            });
+        }
+    }
+    match common.format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("serialisable")
+        ),
+        OutputFormat::Human => print!("{}", check_table(&out, &target)),
+    }
+    Ok(0)
+}
+
+/// Which of `ids` other suites of the project hold (one `get_cases` listing per other suite,
+/// and none at all when every ID is in the suite).
+async fn other_suites(
+    client: &Client,
+    target: &Target,
+    ids: &BTreeSet<Id>,
+) -> Result<BTreeMap<Id, Id>, Failure> {
+    let mut found = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    for suite in client.get_suites(target.project_id).await? {
+        if suite.id == target.suite_id {
+            continue;
+        }
+        for case in client.get_cases(target.project_id, Some(suite.id)).await? {
+            if ids.contains(&case.id) {
+                found.insert(case.id, suite.id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn check_table(r: &CheckReport, target: &Target) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for m in &r.mapped {
+        let ids = ids_text(&m.case_ids);
+        let state = if m.by_title { "by title" } else { "mapped" };
+        rows.push(vec![state.into(), ids, m.test.clone()]);
+    }
+    for u in &r.unmapped {
+        rows.push(vec!["unmapped".into(), String::new(), u.test.clone()]);
+    }
+    for u in &r.other_suite {
+        let suite = u
+            .suite_id
+            .map(|s| format!(" (suite S{s})"))
+            .unwrap_or_default();
+        rows.push(vec![
+            "other suite".into(),
+            format!("C{}{suite}", u.case_id),
+            u.test.clone(),
+        ]);
+    }
+    for u in &r.unknown {
+        rows.push(vec![
+            "unknown".into(),
+            format!("C{}", u.case_id),
+            u.test.clone(),
+        ]);
+    }
+    let mut out = table(&["STATE", "CASES", "TEST"], &rows);
+    out.push_str(&format!(
+        "\n{} tests against suite S{} \"{}\": {} mapped, {} without a case ID, {} unknown IDs, {} IDs of another suite\n",
+        r.tests,
+        target.suite_id,
+        target.suite_name,
+        r.mapped.len(),
+        r.unmapped.len(),
+        r.unknown.len(),
+        r.other_suite.len()
+    ));
+    if !r.unmapped.is_empty() {
+        out.push_str(
+            "Add C123 to their names (or a test_id property), or create cases for them: \
+             testrail-sync cases create FILES --section PATH --yes\n",
+        );
+    }
+    out
+}
+
+fn ids_text(ids: &[Id]) -> String {
+    ids.iter()
+        .map(|i| format!("C{i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// cases create
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct CreateReport {
+    dry_run: bool,
+    project_id: Id,
+    suite_id: Id,
+    section: String,
+    section_id: Option<Id>,
+    created_sections: Vec<String>,
+    cases: Vec<NewCase>,
+}
+
+#[derive(Debug, Serialize)]
+struct NewCase {
+    test: String,
+    title: String,
+    /// None in a dry run.
+    case_id: Option<Id>,
+    location: String,
+}
+
+async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
+    let common = &args.common;
+    let path = section_path(&args.section)?;
+    let custom = case_fields(&args.case_field)?;
+    let tests = read_tests(common, file)?;
+    let (project, suite) = refs(common, file)?;
+    let client = config::client(&common.connection, file)?;
+    let target = resolve(&client, &project, suite.as_ref()).await?;
+    let cases = client
+        .get_cases(target.project_id, Some(target.suite_id))
+        .await?;
+    let title_map = titles(&cases);
+    let wanted = missing(tests, &title_map, common.match_by_title);
+    let type_id = match &args.case_type {
+        Some(name) => Some(case_type(&client, name).await?),
+        None => None,
+    };
+    let priority_id = match &args.priority {
+        Some(name) => Some(priority(&client, name).await?),
+        None => None,
+    };
+    let sections = client
+        .get_sections(target.project_id, Some(target.suite_id))
+        .await?;
+    let (existing, to_create) = walk(&sections, &path);
+
+    let mut report = CreateReport {
+        dry_run: !args.yes,
+        project_id: target.project_id,
+        suite_id: target.suite_id,
+        section: path.join("/"),
+        section_id: if to_create.is_empty() { existing } else { None },
+        created_sections: Vec::new(),
+        cases: Vec::new(),
+    };
+    if !args.yes || wanted.is_empty() {
+        report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
+        if wanted.is_empty() {
+            report.created_sections.clear();
+        }
+        report.cases = wanted
+            .into_iter()
+            .map(|(t, title)| NewCase {
+                test: t.test,
+                title,
+                case_id: None,
+                location: t.location,
+            })
+            .collect();
+        print_create(&report, common.format);
+        return Ok(0);
+    }
+    let mut parent = existing;
+    for &i in &to_create {
+        let section = client
+            .add_section(
+                target.project_id,
+                &AddSection {
+                    name: path[i].clone(),
+                    description: Some("Created by testrail-sync cases create".into()),
+                    suite_id: Some(target.suite_id),
+                    parent_id: parent,
+                },
+            )
+            .await?;
+        parent = Some(section.id);
+        report.created_sections.push(path[..=i].join("/"));
+    }
+    let section_id = parent.expect("the path has at least one part");
+    report.section_id = Some(section_id);
+    for (t, title) in wanted {
+        let fields = CaseFields {
+            title: Some(title.clone()),
+            type_id,
+            priority_id,
+            custom: custom.clone(),
+            ..CaseFields::default()
+        };
+        let case = client.add_case(section_id, &fields).await?;
+        report.cases.push(NewCase {
+            test: t.test,
+            title,
+            case_id: Some(case.id),
+            location: t.location,
+        });
+    }
+    print_create(&report, common.format);
+    Ok(0)
+}
+
+fn section_path(text: &str) -> Result<Vec<String>, Failure> {
+    let parts: Vec<String> = text
+        .split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if parts.is_empty() {
+        return Err(bad_input(
+            "--section: give a section path such as \"Automated\" or \"Automated/Checkout\"",
+        ));
+    }
+    Ok(parts)
+}
+
+fn case_fields(flags: &[String]) -> Result<BTreeMap<String, serde_json::Value>, Failure> {
+    let mut fields = BTreeMap::new();
+    for flag in flags {
+        let Some((key, value)) = flag.split_once('=') else {
+            return Err(bad_input(format!(
+                "--case-field {flag}: expected KEY=VALUE, e.g. custom_automation_type=1"
+            )));
+        };
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+        fields.insert(key.trim().to_owned(), value);
+    }
+    Ok(fields)
+}
+
+/// Tests that need a new case, with the title each gets. A name several unmapped tests share
+/// gets the class in front, so every new case can later be matched by title unambiguously.
+fn missing(
+    tests: Vec<TestRow>,
+    titles: &HashMap<String, Id>,
+    match_by_title: bool,
+) -> Vec<(TestRow, String)> {
+    let unmapped: Vec<TestRow> = tests
+        .into_iter()
+        .filter(|t| t.case_ids.is_empty())
+        .filter(|t| !(match_by_title && by_title(titles, &t.name, &t.test).is_some()))
+        .collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for t in &unmapped {
+        *count.entry(t.name.as_str()).or_default() += 1;
+    }
+    let titled: Vec<String> = unmapped
+        .iter()
+        .map(|t| {
+            let title = if count[t.name.as_str()] > 1 || t.name.is_empty() {
+                &t.test
+            } else {
+                &t.name
+            };
+            truncate(title.trim(), MAX_TITLE)
+        })
+        .collect();
+    unmapped.into_iter().zip(titled).collect()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut t: String = s.chars().take(max - 1).collect();
+    t.push('…');
+    t
+}
+
+/// The deepest existing section along `path`, and the indexes of the parts still to create.
+fn walk(sections: &[Section], path: &[String]) -> (Option<Id>, Vec<usize>) {
+    let mut parent: Option<Id> = None;
+    for (i, name) in path.iter().enumerate() {
+        let child = sections
+            .iter()
+            .find(|s| s.parent_id == parent && s.name.trim() == name);
+        match child {
+            Some(s) => parent = Some(s.id),
+            None => return (parent, (i..path.len()).collect()),
+        }
+    }
+    (parent, Vec::new())
+}
+
+async fn case_type(client: &Client, name: &str) -> Result<Id, Failure> {
+    let types = client.get_case_types().await?;
+    types
+        .iter()
+        .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+        .map(|t| t.id)
+        .ok_or_else(|| {
+            let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+            bad_input(format!(
+                "--type {name}: no such case type; available: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+async fn priority(client: &Client, name: &str) -> Result<Id, Failure> {
+    let priorities = client.get_priorities().await?;
+    let wanted = name.trim();
+    priorities
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(wanted) || p.short_name.eq_ignore_ascii_case(wanted))
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            let names: Vec<&str> = priorities.iter().map(|p| p.name.as_str()).collect();
+            bad_input(format!(
+                "--priority {name}: no such priority; available: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+fn print_create(r: &CreateReport, format: OutputFormat) {
+    if format == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(r).expect("serialisable"));
+        return;
+    }
+    if r.cases.is_empty() {
+        println!("Every test maps to a case; nothing to create.");
+        return;
+    }
+    if r.dry_run {
+        println!(
+            "Would create {} cases in section \"{}\" of suite S{} (run again with --yes to create them):",
+            r.cases.len(),
+            r.section,
+            r.suite_id
+        );
+        for s in &r.created_sections {
+            println!("  new section  {s}");
+        }
+        for c in &r.cases {
+            println!("  new case     {}", c.title);
+        }
+        return;
+    }
+    for s in &r.created_sections {
+        println!("Created section \"{s}\"");
+    }
+    println!(
+        "Created {} cases in section \"{}\" (S{}). Put the IDs into the test names (e.g. `test_C123_login`) or a test_id property:",
+        r.cases.len(),
+        r.section,
+        r.section_id.unwrap_or_default()
+    );
+    let rows: Vec<Vec<String>> = r
+        .cases
+        .iter()
+        .map(|c| {
+            vec![
+                c.case_id.map(|i| format!("C{i}")).unwrap_or_default(),
+                c.test.clone(),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["CASE", "TEST"], &rows));
+}
+
+// ---------------------------------------------------------------------------------------------
+// report --match-by-title
+// ---------------------------------------------------------------------------------------------
+
+/// Reads the reports like [`report::read_reports`], but holds back the executions without a
+/// case ID, then gives each the ID of the suite's case whose title is its name (read with one
+/// `get_cases` listing, only when some test lacks an ID). Only reads happen here.
+pub async fn read_matching_titles(
+    client: &Client,
+    files: &[PathBuf],
+    format: Option<InputFormat>,
+    matcher: &CaseIdMatcher,
+    options: &SyncOptions,
+) -> Result<Collected, Failure> {
+    let format = format.map(report::input_format);
+    let mut collector = Collector::new(
+        matcher,
+        options.defects_from.as_deref(),
+        options.comments.include_output,
+    );
+    let mut held: Vec<TestExecution> = Vec::new();
+    {
+        let mut sink = |e: TestExecution| {
+            if matcher.case_ids(&e).is_empty() {
+                held.push(e);
+            } else {
+                collector.add(e);
+            }
+        };
+        for path in files {
+            testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
+                .map_err(SyncError::from)?;
+        }
+    }
+    if !held.is_empty() {
+        let target = resolve(client, &options.project, options.suite.as_ref()).await?;
+        let cases = client
+            .get_cases(target.project_id, Some(target.suite_id))
+            .await?;
+        let title_map = titles(&cases);
+        for mut e in held {
+            // Readers fill `tagged_case_ids` with IDs the report carries structurally; every
+            // matcher honours them, so this is the hook that needs no engine change.
+            if let Some(id) = by_title(&title_map, &e.name, &e.full_name()) {
+                e.tagged_case_ids.push(id);
+            }
+            collector.add(e);
+        }
+    }
+    Ok(collector.collected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(id: Id, name: &str, parent: Option<Id>) -> Section {
+        Section {
+            id,
+            name: name.into(),
+            parent_id: parent,
+            ..Section::default()
+        }
+    }
+
+    #[test]
+    fn walk_finds_the_deepest_existing_section_by_parent() {
+        let sections = [
+            section(1, "Automated", None),
+            section(2, "Checkout", Some(1)),
+            section(3, "Checkout", None),
+        ];
+        let path = |p: &str| section_path(p).unwrap();
+        assert_eq!(
+            walk(&sections, &path("Automated/Checkout")),
+            (Some(2), vec![])
+        );
+        assert_eq!(walk(&sections, &path("Automated/Cart")), (Some(1), vec![1]));
+        assert_eq!(walk(&sections, &path("New/Cart")), (None, vec![0, 1]));
+        assert_eq!(walk(&sections, &path("/Checkout/")), (Some(3), vec![]));
+        assert!(section_path(" / ").is_err());
+    }
+
+    #[test]
+    fn shared_titles_are_ambiguous_and_left_out() {
+        let case = |id, title: &str| Case {
+            id,
+            title: title.into(),
+            ..Case::default()
+        };
+        let map = titles(&[case(1, "login"), case(2, "login"), case(3, "logout ")]);
+        assert_eq!(map.get("login"), None);
+        assert_eq!(by_title(&map, "logout", "x logout"), Some(3));
+    }
+
+    #[test]
+    fn duplicate_names_get_their_class_in_the_title() {
+        let row = |test: &str, name: &str| TestRow {
+            test: test.into(),
+            name: name.into(),
+            case_ids: vec![],
+            location: String::new(),
+        };
+        let rows = vec![
+            row("a.A test_x", "test_x"),
+            row("b.B test_x", "test_x"),
+            row("c test_y", "test_y"),
+        ];
+        let titles: Vec<String> = missing(rows, &HashMap::new(), false)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(titles, ["a.A test_x", "b.B test_x", "test_y"]);
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+}
