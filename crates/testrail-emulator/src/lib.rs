@@ -153,6 +153,7 @@ impl Fixture {
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Default 127.0.0.1:0 (a free port).
     pub bind: SocketAddr,
@@ -341,4 +342,55 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         stop: Some(stop),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_and_keys_stay_hidden() {
+        let c = Credential::parse("me@x.test:se:cret").unwrap();
+        assert_eq!((c.email.as_str(), c.key.as_str()), ("me@x.test", "se:cret"));
+        assert!(!format!("{c:?}").contains("se:cret"));
+        assert!(Credential::parse("no-at-sign:key").is_err());
+        assert!(Credential::parse("me@x.test:").is_err());
+        assert_eq!(
+            parse_status("custom_status2:Flaky").unwrap(),
+            ("custom_status2".into(), "Flaky".into())
+        );
+        assert!(parse_status("Flaky").is_err());
+    }
+
+    #[test]
+    fn broken_fixtures_are_refused_with_the_offending_object() {
+        let mut f = demo_fixture();
+        f.cases[0].section_id = 99;
+        let err = fresh_state(Some(&f), &[], &[]).unwrap_err();
+        assert_eq!(err, "case 1: unknown section_id 99");
+        let bad_json = Fixture::from_file(Path::new("/nonexistent/fixture.json")).unwrap_err();
+        assert!(bad_json.to_string().contains("/nonexistent/fixture.json"));
+    }
+
+    #[tokio::test]
+    async fn start_reports_fixture_and_bind_errors() {
+        let mut f = demo_fixture();
+        f.suites[0].project_id = 5;
+        let config = EmulatorConfig {
+            fixture: Some(f),
+            ..Default::default()
+        };
+        assert!(matches!(
+            start(config).await,
+            Err(EmulatorError::Fixture(_))
+        ));
+        let first = start(EmulatorConfig::default()).await.unwrap();
+        let clash = start(EmulatorConfig {
+            bind: first.addr(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(clash, Err(EmulatorError::Bind { .. })));
+        first.shutdown().await;
+    }
 }
