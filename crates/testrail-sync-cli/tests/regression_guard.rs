@@ -1,0 +1,264 @@
+//! Performance regression guard (issue #8), without a single timing assertion: what makes a sync
+//! fast is the number of round trips and streaming, and both are counted here exactly.
+//!
+//! - API calls per endpoint for fixed scenarios, read from the emulator's stats: a change that
+//!   stops batching, adds a look-up per result, or paginates something it need not, fails here.
+//! - Peak memory of the real binary on a large generated report against the same report without
+//!   its bulk: a change that reads the whole file or builds a DOM grows with the file and fails.
+//!
+//! The timings themselves live in bench/ and docs/PERFORMANCE.md.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use testrail_sync::DEFAULT_BATCH_SIZE;
+
+const FIRST_ID: u64 = 1001;
+
+/// A pytest-style JUnit report: `tests` testcases whose names carry IDs cycling over `ids`
+/// cases from [`FIRST_ID`], 5 % failures with a trace, and `output_bytes` of captured stdout each.
+fn junit(tests: u64, ids: u64, output_bytes: usize) -> String {
+    let line = "INFO shop.checkout: step ok; cart=3 items; latency=12ms; trace=0123456789abcdef\n";
+    let output = line.repeat(output_bytes / line.len());
+    let mut s = String::with_capacity((tests as usize) * (300 + output.len()));
+    s.push_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites><testsuite name=\"pytest\">\n",
+    );
+    for i in 0..tests {
+        let id = FIRST_ID + i % ids;
+        let _ = write!(
+            s,
+            "<testcase classname=\"tests.test_mod_{m}\" name=\"test_C{id}_thing_{i}\" time=\"0.{t:03}\">",
+            m = i % 37,
+            t = 1 + i % 997
+        );
+        if i % 20 == 7 {
+            s.push_str("<failure message=\"AssertionError: expected 200, got 500\">");
+            s.push_str("  File \"tests/test_mod.py\", line 12, in test\nAssertionError</failure>");
+        }
+        if !output.is_empty() {
+            let _ = write!(s, "<system-out>{output}</system-out>");
+        }
+        s.push_str("</testcase>\n");
+    }
+    s.push_str("</testsuite></testsuites>\n");
+    s
+}
+
+fn endpoints(env: &Env) -> BTreeMap<String, u64> {
+    env.emulator().stats().endpoints.into_iter().collect()
+}
+
+/// What trcli 1.15 spends on the same sync (bench notes §3): get_projects + get_suites + add_run
+/// + one add_results_for_cases per 50 results.
+fn trcli_calls(results: u64) -> u64 {
+    3 + results.div_ceil(50)
+}
+
+fn sync(env: &Env, report: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "report",
+        report.to_str().unwrap(),
+        "--project-id",
+        "1",
+        "--format",
+        "json",
+        "--no-journal",
+        // Pacing is not what is measured here; it would only make the test slow.
+        "--rate-limit",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    assert_exit(&out, 0);
+    json(&out)
+}
+
+#[test]
+fn a_new_run_costs_statuses_one_lookup_the_run_and_one_call_per_batch() {
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 2_500));
+    let report = env.write_file("r.xml", junit(2_500, 2_500, 0).as_bytes());
+    let summary = sync(&env, &report, &["--suite-id", "1", "--batch-size", "1000"]);
+    assert_eq!(summary["posted"], 2_500);
+    let got = endpoints(&env);
+    assert_eq!(got.get("get_statuses"), Some(&1), "{got:?}");
+    assert_eq!(got.get("add_run"), Some(&1), "{got:?}");
+    assert_eq!(got.get("add_results_for_cases"), Some(&3), "{got:?}");
+    let stats = env.emulator().stats();
+    assert_eq!(
+        stats.requests,
+        3 + 3,
+        "the floor for a new run is 3 + ⌈N/B⌉ (statuses, project or suite, run, batches): {got:?}"
+    );
+    assert_eq!(stats.writes, 1 + 3);
+    assert_eq!(summary["api_calls"], 6, "the summary counts what was sent");
+    assert!(stats.requests <= trcli_calls(2_500));
+}
+
+#[test]
+fn single_suite_project_without_suite_id_adds_one_lookup_and_close_adds_one() {
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 2_500));
+    let report = env.write_file("r.xml", junit(2_500, 2_500, 0).as_bytes());
+    sync(&env, &report, &["--batch-size", "1000", "--close"]);
+    let got = endpoints(&env);
+    assert_eq!(got.get("add_results_for_cases"), Some(&3));
+    assert_eq!(got.get("close_run"), Some(&1));
+    assert_eq!(got.get("add_run"), Some(&1));
+    let lookups: u64 = got
+        .iter()
+        .filter(|(k, _)| k.starts_with("get_"))
+        .map(|(_, v)| v)
+        .sum();
+    assert!(lookups <= 3, "statuses, project, suites at most: {got:?}");
+    assert!(
+        !got.keys()
+            .any(|k| k.starts_with("get_cases") || k == "get_case" || k == "get_tests"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn the_default_batch_size_is_what_the_engine_uses() {
+    let n = 2 * DEFAULT_BATCH_SIZE as u64 + 1;
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + n));
+    let report = env.write_file("r.xml", junit(n, n, 0).as_bytes());
+    let summary = sync(&env, &report, &["--suite-id", "1"]);
+    assert_eq!(summary["posted"], n);
+    assert_eq!(
+        endpoints(&env).get("add_results_for_cases"),
+        Some(&3),
+        "⌈(2B+1)/B⌉ = 3"
+    );
+    assert!(env.emulator().stats().requests <= trcli_calls(n));
+}
+
+#[test]
+fn repeated_case_ids_become_one_result_each() {
+    // 3,000 executions of 500 cases (parametrized tests): 500 results, one batch.
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 500));
+    let report = env.write_file("r.xml", junit(3_000, 500, 0).as_bytes());
+    let summary = sync(&env, &report, &["--suite-id", "1", "--batch-size", "1000"]);
+    assert_eq!(summary["posted"], 500);
+    assert_eq!(summary["executions"], 3_000);
+    assert_eq!(endpoints(&env).get("add_results_for_cases"), Some(&1));
+}
+
+#[test]
+fn a_dry_run_only_reads() {
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 2_500));
+    let report = env.write_file("r.xml", junit(2_500, 2_500, 0).as_bytes());
+    sync(&env, &report, &["--suite-id", "1", "--dry-run"]);
+    let stats = env.emulator().stats();
+    assert_eq!(stats.writes, 0);
+    // Statuses, one look-up, and the suite's cases (250 a page) to name unknown IDs.
+    assert!(
+        stats.requests <= 2 + 2_500u64.div_ceil(250),
+        "{:?}",
+        stats.endpoints
+    );
+}
+
+/// Peak resident set (VmHWM) of a child, sampled from /proc until it exits. Sampling can only
+/// under-read the peak, so an upper bound checked against it never fails spuriously.
+fn run_measuring_peak_rss(mut cmd: Command) -> (std::process::ExitStatus, u64, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut peak_kib = 0;
+    // Drain the pipes on threads so a large summary cannot block the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).ok();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).ok();
+        s
+    });
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("the child ran for more than 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let _ = out.join();
+    let stderr = err.join().unwrap_or_default();
+    (status, peak_kib, stderr)
+}
+
+fn dry_run_peak_kib(env: &Env, report: &Path) -> u64 {
+    let mut cmd = env.cmd();
+    cmd.args([
+        "report",
+        report.to_str().unwrap(),
+        "--project-id",
+        "1",
+        "--suite-id",
+        "1",
+        "--dry-run",
+        "--format",
+        "json",
+        "--no-journal",
+        "--rate-limit",
+        "0",
+    ]);
+    let (status, peak, stderr) = run_measuring_peak_rss(cmd);
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(peak > 0, "VmHWM was never read");
+    peak
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn memory_does_not_grow_with_report_size() {
+    // Same 4,000 testcases (so the engine's per-case state is the same), once bare and once with
+    // ~24 KB of captured output each: ~96 MB of XML. Streaming keeps the difference to the
+    // reader's bounded buffers; reading the file whole (or a DOM) adds at least its size.
+    const TESTS: u64 = 4_000;
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + TESTS));
+    let small = env.write_file("small.xml", junit(TESTS, TESTS, 0).as_bytes());
+    let big_xml = junit(TESTS, TESTS, 24 * 1024);
+    let big_mib = big_xml.len() as u64 / (1024 * 1024);
+    let big = env.write_file("big.xml", big_xml.as_bytes());
+    drop(big_xml);
+
+    let small_kib = dry_run_peak_kib(&env, &small);
+    let big_kib = dry_run_peak_kib(&env, &big);
+    let growth_mib = big_kib.saturating_sub(small_kib) / 1024;
+    eprintln!(
+        "peak RSS: {} MiB for the bare report, {} MiB for {big_mib} MiB of XML (+{growth_mib} MiB)",
+        small_kib / 1024,
+        big_kib / 1024
+    );
+    assert!(big_mib >= 90, "the big report is {big_mib} MiB");
+    assert!(
+        growth_mib < big_mib / 2,
+        "peak RSS grew by {growth_mib} MiB for a {big_mib} MiB report: the report is no longer \
+         streamed (or the reader holds too many executions)"
+    );
+}
