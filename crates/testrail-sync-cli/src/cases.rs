@@ -453,6 +453,12 @@ fn check_table(r: &CheckReport, target: &Target) -> String {
             u.test.clone(),
         ]);
     }
+    let distinct = |uses: &[IdUse]| {
+        uses.iter()
+            .map(|u| u.case_id)
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
     let mut out = table(&["STATE", "CASES", "TEST"], &rows);
     out.push_str(&format!(
         "\n{} tests against suite S{} \"{}\": {} mapped, {} without a case ID, {} unknown IDs, {} IDs of another suite\n",
@@ -461,8 +467,8 @@ fn check_table(r: &CheckReport, target: &Target) -> String {
         target.suite_name,
         r.mapped.len(),
         r.unmapped.len(),
-        r.unknown.len(),
-        r.other_suite.len()
+        distinct(&r.unknown),
+        distinct(&r.other_suite)
     ));
     if !r.unmapped.is_empty() {
         out.push_str(
@@ -514,6 +520,7 @@ struct CreateReport {
     section: String,
     section_id: Option<Id>,
     created_sections: Vec<String>,
+    /// Every test without a case ID and the case it has (or would get).
     cases: Vec<NewCase>,
 }
 
@@ -521,8 +528,10 @@ struct CreateReport {
 struct NewCase {
     test: String,
     title: String,
-    /// None in a dry run.
+    /// None in a dry run for a case still to create.
     case_id: Option<Id>,
+    /// The section already had a case with this title (an earlier `cases create`): reused.
+    existing: bool,
     location: String,
 }
 
@@ -537,8 +546,7 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
     let cases = client
         .get_cases(target.project_id, Some(target.suite_id))
         .await?;
-    let title_map = titles(&cases);
-    let wanted = missing(tests, &title_map, common.match_by_title);
+    let wanted = missing(tests, &titles(&cases), common.match_by_title);
     let type_id = match &args.case_type {
         Some(name) => Some(case_type(&client, name).await?),
         None => None,
@@ -551,30 +559,42 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
         .get_sections(target.project_id, Some(target.suite_id))
         .await?;
     let (existing, to_create) = walk(&sections, &path);
-
+    let section_id = if to_create.is_empty() { existing } else { None };
+    // Running `cases create` twice must not duplicate cases: titles the section already has
+    // are reused, whatever --match-by-title says.
+    let in_section: HashMap<String, Id> = cases
+        .iter()
+        .filter(|c| Some(c.section_id) == section_id)
+        .map(|c| (c.title.trim().to_owned(), c.id))
+        .collect();
     let mut report = CreateReport {
         dry_run: !args.yes,
         project_id: target.project_id,
         suite_id: target.suite_id,
         section: path.join("/"),
-        section_id: if to_create.is_empty() { existing } else { None },
+        section_id,
         created_sections: Vec::new(),
         cases: Vec::new(),
     };
-    if !args.yes || wanted.is_empty() {
-        report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
-        if wanted.is_empty() {
-            report.created_sections.clear();
+    let mut to_add = Vec::new();
+    for (t, title) in wanted {
+        let case_id = in_section.get(&title).copied();
+        let entry = NewCase {
+            test: t.test,
+            existing: case_id.is_some(),
+            case_id,
+            title,
+            location: t.location,
+        };
+        if !entry.existing {
+            to_add.push(report.cases.len());
         }
-        report.cases = wanted
-            .into_iter()
-            .map(|(t, title)| NewCase {
-                test: t.test,
-                title,
-                case_id: None,
-                location: t.location,
-            })
-            .collect();
+        report.cases.push(entry);
+    }
+    if to_add.is_empty() || !args.yes {
+        if !to_add.is_empty() {
+            report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
+        }
         print_create(&report, common.format);
         return Ok(0);
     }
@@ -596,21 +616,16 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
     }
     let section_id = parent.expect("the path has at least one part");
     report.section_id = Some(section_id);
-    for (t, title) in wanted {
+    for i in to_add {
+        let entry = &mut report.cases[i];
         let fields = CaseFields {
-            title: Some(title.clone()),
+            title: Some(entry.title.clone()),
             type_id,
             priority_id,
             custom: custom.clone(),
             ..CaseFields::default()
         };
-        let case = client.add_case(section_id, &fields).await?;
-        report.cases.push(NewCase {
-            test: t.test,
-            title,
-            case_id: Some(case.id),
-            location: t.location,
-        });
+        entry.case_id = Some(client.add_case(section_id, &fields).await?.id);
     }
     print_create(&report, common.format);
     Ok(0)
@@ -720,7 +735,13 @@ async fn priority(client: &Client, name: &str) -> Result<Id, Failure> {
     let wanted = name.trim();
     priorities
         .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(wanted) || p.short_name.eq_ignore_ascii_case(wanted))
+        .find(|p| {
+            // TestRail names priorities "3 - High"; people say "High".
+            let bare = p.name.split_once(" - ").map_or(p.name.as_str(), |(_, n)| n);
+            [p.name.as_str(), p.short_name.as_str(), bare]
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(wanted))
+        })
         .map(|p| p.id)
         .ok_or_else(|| {
             let names: Vec<&str> = priorities.iter().map(|p| p.name.as_str()).collect();
@@ -740,41 +761,41 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
         println!("Every test maps to a case; nothing to create.");
         return;
     }
-    if r.dry_run {
+    let new = r.cases.iter().filter(|c| !c.existing).count();
+    if r.dry_run && new > 0 {
         println!(
-            "Would create {} cases in section \"{}\" of suite S{} (run again with --yes to create them):",
-            r.cases.len(),
-            r.section,
-            r.suite_id
+            "Would create {new} cases in section \"{}\" of suite S{} (run again with --yes to create them):",
+            r.section, r.suite_id
         );
         for s in &r.created_sections {
             println!("  new section  {s}");
         }
-        for c in &r.cases {
-            println!("  new case     {}", c.title);
+    } else if new == 0 {
+        println!(
+            "The section \"{}\" already has a case for every test without an ID; nothing created:",
+            r.section
+        );
+    } else {
+        for s in &r.created_sections {
+            println!("Created section \"{s}\"");
         }
-        return;
+        println!(
+            "Created {new} cases in section \"{}\" (S{}). Put the IDs into the test names \
+             (e.g. `test_C123_login`) or a test_id property:",
+            r.section,
+            r.section_id.unwrap_or_default()
+        );
     }
-    for s in &r.created_sections {
-        println!("Created section \"{s}\"");
-    }
-    println!(
-        "Created {} cases in section \"{}\" (S{}). Put the IDs into the test names (e.g. `test_C123_login`) or a test_id property:",
-        r.cases.len(),
-        r.section,
-        r.section_id.unwrap_or_default()
-    );
     let rows: Vec<Vec<String>> = r
         .cases
         .iter()
         .map(|c| {
-            vec![
-                c.case_id.map(|i| format!("C{i}")).unwrap_or_default(),
-                c.test.clone(),
-            ]
+            let id = c.case_id.map(|i| format!("C{i}")).unwrap_or("new".into());
+            let note = if c.existing { "exists" } else { "" };
+            vec![id, c.test.clone(), note.into()]
         })
         .collect();
-    print!("{}", table(&["CASE", "TEST"], &rows));
+    print!("{}", table(&["CASE", "TEST", "NOTE"], &rows));
 }
 
 // ---------------------------------------------------------------------------------------------
