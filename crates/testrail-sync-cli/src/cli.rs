@@ -149,6 +149,15 @@ pub struct ReportArgs {
     /// Find or create the open run carrying this key (for shards and reruns)
     #[arg(long, value_name = "KEY")]
     pub run_key: Option<String>,
+    /// Report into a run of this test plan (its entry for the suite is reused or added)
+    #[arg(long, value_name = "N", conflicts_with_all = ["run_id", "run_key", "plan_name"])]
+    pub plan_id: Option<u64>,
+    /// Report into the open test plan with this name (created if there is none)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["run_id", "run_key"])]
+    pub plan_name: Option<String>,
+    /// With a plan: the configuration combination of this run, e.g. 3,7 (Chrome + Linux)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub config_ids: Vec<u64>,
     /// Name of a new run; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
     #[arg(long, value_name = "TEMPLATE")]
     pub run_name: Option<String>,
@@ -172,6 +181,12 @@ pub struct ReportArgs {
     /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,
+    /// Do not upload files the reports link to tests (screenshots, logs)
+    #[arg(long)]
+    pub no_attachments: bool,
+    /// Skip attachments larger than this many megabytes
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub max_attachment_mb: u64,
     /// Read every file as this format instead of sniffing it
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,

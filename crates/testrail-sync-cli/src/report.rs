@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use testrail_api::Client;
 use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, Collector, ProjectRef, RunTarget, StatusChoice, SuiteRef,
-    Summary, SyncError, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Collector, PlanRef, ProjectRef, RunTarget, StatusChoice,
+    SuiteRef, Summary, SyncError, SyncOptions,
 };
 
 use crate::cli::{InputFormat, OutputFormat, ReportArgs};
@@ -185,14 +185,31 @@ fn options(
         .or(file.run_name.clone())
         .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
     testrail_sync::text::check_template(&name_template)?;
-    o.run = match (args.run_id, &args.run_key) {
-        (Some(id), _) => RunTarget::Existing(id),
-        (None, Some(key)) => RunTarget::Key {
+    let plan = match (args.plan_id, &args.plan_name) {
+        (Some(id), _) => Some(PlanRef::Id(id)),
+        (None, Some(name)) => Some(PlanRef::Name(name.clone())),
+        (None, None) => None,
+    };
+    if plan.is_none() && !args.config_ids.is_empty() {
+        return Err(bad_input(
+            "--config-ids goes with --plan-id or --plan-name: configurations live in test plans",
+        ));
+    }
+    o.run = match (args.run_id, &args.run_key, plan) {
+        (Some(id), _, _) => RunTarget::Existing(id),
+        (None, Some(key), _) => RunTarget::Key {
             key: key.clone(),
             name_template,
         },
-        (None, None) => RunTarget::New { name_template },
+        (None, None, Some(plan)) => RunTarget::Plan {
+            plan,
+            config_ids: args.config_ids.clone(),
+            name_template,
+        },
+        (None, None, None) => RunTarget::New { name_template },
     };
+    o.attachments = !args.no_attachments;
+    o.max_attachment_bytes = args.max_attachment_mb.saturating_mul(1024 * 1024);
     o.milestone_id = args.milestone_id.or(file.milestone_id);
     o.ci = CiInfo::detect(|k| std::env::var(k).ok());
     o.close = close_policy(args, file);
