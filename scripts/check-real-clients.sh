@@ -68,7 +68,7 @@ printf '{"last_check": "%s", "latest_version": "%s"}\n' "$(date +%Y-%m-%dT%H:%M:
     >"$HOME/.trcli/version_cache.json"
 
 echo "== emulator"
-"$BIN" emulator --port 0 --bind 127.0.0.1 --demo-data -v >"$WORK/emulator.out" 2>"$WORK/emulator.log" &
+"$BIN" emulator --port 0 --bind 127.0.0.1 --demo-data -vv >"$WORK/emulator.out" 2>"$WORK/emulator.log" &
 EMU_PID=$!
 URL=""
 for _ in $(seq 1 100); do
@@ -181,14 +181,87 @@ check(run["is_completed"] is False, "run still open")
 status = {t["case_id"]: t["status_id"] for t in call(f"get_tests/{run['id']}")["tests"]}
 check(status == {6: 1, 7: 1, 10: 5, 11: 3}, f"statuses by case after merge {status}")
 EOF
-echo "PASS trcli $TRCLI_VERSION: parse_junit --case-matcher name into a new run (--close-run) and into an existing run (--run-id)"
+# Default (auto) matcher with -y: trcli reads the case fields, pages through get_cases, creates the
+# missing section and cases (with custom_automation_id), uploads an attachment, assigns the
+# failure; a second upload of the same report must find those cases instead of adding new ones.
+cat >"$WORK/auto.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="real-clients">
+  <testsuite name="Wishlist" tests="3" failures="1">
+    <testcase classname="shop.Wishlist" name="test_add" time="1.5">
+      <properties>
+        <property name="testrail_attachment" value="shot.png"/>
+        <property name="testrail_result_comment" value="run on staging"/>
+        <property name="testrail_result_field" value="version:1.2.3"/>
+      </properties>
+    </testcase>
+    <testcase classname="shop.Wishlist" name="test_remove" time="0.2">
+      <failure message="still there">assert not in</failure>
+    </testcase>
+    <testcase classname="shop.Wishlist" name="test_share"/>
+  </testsuite>
+</testsuites>
+EOF
+printf 'not really a png\n' >"$WORK/shot.png"
+trcli parse_junit -f auto.xml --suite-id 1 --title "trcli auto" -a "$USER_EMAIL"
+trcli parse_junit -f auto.xml --suite-id 1 --title "trcli auto again"
+"$PY" - <<'EOF' || fail "trcli auto-matcher outcome (trcli said: $(tail -n 5 "$WORK/trcli.out"))"
+from api import call, check
+
+sections = [s for s in call("get_sections/1&suite_id=1")["sections"] if s["name"] == "Wishlist"]
+check(len(sections) == 1, f"one Wishlist section, got {sections}")
+cases = call(f"get_cases/1&suite_id=1&section_id={sections[0]['id']}")["cases"]
+autoid = sorted(c.get("custom_automation_id") for c in cases)
+check(autoid == ["shop.Wishlist.test_add", "shop.Wishlist.test_remove", "shop.Wishlist.test_share"],
+      f"created cases (once, not twice) with automation ids, got {autoid}")
+runs = {r["name"]: r for r in call("get_runs/1")["runs"]}
+for name in ("trcli auto", "trcli auto again"):
+    tests = call(f"get_tests/{runs[name]['id']}")["tests"]
+    check(sorted(t["case_id"] for t in tests) == sorted(c["id"] for c in cases), f"{name}: tests are the created cases")
+results = call(f"get_results_for_run/{runs['trcli auto']['id']}")["results"]
+check(len(results) == 3, f"3 results, got {len(results)}")
+by_status = {r["status_id"]: r for r in results}
+passed_with_props = [r for r in results if r["version"] == "1.2.3"]
+check(len(passed_with_props) == 1, f"one result with version 1.2.3 from testrail_result_field, got {results}")
+check(len(passed_with_props[0]["attachment_ids"]) == 1, f"the attachment is on the result: {passed_with_props[0]}")
+check(passed_with_props[0]["comment"].startswith("run on staging"), f"result comment {passed_with_props[0]['comment']!r}")
+user = call("get_user_by_email&email=demo@testrail-sync.local")
+check(by_status[5]["assignedto_id"] == user["id"], f"failure assigned to the demo user: {by_status[5]}")
+EOF
+
+# Into a test plan: trcli adds a plan entry (add_plan_entry) and reads runs[0].id.
+PLAN_ID=$("$PY" -c 'from api import call; print(call("add_plan/1", {"name": "trcli plan"})["id"])') || fail "add_plan for --plan-id"
+trcli parse_junit -f report2.xml --case-matcher name --suite-id 1 --title "trcli in plan" --plan-id "$PLAN_ID"
+PLAN_ID=$PLAN_ID "$PY" - <<'EOF' || fail "trcli --plan-id outcome (trcli said: $(tail -n 5 "$WORK/trcli.out"))"
+import os
+from api import call, check
+
+plan = call(f"get_plan/{os.environ['PLAN_ID']}")
+check(len(plan["entries"]) == 1 and len(plan["entries"][0]["runs"]) == 1, f"one entry with one run: {plan['entries']}")
+run = plan["entries"][0]["runs"][0]
+check(run["name"] == "trcli in plan" and run["plan_id"] == plan["id"], f"entry run {run}")
+status = {t["case_id"]: t["status_id"] for t in call(f"get_tests/{run['id']}")["tests"]}
+check(status == {6: 1, 7: 1, 10: 5}, f"statuses by case in the plan run {status}")
+check(plan["passed_count"] == 2 and plan["failed_count"] == 1, "plan counters add up the entry run")
+EOF
+
+# A closed run is read-only: trcli must stop with TestRail's message and exit 1.
+"$PY" -c "from api import call; call('close_run/$RUN_ID', {})" || fail "close_run for the closed-run variant"
+if (cd "$WORK" && timeout 60 "$TRCLI" -y -h "$URL" --project "Demo Shop" -u "$USER_EMAIL" -k "$API_KEY" \
+    parse_junit -f report2.xml --case-matcher name --suite-id 1 --run-id "$RUN_ID") >"$WORK/trcli.out" 2>&1; then
+    cat "$WORK/trcli.out" >&2
+    fail "trcli uploaded into a closed run"
+fi
+grep -q "already completed" "$WORK/trcli.out" || { cat "$WORK/trcli.out" >&2; fail "trcli did not show the closed-run error"; }
+
+echo "PASS trcli $TRCLI_VERSION: parse_junit name matcher into a new run (--close-run), an existing run (--run-id), a plan (--plan-id); auto matcher creating and then re-finding cases, attachment, result field/comment, --assign; closed run refused"
 
 echo "== testrail-api $TESTRAIL_API_VERSION"
 echo "attached by testrail-api" >"$WORK/log.txt"
 (cd "$WORK" && timeout 60 "$PY" - <<'EOF') || fail "testrail-api checks"
 import os
 from api import check
-from testrail_api import TestRailAPI
+from testrail_api import StatusCodeError, TestRailAPI
 
 api = TestRailAPI(os.environ["URL"], os.environ["USER_EMAIL"], os.environ["API_KEY"], warn_ignore=True)
 
@@ -197,12 +270,24 @@ check([(p["id"], p["name"], p["suite_mode"]) for p in projects] == [(1, "Demo Sh
 suites = api.suites.get_suites(1)
 suites = suites["suites"] if isinstance(suites, dict) else suites
 check([s["id"] for s in suites] == [1], f"suites {suites}")
+# (trcli ran first and may have added a section and cases: assert the demo data is there.)
 sections = api.sections.get_sections(1, suite_id=1)["sections"]
-check(len(sections) == 5 and all(s["suite_id"] == 1 for s in sections), f"sections {sections}")
+names = [s["name"] for s in sections[:5]]
+check(names == ["Cart", "Checkout", "Account", "Search", "Catalog"], f"demo sections {names}")
+check(all(s["suite_id"] == 1 for s in sections), f"sections {sections}")
 page = api.cases.get_cases(1, suite_id=1)
-check(page["size"] == 40 and len(page["cases"]) == 40, f"get_cases page size={page.get('size')}")
-cases = api.cases.get_cases_bulk(1, suite_id=1)
-check([c["id"] for c in cases] == list(range(1, 41)), "get_cases_bulk gives cases 1..40")
+check(page["offset"] == 0 and page["size"] == len(page["cases"]), f"get_cases page {page.keys()}")
+check([c["id"] for c in page["cases"][:40]] == list(range(1, 41)), "get_cases has the demo cases 1..40")
+
+# More than one page (250): the library's *_bulk methods page by offset/limit.
+section = api.sections.add_section(1, name="paging", suite_id=1)
+check(section["name"] == "paging" and section["suite_id"] == 1, f"add_section {section}")
+created = [api.cases.add_case(section["id"], f"case {i}", custom_automation_id=f"paging.{i}") for i in range(260)]
+check(created[-1]["section_id"] == section["id"] and created[-1]["custom_automation_id"] == "paging.259", f"add_case {created[-1]}")
+first = api.cases.get_cases(1, suite_id=1, section_id=section["id"])
+check(len(first["cases"]) == 250 and first["_links"]["next"] is not None, f"first page: {len(first['cases'])} cases, next={first['_links']['next']}")
+paged = api.cases.get_cases_bulk(1, suite_id=1, section_id=section["id"])
+check([c["id"] for c in paged] == [c["id"] for c in created], f"get_cases_bulk: {len(paged)} cases in order")
 names = {s["id"]: s["name"] for s in api.statuses.get_statuses()}
 check({1: "passed", 2: "blocked", 3: "untested", 4: "retest", 5: "failed"}.items() <= names.items(), f"statuses {names}")
 
@@ -225,6 +310,18 @@ check("attachment_id" in att, f"add_attachment_to_result {att}")
 closed = api.runs.close_run(run["id"])
 check(closed["is_completed"] is True and closed["completed_on"], f"close_run {closed}")
 
+# Errors come back as TestRail's 400 + {"error": ...}; the library raises StatusCodeError.
+try:
+    api.runs.get_run(999999)
+    check(False, "get_run of an unknown run raised")
+except StatusCodeError as e:
+    check(e.status_code == 400 and "not a valid test run" in str(e), f"unknown run error {e}")
+try:
+    api.results.add_results_for_cases(run["id"], results=[{"case_id": 1, "status_id": 1}])
+    check(False, "adding results to a closed run raised")
+except StatusCodeError as e:
+    check(e.status_code == 400 and "already completed" in str(e), f"closed run error {e}")
+
 plan = api.plans.add_plan(1, "testrail-api plan", description="from the real-clients check")
 check(plan["name"] == "testrail-api plan" and plan["entries"] == [], f"add_plan {plan}")
 entry = api.plans.add_plan_entry(plan["id"], 1, name="entry", include_all=False, case_ids=[4, 5])
@@ -234,4 +331,4 @@ check(entry_run["plan_id"] == plan["id"] and entry_run["untested_count"] == 2, f
 got = api.plans.get_plan(plan["id"])
 check([e["id"] for e in got["entries"]] == [entry["id"]], f"get_plan entries {got['entries']}")
 EOF
-echo "PASS testrail-api $TESTRAIL_API_VERSION: projects, suites, sections, cases (+bulk), statuses, runs, results, tests, attachments, plans"
+echo "PASS testrail-api $TESTRAIL_API_VERSION: projects, suites, sections, cases (paged past 250 by get_cases_bulk), statuses, runs, results, tests, attachments, plans; 400 errors raise StatusCodeError"
