@@ -84,16 +84,32 @@ impl Counter {
             self.mark = Some(self.offset + i as u64);
             self.mark_pending = false;
         }
+        // Eight bytes at a time: most words hold no newline at all.
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let mut words = bytes.chunks_exact(8);
+        let mut at = 0;
+        for word in words.by_ref() {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * b'\n' as u64);
+            if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+                self.newlines_in(word, at);
+            }
+            at += 8;
+        }
+        self.newlines_in(words.remainder(), at);
+        self.offset += bytes.len() as u64;
+    }
+
+    fn newlines_in(&mut self, bytes: &[u8], start: usize) {
         for (i, &b) in bytes.iter().enumerate() {
             if b == b'\n' {
                 self.newlines += 1;
                 if self.recent.len() == RECENT_NEWLINES {
                     self.recent.pop_front();
                 }
-                self.recent.push_back(self.offset + i as u64);
+                self.recent.push_back(self.offset + (start + i) as u64);
             }
         }
-        self.offset += bytes.len() as u64;
     }
 }
 

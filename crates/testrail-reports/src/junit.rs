@@ -82,7 +82,8 @@ struct Junit<'p> {
     max: usize,
     suites: Vec<Suite>,
     suite_props: Vec<(String, String)>,
-    case: Option<Case>,
+    /// Boxed: a test case is large, and it moves from here to `finish`.
+    case: Option<Box<Case>>,
     capture: Option<Capture>,
     /// A `<property name=…>` whose value is its body.
     pending_property: Option<(String, BoundedText)>,
@@ -123,7 +124,7 @@ impl<'p> Junit<'p> {
             }
             "testcase" => {
                 let case = Case::new(e, location(self.path, at), self.max).map_err(|m| (at, m))?;
-                self.case = Some(case);
+                self.case = Some(Box::new(case));
                 if empty {
                     self.finish_case(sink);
                 }

@@ -14,7 +14,9 @@
 //! (which a later rerun could change) are executions held, in order, until the suite ends or
 //! [`MAX_HELD`] are waiting.
 
-use std::collections::VecDeque;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use crate::execution::{Outcome, Sink, TestExecution};
 
@@ -23,7 +25,11 @@ pub(crate) const MAX_HELD: usize = 1024;
 
 #[derive(Default)]
 pub(crate) struct RerunFolder {
-    held: VecDeque<TestExecution>,
+    /// `(sequence number, execution)`, in report order.
+    held: VecDeque<(u64, TestExecution)>,
+    next_seq: u64,
+    /// Test key hash → sequence number of its latest held execution (distant mode only).
+    index: HashMap<u64, u64>,
     /// Whether the last execution pushed is still the back of `held`.
     last_is_back: bool,
     /// Fold reruns that are not neighbours (gotestsum).
@@ -32,24 +38,36 @@ pub(crate) struct RerunFolder {
 
 impl RerunFolder {
     pub(crate) fn push(&mut self, exec: TestExecution, sink: &mut impl Sink) {
-        match self.find_attempt(&exec) {
-            Some(i) => fold(&mut self.held[i], exec),
-            None => self.held.push_back(exec),
+        // Hashing is only needed to find distant attempts (gotestsum suites).
+        let key = if self.distant { key_hash(&exec) } else { 0 };
+        match self.find_attempt(&exec, key) {
+            Some(i) => fold(&mut self.held[i].1, exec),
+            None => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                if self.distant {
+                    self.index.insert(key, seq);
+                }
+                self.held.push_back((seq, exec));
+            }
         }
         self.last_is_back = true;
         self.release(sink);
     }
 
-    /// Index of an earlier attempt of the same test, if `exec` is a rerun of it.
-    fn find_attempt(&self, exec: &TestExecution) -> Option<usize> {
-        let i = self.held.iter().rposition(|h| same_test(h, exec))?;
-        let adjacent = self.last_is_back && i + 1 == self.held.len();
-        let fold = if adjacent {
-            exec.line.is_some()
-        } else {
-            self.distant
-        };
-        fold.then_some(i)
+    /// Index in `held` of an earlier attempt of the same test, if `exec` is a rerun of it.
+    fn find_attempt(&self, exec: &TestExecution, key: u64) -> Option<usize> {
+        let last = self.held.len().checked_sub(1)?;
+        if self.last_is_back && same_test(&self.held[last].1, exec) {
+            return exec.line.is_some().then_some(last);
+        }
+        if !self.distant {
+            return None;
+        }
+        let front = self.held.front()?.0;
+        let i = usize::try_from(self.index.get(&key)?.checked_sub(front)?).ok()?;
+        let held = self.held.get(i)?;
+        same_test(&held.1, exec).then_some(i)
     }
 
     /// The current suite comes from a writer that puts reruns far from the first attempt.
@@ -57,29 +75,47 @@ impl RerunFolder {
         self.distant = true;
     }
 
-    /// Sends what can no longer change: everything before the first failure, keeping the last
-    /// execution back (its rerun may be the very next element).
+    /// Sends what can no longer change. Without distant folding only the last execution is
+    /// kept (its rerun may be the very next element); with it, everything from the first
+    /// failure on (up to [`MAX_HELD`]).
     fn release(&mut self, sink: &mut impl Sink) {
         while self.held.len() > 1 {
-            let front = &self.held[0];
+            let front = &self.held[0].1;
             let may_rerun = matches!(front.outcome, Outcome::Failed | Outcome::Error);
-            if may_rerun && self.held.len() <= MAX_HELD {
+            if self.distant && may_rerun && self.held.len() <= MAX_HELD {
                 break;
             }
-            if let Some(exec) = self.held.pop_front() {
-                sink.execution(exec);
+            self.pop_front(sink);
+        }
+    }
+
+    fn pop_front(&mut self, sink: &mut impl Sink) {
+        if let Some((seq, exec)) = self.held.pop_front() {
+            if self.distant {
+                let key = key_hash(&exec);
+                if self.index.get(&key) == Some(&seq) {
+                    self.index.remove(&key);
+                }
             }
+            sink.execution(exec);
         }
     }
 
     /// Suite boundary: attempts never span suites.
     pub(crate) fn flush(&mut self, sink: &mut impl Sink) {
-        while let Some(exec) = self.held.pop_front() {
-            sink.execution(exec);
+        while !self.held.is_empty() {
+            self.pop_front(sink);
         }
+        self.index.clear();
         self.last_is_back = false;
         self.distant = false;
     }
+}
+
+fn key_hash(e: &TestExecution) -> u64 {
+    let mut h = DefaultHasher::new();
+    (&e.name, &e.classname, &e.file, e.line).hash(&mut h);
+    h.finish()
 }
 
 fn same_test(a: &TestExecution, b: &TestExecution) -> bool {

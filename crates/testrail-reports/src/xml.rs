@@ -224,7 +224,9 @@ pub(crate) fn for_each_attr<'a>(
     e: &'a BytesStart<'a>,
     mut f: impl FnMut(&str, Cow<'a, str>),
 ) -> Result<(), String> {
-    for attr in e.attributes() {
+    // Duplicate checks cost a hash set per element; a duplicate attribute is harmless here
+    // (the last one wins).
+    for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
