@@ -1,0 +1,267 @@
+//! The GitHub Action (`action.yml`) checked the only way short of GitHub itself: every step's
+//! `run:` script is taken from the file, its `${{ … }}` expressions are filled in the way the
+//! runner would, and it is run with bash (`-eo pipefail`, like GitHub) with the runner's
+//! variables set, the step summary and outputs pointing at temp files, against the emulator.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use serde_yaml_ng::Value;
+use testrail_emulator::{DEMO_EMAIL, DEMO_KEY};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Step {
+    name: String,
+    env: BTreeMap<String, String>,
+    run: String,
+}
+
+/// The composite action's steps, with `inputs.*` and `github.action_path` filled in. Any
+/// other expression fails the test: the runner would evaluate it and we cannot check it here.
+fn action_steps(inputs: &BTreeMap<&str, String>) -> Vec<Step> {
+    let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let action: Value = serde_yaml_ng::from_str(&text).unwrap();
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for (name, spec) in action["inputs"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        let default = spec["default"].as_str().unwrap_or_default().to_owned();
+        let given = inputs.get(name).cloned();
+        if spec["required"].as_bool() == Some(true) {
+            assert!(given.is_some(), "required input {name} not given");
+        }
+        values.insert(format!("inputs.{name}"), given.unwrap_or(default));
+    }
+    for name in inputs.keys() {
+        assert!(
+            values.contains_key(&format!("inputs.{name}")),
+            "the action has no input {name}"
+        );
+    }
+    values.insert(
+        "github.action_path".into(),
+        repo_root().display().to_string(),
+    );
+    let fill = |s: &str| expand(s, &values);
+    action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            assert_eq!(step["shell"].as_str(), Some("bash"), "every step runs bash");
+            assert!(step.get("if").is_none(), "conditions belong in bash here");
+            let env = step
+                .get("env")
+                .and_then(Value::as_mapping)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.as_str().unwrap().to_owned(), fill(v.as_str().unwrap())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Step {
+                name: step["name"].as_str().unwrap().to_owned(),
+                env,
+                run: fill(step["run"].as_str().unwrap()),
+            }
+        })
+        .collect()
+}
+
+/// `${{ name }}` → value, as the runner substitutes expressions before the shell sees them.
+fn expand(text: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").expect("closed expression") + start;
+        let name = rest[start + 3..end].trim();
+        let value = values
+            .get(name)
+            .unwrap_or_else(|| panic!("expression `{name}` is not one the test can fill in"));
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What GitHub's runner gives every step, with files in this test's directory.
+struct Runner {
+    dir: PathBuf,
+    summary: PathBuf,
+    output: PathBuf,
+    path_file: PathBuf,
+}
+
+impl Runner {
+    fn new(env: &Env) -> Runner {
+        let runner = Runner {
+            dir: env.dir.clone(),
+            summary: env.dir.join("step_summary.md"),
+            output: env.dir.join("github_output"),
+            path_file: env.dir.join("github_path"),
+        };
+        for f in [&runner.summary, &runner.output, &runner.path_file] {
+            std::fs::write(f, "").unwrap();
+        }
+        std::fs::create_dir_all(env.dir.join("runner_temp")).unwrap();
+        runner
+    }
+
+    /// Runs one script the way a `shell: bash` step does, with the test binary on PATH.
+    fn run(&self, script: &str, step_env: &BTreeMap<String, String>, ref_name: &str) -> Output {
+        let script_path = self.dir.join("step.sh");
+        std::fs::write(&script_path, script).unwrap();
+        let bin_dir = Path::new(BIN).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_")
+                || k.starts_with("TESTRAIL_")
+                || k.starts_with("TR_CLI_")
+                || [
+                    "CI",
+                    "GITLAB_CI",
+                    "TF_BUILD",
+                    "JENKINS_URL",
+                    "BUILDKITE",
+                    "CIRCLECI",
+                    "BUILD_VERSION",
+                ]
+                .contains(&k.as_str())
+            {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.current_dir(&self.dir)
+            .args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(&script_path)
+            .env("PATH", path)
+            .env("CI", "true")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", &self.dir)
+            .env("GITHUB_STEP_SUMMARY", &self.summary)
+            .env("GITHUB_OUTPUT", &self.output)
+            .env("GITHUB_PATH", &self.path_file)
+            .env("RUNNER_TEMP", self.dir.join("runner_temp"))
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_RUN_ID", "4242")
+            .env("GITHUB_RUN_NUMBER", "17")
+            .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_REF", format!("refs/heads/{ref_name}"))
+            .env("GITHUB_REF_NAME", ref_name)
+            .env("NO_COLOR", "1")
+            .envs(step_env);
+        cmd.output().unwrap()
+    }
+}
+
+#[test]
+fn the_action_builds_nothing_when_installed_reports_summarises_and_annotates_failures() {
+    let env = Env::start(with_skipped_status(fixture_with_cases(101..=120)));
+    let reports = env.dir.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::copy(corpus("pytest/report.xml"), reports.join("unit.xml")).unwrap();
+    let runner = Runner::new(&env);
+    let inputs = BTreeMap::from([
+        ("reports", "reports/*.xml\n".to_string()),
+        ("host", env.url.clone()),
+        ("user", DEMO_EMAIL.to_string()),
+        ("api-key", DEMO_KEY.to_string()),
+        ("project-id", "1".to_string()),
+        ("run-name", "Shop {branch} #{build}".to_string()),
+        ("close-on-branch", "main".to_string()),
+        ("annotations", "true".to_string()),
+    ]);
+    let steps = action_steps(&inputs);
+    assert_eq!(steps.len(), 2);
+
+    let build = runner.run(&steps[0].run, &steps[0].env, "main");
+    assert_exit(&build, 0);
+    assert!(
+        stdout(&build).contains("using "),
+        "{}: an installed binary is used, nothing built",
+        steps[0].name
+    );
+
+    let report = runner.run(&steps[1].run, &steps[1].env, "main");
+    assert_exit(&report, 0);
+    let out = stdout(&report);
+    assert!(out.contains("Synced 12 results to run"), "{out}");
+    assert!(out.contains("\"Shop main #17\""), "{out}");
+    assert!(out.contains("run closed"), "{out}");
+
+    // One error annotation per failed test, with its case IDs in the title.
+    let annotations: Vec<&str> = out.lines().filter(|l| l.starts_with("::error ")).collect();
+    for case in ["C102", "C103", "C111"] {
+        assert!(
+            annotations
+                .iter()
+                .any(|a| a.starts_with("::error title=Failed%3A ") && a.contains(case)),
+            "annotation for {case} in\n{out}"
+        );
+    }
+    assert!(
+        annotations.iter().all(|a| !a[8..].contains('\n')),
+        "one line each"
+    );
+    assert!(
+        annotations
+            .iter()
+            .any(|a| a.contains("db fixture could not connect")),
+        "the failure message is the annotation's text: {annotations:#?}"
+    );
+
+    let summary = std::fs::read_to_string(&runner.summary).unwrap();
+    assert!(summary.contains("### TestRail"), "{summary}");
+    assert!(summary.contains("runs/view/"), "{summary}");
+    assert!(summary.contains("| 12 | 5 | 4 | 3 | 1 | 0 |"), "{summary}");
+
+    let runs = env.block(env.client().get_runs(1, None)).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].is_completed, "closed on main");
+    assert!(
+        runs[0]
+            .description
+            .as_deref()
+            .unwrap_or_default()
+            .contains("https://github.com/acme/shop/actions/runs/4242"),
+        "{:?}",
+        runs[0].description
+    );
+}
+
+#[test]
+fn without_annotations_or_summary_inputs_it_writes_neither() {
+    let env = Env::start(with_skipped_status(fixture_with_cases(101..=120)));
+    let runner = Runner::new(&env);
+    let inputs = BTreeMap::from([
+        ("reports", corpus("pytest/report.xml").display().to_string()),
+        ("host", env.url.clone()),
+        ("user", DEMO_EMAIL.to_string()),
+        ("api-key", DEMO_KEY.to_string()),
+        ("project-id", "1".to_string()),
+        ("summary", "false".to_string()),
+        ("args", "--format json".to_string()),
+    ]);
+    let steps = action_steps(&inputs);
+    let report = runner.run(&steps[1].run, &steps[1].env, "feature/x");
+    assert_exit(&report, 0);
+    assert!(!stdout(&report).contains("::error"));
+    assert_eq!(json(&report)["closed"], false);
+    assert_eq!(std::fs::read_to_string(&runner.summary).unwrap(), "");
+}
