@@ -237,12 +237,15 @@ impl<R: BufRead> Transcoder<R> {
 
     fn decode(&mut self, bytes: &[u8]) {
         let mut bytes = bytes;
-        if !self.started {
-            self.started = true;
-            if self.encoding != Encoding::Latin1 && bytes.len() >= 2 {
-                bytes = &bytes[2..]; // the BOM
+        if !self.started && self.encoding != Encoding::Latin1 {
+            if bytes.len() < 2 {
+                // The BOM itself is split across reads.
+                self.pending = bytes.to_vec();
+                return;
             }
+            bytes = &bytes[2..];
         }
+        self.started = true;
         match self.encoding {
             Encoding::Latin1 | Encoding::Utf8 => {
                 for &b in bytes {

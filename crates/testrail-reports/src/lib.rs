@@ -21,7 +21,7 @@ mod text;
 mod xml;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 pub use case_ids::{CaseIdMatcher, MatcherError};
@@ -109,29 +109,28 @@ fn unknown_format(path: &Path, head: &[u8]) -> ReportError {
 /// Reads a report of a known format from any buffered reader. `source_name` is used in
 /// locations and errors.
 pub fn read<R: BufRead>(
-    mut reader: R,
+    reader: R,
     source_name: &Path,
     format: Format,
     options: &ReadOptions,
     sink: &mut impl Sink,
 ) -> Result<ReadSummary, ReportError> {
-    let head = reader
-        .fill_buf()
-        .map_err(|e| ReportError::io(source_name, e))?;
+    let (mut head, rest) = prefetch(reader).map_err(|e| ReportError::io(source_name, e))?;
     if head.is_empty() {
         return Err(ReportError::Empty {
             path: source_name.to_path_buf(),
         });
     }
     let encoding = match format {
-        Format::Junit | Format::Robot => xml_encoding(head, source_name)?,
+        Format::Junit | Format::Robot => xml_encoding(&head, source_name)?,
         _ => Encoding::Utf8,
     };
     let skip_bom = encoding == Encoding::Utf8 && head.starts_with(b"\xEF\xBB\xBF");
     if skip_bom {
-        reader.consume(3);
+        head.drain(..3);
     }
-    let input = CountingReader::new(Decoded::new(reader, encoding));
+    let joined = Cursor::new(head).chain(rest);
+    let input = CountingReader::new(Decoded::new(joined, encoding));
     let mut counting = CountingSink { inner: sink, n: 0 };
     let bytes = match format {
         Format::Junit => junit::read(input, source_name, options, &mut counting)?,
@@ -145,6 +144,25 @@ pub fn read<R: BufRead>(
         executions: counting.n,
         bytes: bytes + if skip_bom { 3 } else { 0 },
     })
+}
+
+/// How much is read ahead to see a BOM and the XML declaration, however small the reader's
+/// buffer (a pipe may deliver a byte at a time).
+const PREFETCH: usize = 1024;
+
+/// Reads the first [`PREFETCH`] bytes (fewer at the end of input) off `reader`.
+fn prefetch<R: BufRead>(mut reader: R) -> std::io::Result<(Vec<u8>, R)> {
+    let mut head = Vec::with_capacity(PREFETCH);
+    while head.len() < PREFETCH {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len().min(PREFETCH - head.len());
+        head.extend_from_slice(&chunk[..n]);
+        reader.consume(n);
+    }
+    Ok((head, reader))
 }
 
 fn xml_encoding(head: &[u8], path: &Path) -> Result<Encoding, ReportError> {

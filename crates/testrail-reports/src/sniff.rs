@@ -70,7 +70,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     let trimmed = text.trim_start();
     match trimmed.chars().next()? {
         '<' => sniff_xml(trimmed),
-        '{' => trimmed.contains("\"results\"").then_some(Format::Ctrf),
+        '{' => sniff_json_object(trimmed),
         '[' => sniff_json_array(trimmed),
         _ => sniff_tap(&text),
     }
@@ -129,6 +129,11 @@ fn root_element(mut text: &str) -> Option<&str> {
             return Some(name.rsplit(':').next().unwrap_or(name));
         }
     }
+}
+
+fn sniff_json_object(text: &str) -> Option<Format> {
+    let ctrf = text.contains("\"results\"") || text.contains("\"CTRF\"");
+    ctrf.then_some(Format::Ctrf)
 }
 
 fn sniff_json_array(text: &str) -> Option<Format> {

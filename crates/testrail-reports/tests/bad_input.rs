@@ -149,6 +149,19 @@ fn latin1_and_utf16_reports_read() {
             bytes.extend_from_slice(&pair);
         }
         assert_eq!(testrail_reports::sniff(&bytes), Some(Format::Junit));
+        for capacity in [1, 2, 3, 5] {
+            let reader = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+            let mut got = Vec::new();
+            read(
+                reader,
+                Path::new("u"),
+                Format::Junit,
+                &ReadOptions::default(),
+                &mut |e| got.push(e),
+            )
+            .unwrap();
+            assert_eq!(got[0].name, "ü C7", "capacity {capacity}");
+        }
         let path = temp_file(&format!("utf16-{big_endian}.xml"), &bytes);
         let mut got = Vec::new();
         read_path(&path, None, &ReadOptions::default(), &mut |e| got.push(e)).unwrap();
