@@ -80,11 +80,13 @@ struct Point {
     yaml: Option<Yaml>,
 }
 
-/// A YAML diagnostics block (`---` … `...`) being read.
+/// A YAML diagnostics block (`---` … `...`) being read. Its lines go straight into the
+/// bounded details; the keys readers care about are picked up on the way.
 struct Yaml {
     indent: usize,
     done: bool,
-    lines: Vec<String>,
+    /// `message: |` (or `error: |-`) was seen: the next indented line is the message.
+    awaiting_block: bool,
 }
 
 struct Tap {
@@ -135,7 +137,7 @@ impl Tap {
                 p.yaml = Some(Yaml {
                     indent,
                     done: false,
-                    lines: Vec::new(),
+                    awaiting_block: false,
                 });
             }
         } else {
@@ -145,18 +147,20 @@ impl Tap {
 
     /// Lines inside an open YAML block; `true` when the line was taken.
     fn yaml_line(&mut self, line: &str, body: &str, indent: usize) -> bool {
-        let Some(yaml) = self.point.as_mut().and_then(|p| p.yaml.as_mut()) else {
+        let Some(point) = self.point.as_mut() else {
             return false;
         };
-        if yaml.done {
+        let Some(yaml) = point.yaml.as_mut().filter(|y| !y.done) else {
             return false;
-        }
+        };
         if body == "..." && indent == yaml.indent {
             yaml.done = true;
-        } else if yaml.lines.len() < 10_000 {
-            let text = line.get(yaml.indent..).unwrap_or(body);
-            yaml.lines.push(bound(text, self.max));
+            return true;
         }
+        let text = line.get(yaml.indent..).unwrap_or(body);
+        point.details.push_str(text);
+        point.details.push_str("\n");
+        yaml_key(text, &mut point.exec, &mut yaml.awaiting_block, self.max);
         true
     }
 
@@ -203,15 +207,7 @@ impl Tap {
             return;
         };
         let mut exec = point.exec;
-        let mut details = point.details;
-        if let Some(yaml) = point.yaml {
-            apply_yaml(&yaml.lines, &mut exec);
-            for l in &yaml.lines {
-                details.push_str(l);
-                details.push_str("\n");
-            }
-        }
-        exec.details = details.finish_non_blank();
+        exec.details = point.details.finish_non_blank();
         if exec.message.is_none() && exec.outcome != Outcome::Passed {
             exec.message = exec.details.as_deref().and_then(first_line);
         }
@@ -291,42 +287,46 @@ fn prove_header(body: &str) -> Option<&str> {
         .then_some(file)
 }
 
-/// Reads `duration_ms` and the message (`message:` or node's `error:`) from a YAML block.
-fn apply_yaml(lines: &[String], exec: &mut TestExecution) {
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with(' ') {
-            continue;
+/// Picks `duration_ms` and the message (`message:` or node's `error:`) from a YAML line
+/// (de-indented to the block).
+fn yaml_key(text: &str, exec: &mut TestExecution, awaiting_block: &mut bool, max: usize) {
+    let nested = text.starts_with(' ');
+    if *awaiting_block {
+        if nested && !text.trim().is_empty() {
+            exec.message = Some(bound(text.trim(), max));
+            *awaiting_block = false;
+            return;
         }
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match key {
-            "duration_ms" => {
-                exec.duration = value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok());
-            }
-            "message" | "error" if exec.message.is_none() => {
-                exec.message = yaml_scalar(value, &lines[i + 1..]);
-            }
-            _ => {}
+        *awaiting_block = nested || text.trim().is_empty();
+    }
+    if nested {
+        return;
+    }
+    let Some((key, value)) = text.split_once(':') else {
+        return;
+    };
+    let value = value.trim();
+    match key {
+        "duration_ms" => {
+            exec.duration = value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok());
         }
+        "message" | "error" if exec.message.is_none() => {
+            if value.starts_with('|') || value.starts_with('>') {
+                *awaiting_block = true;
+            } else {
+                exec.message = unquote(value).map(|m| bound(&m, max));
+            }
+        }
+        _ => {}
     }
 }
 
-/// A YAML scalar's first line: quoted, plain, or the first line of a `|`/`>` block.
-fn yaml_scalar(value: &str, following: &[String]) -> Option<String> {
-    if value.starts_with('|') || value.starts_with('>') {
-        return following
-            .iter()
-            .take_while(|l| l.starts_with(' ') || l.is_empty())
-            .map(|l| l.trim())
-            .find(|l| !l.is_empty())
-            .map(str::to_string);
-    }
+/// A plain or quoted YAML scalar.
+fn unquote(value: &str) -> Option<String> {
     let unquoted = if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
         value[1..value.len() - 1].replace("''", "'")
     } else if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {

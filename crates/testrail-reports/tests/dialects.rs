@@ -145,3 +145,23 @@ second line</status>
     assert_eq!(got[0].file.as_deref(), Some("/t/sub.robot"));
     assert_eq!(got[0].location.line, 3);
 }
+
+#[test]
+fn tap_yaml_messages_and_durations() {
+    let tap = "TAP version 13\n# Subtest: a\nnot ok 1 - a\n  ---\n  duration_ms: 1.5\n  error: |-\n    first line\n    second\n  stack: |-\n    at x\n  ...\nnot ok 2 - b\n  ---\n  message: 'it''s broken'\n  ...\nok 3 - c # SKIP no db\n1..3\n";
+    let mut got = Vec::new();
+    read(
+        tap.as_bytes(),
+        Path::new("t.tap"),
+        Format::Tap,
+        &ReadOptions::default(),
+        &mut |e| got.push(e),
+    )
+    .unwrap();
+    assert_eq!(got[0].message.as_deref(), Some("first line"));
+    assert_eq!(got[0].duration, Some(Duration::from_micros(1500)));
+    assert!(got[0].details.as_deref().unwrap().contains("at x"));
+    assert_eq!(got[1].message.as_deref(), Some("it's broken"));
+    assert_eq!(got[2].outcome, Outcome::Skipped);
+    assert_eq!(got[2].message.as_deref(), Some("no db"));
+}
