@@ -161,6 +161,9 @@ fn unknown_case_ids_are_reported_and_left_out() {
     assert_exit(&out, 0);
     let summary = json(&out);
     assert_eq!(summary["unknown_case_ids"], serde_json::json!([111, 112]));
+    // Counts cover what reached TestRail: C111 (error) and C112 (xfail) are left out.
+    assert_eq!(summary["failed"], 3);
+    assert_eq!(summary["skipped"], 2);
     let run_id = summary["run_id"].as_u64().unwrap();
     assert_eq!(run_cases(&env, run_id), (101..=110).collect());
 }

@@ -24,6 +24,8 @@ use crate::text::{check_template, render_template, utc_now};
 
 /// How long to let a timed-out `add_run` finish on the server before looking for the run.
 const SETTLE: Duration = Duration::from_millis(500);
+/// `add_run` calls whose answer was lost and that provably created nothing, before giving up.
+const MAX_ADD_RUN_ATTEMPTS: u32 = 8;
 /// Read-modify-write rounds when adding cases to a shared run.
 const MAX_CASE_ROUNDS: u32 = 6;
 
@@ -45,7 +47,6 @@ pub async fn sync(
     let assignee = ctx.failure_assignee(options).await?;
     let mut plan = plan_results(&collected, &status_map, options, assignee);
     let mut summary = Summary {
-        counts: plan.counts.clone(),
         executions: collected.executions,
         unmapped: collected.unmapped,
         dry_run: options.dry_run,
@@ -61,6 +62,7 @@ pub async fn sync(
     } else {
         ctx.apply(&mut plan, &mut summary, progress).await?;
     }
+    summary.counts = plan.counts();
     summary.not_posted = plan.omitted;
     summary.unknown_case_ids = ctx.unknown.into_iter().collect();
     summary.api_calls = client.request_count();
@@ -306,7 +308,8 @@ impl<'a> Context<'a> {
         key: Option<&str>,
     ) -> Result<Run, SyncError> {
         let name = self.run_name(name_template);
-        for _ in 0..2 {
+        let (mut rejections, mut unanswered) = (0, 0);
+        while rejections < 2 {
             let fields = RunFields {
                 suite_id: self.suite_id,
                 name: Some(name.clone()),
@@ -318,8 +321,21 @@ impl<'a> Context<'a> {
             };
             match self.client.add_run(self.project_id, &fields).await {
                 Ok(run) => return Ok(run),
-                Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
-                Err(e) if e.is_ambiguous() => return self.find_run_by_token(e).await,
+                Err(e) if rejects_case_ids(&e) => {
+                    rejections += 1;
+                    self.drop_unknown_after_rejection(plan).await?;
+                }
+                Err(e) if e.is_ambiguous() => {
+                    if let Some(run) = self.find_run_by_token().await? {
+                        return Ok(run);
+                    }
+                    // Certainly not created (a 5xx before applying, a request lost on the way):
+                    // sending it again cannot make a second run.
+                    unanswered += 1;
+                    if unanswered >= MAX_ADD_RUN_ATTEMPTS {
+                        return Err(SyncError::api("creating the run (add_run)", e));
+                    }
+                }
                 Err(e) => return Err(SyncError::api("creating the run (add_run)", e)),
             }
         }
@@ -330,20 +346,18 @@ impl<'a> Context<'a> {
 
     /// `add_run` timed out or lost its answer: the run may exist. Our token in its description
     /// tells; creating another would leave a duplicate run behind.
-    async fn find_run_by_token(&self, cause: ApiError) -> Result<Run, SyncError> {
+    async fn find_run_by_token(&self) -> Result<Option<Run>, SyncError> {
         tokio::time::sleep(SETTLE).await;
         let runs = self
             .client
             .get_runs(self.project_id, Some(false))
             .await
             .map_err(|e| SyncError::api("checking whether add_run landed", e))?;
-        runs.into_iter()
-            .find(|r| {
-                r.description
-                    .as_deref()
-                    .is_some_and(|d| d.contains(&self.token))
-            })
-            .ok_or_else(|| SyncError::api("creating the run (add_run)", cause))
+        Ok(runs.into_iter().find(|r| {
+            r.description
+                .as_deref()
+                .is_some_and(|d| d.contains(&self.token))
+        }))
     }
 
     async fn run_for_key(

@@ -36,7 +36,8 @@ pub struct ResultPlan {
     /// One result per case, in the order cases first appeared in the reports.
     pub results: Vec<NewResult>,
     pub omitted: Vec<OmittedCase>,
-    pub counts: OutcomeCounts,
+    /// The outcome that won aggregation, per case.
+    pub outcomes: BTreeMap<Id, Outcome>,
     /// Files to attach to each case's result, once the result exists.
     pub attachments: BTreeMap<Id, Vec<PathBuf>>,
 }
@@ -51,11 +52,21 @@ impl ResultPlan {
             .collect()
     }
 
+    /// Cases by winning outcome (cases the suite does not have are not counted).
+    pub fn counts(&self) -> OutcomeCounts {
+        let mut counts = OutcomeCounts::default();
+        for outcome in self.outcomes.values() {
+            count(&mut counts, *outcome);
+        }
+        counts
+    }
+
     /// Drops cases the suite does not have, so they cannot make TestRail reject a batch.
     pub fn retain_cases(&mut self, keep: impl Fn(Id) -> bool) {
         self.results.retain(|r| r.case_id.is_some_and(&keep));
         self.omitted.retain(|o| keep(o.case_id));
         self.attachments.retain(|c, _| keep(*c));
+        self.outcomes.retain(|c, _| keep(*c));
     }
 }
 
@@ -84,7 +95,7 @@ pub fn plan_results(
             .map(|e| e.outcome)
             .max_by_key(|o| severity(*o))
             .unwrap_or(Outcome::Passed);
-        count(&mut plan.counts, worst);
+        plan.outcomes.insert(case_id, worst);
         let Some(status) = statuses.for_outcome(worst) else {
             plan.omitted.push(OmittedCase {
                 case_id,
@@ -286,7 +297,7 @@ mod tests {
         assert!(comment.starts_with("3 executions"), "{comment}");
         assert!(comment.contains("- failed: qty[3]"));
         assert!(comment.contains("qty[3] broke\n```\nTraceback"));
-        assert_eq!(plan.counts.failed, 1);
+        assert_eq!(plan.counts().failed, 1);
     }
 
     #[test]
@@ -303,7 +314,7 @@ mod tests {
         );
         assert_eq!(plan.omitted[0].case_id, 1);
         assert_eq!(plan.case_ids().into_iter().collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(plan.counts.skipped, 1);
+        assert_eq!(plan.counts().skipped, 1);
     }
 
     #[test]
