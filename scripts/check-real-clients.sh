@@ -203,7 +203,8 @@ cat >"$WORK/auto.xml" <<'EOF'
 </testsuites>
 EOF
 printf 'not really a png\n' >"$WORK/shot.png"
-trcli parse_junit -f auto.xml --suite-id 1 --title "trcli auto" -a "$USER_EMAIL"
+# --verify: trcli compares what it posted to add_section/add_case with what comes back.
+trcli --verify parse_junit -f auto.xml --suite-id 1 --title "trcli auto" -a "$USER_EMAIL"
 trcli parse_junit -f auto.xml --suite-id 1 --title "trcli auto again"
 "$PY" - <<'EOF' || fail "trcli auto-matcher outcome (trcli said: $(tail -n 5 "$WORK/trcli.out"))"
 from api import call, check
@@ -245,6 +246,41 @@ check(status == {6: 1, 7: 1, 10: 5}, f"statuses by case in the plan run {status}
 check(plan["passed_count"] == 2 and plan["failed_count"] == 1, "plan counters add up the entry run")
 EOF
 
+# Case updates from the report (get_case + update_case), run references (get_run + update_run
+# before close_run) and step results.
+cat >"$WORK/update.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="real-clients">
+  <testsuite name="checkout" tests="2">
+    <testcase classname="shop.Checkout" name="C12 declined card" time="1">
+      <properties><property name="testrail_case_field" value="refs:SHOP-900"/></properties>
+    </testcase>
+    <testcase classname="shop.Checkout" name="C13 confirmation email" time="1">
+      <properties>
+        <property name="testrail_case_field" value="refs:SHOP-901,SHOP-902"/>
+        <property name="testrail_result_step" value="passed: open the inbox"/>
+        <property name="testrail_result_step" value="failed: find the mail"/>
+      </properties>
+      <failure message="no mail"/>
+    </testcase>
+  </testsuite>
+</testsuites>
+EOF
+trcli parse_junit -f update.xml --case-matcher name --suite-id 1 --title "trcli updates" \
+    --update-existing-cases yes --test-run-ref "JIRA-1,JIRA-2" --close-run
+"$PY" - <<'EOF' || fail "trcli case/run update outcome (trcli said: $(tail -n 5 "$WORK/trcli.out"))"
+from api import call, check
+
+refs = [call(f"get_case/{c}")["refs"] for c in (12, 13)]
+check(refs == ["SHOP-900", "SHOP-901,SHOP-902"], f"case refs updated {refs}")
+run = next(r for r in call("get_runs/1")["runs"] if r["name"] == "trcli updates")
+check(run["refs"] == "JIRA-1,JIRA-2" and run["is_completed"] is True, f"run refs then closed: {run['refs']!r} {run['is_completed']}")
+results = call(f"get_results_for_run/{run['id']}")["results"]
+steps = [r["custom_step_results"] for r in results if r["status_id"] == 5]
+check(steps == [[{"content": "open the inbox", "status_id": 1}, {"content": "find the mail", "status_id": 5}]],
+      f"step results {steps}")
+EOF
+
 # A closed run is read-only: trcli must stop with TestRail's message and exit 1.
 "$PY" -c "from api import call; call('close_run/$RUN_ID', {})" || fail "close_run for the closed-run variant"
 if (cd "$WORK" && timeout 60 "$TRCLI" -y -h "$URL" --project "Demo Shop" -u "$USER_EMAIL" -k "$API_KEY" \
@@ -254,7 +290,7 @@ if (cd "$WORK" && timeout 60 "$TRCLI" -y -h "$URL" --project "Demo Shop" -u "$US
 fi
 grep -q "already completed" "$WORK/trcli.out" || { cat "$WORK/trcli.out" >&2; fail "trcli did not show the closed-run error"; }
 
-echo "PASS trcli $TRCLI_VERSION: parse_junit name matcher into a new run (--close-run), an existing run (--run-id), a plan (--plan-id); auto matcher creating and then re-finding cases, attachment, result field/comment, --assign; closed run refused"
+echo "PASS trcli $TRCLI_VERSION: parse_junit name matcher into a new run (--close-run), an existing run (--run-id), a plan (--plan-id); auto matcher creating (--verify) and then re-finding cases, attachment, result field/comment, --assign; --update-existing-cases, --test-run-ref, step results; closed run refused"
 
 echo "== testrail-api $TESTRAIL_API_VERSION"
 echo "attached by testrail-api" >"$WORK/log.txt"
