@@ -54,7 +54,7 @@ if [[ ! -x "$BIN" ]]; then
     cargo build -q -p testrail-sync-cli
 fi
 
-if ! "$PY" -c "import trcli, testrail_api; assert trcli.__version__ == '$TRCLI_VERSION'" 2>/dev/null; then
+if ! "$PY" -c "import trcli, testrail_api; assert (trcli.__version__, testrail_api.__version__) == ('$TRCLI_VERSION', '$TESTRAIL_API_VERSION')" 2>/dev/null; then
     echo "== venv $VENV (trcli $TRCLI_VERSION, testrail-api $TESTRAIL_API_VERSION)"
     python3 -m venv "$VENV"
     timeout 300 "$VENV/bin/pip" install -q "trcli==$TRCLI_VERSION" "testrail-api==$TESTRAIL_API_VERSION"
