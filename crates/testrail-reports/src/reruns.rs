@@ -38,6 +38,13 @@ pub(crate) struct RerunFolder {
 
 impl RerunFolder {
     pub(crate) fn push(&mut self, exec: TestExecution, sink: &mut impl Sink) {
+        if !self.distant && exec.line.is_none() {
+            // Nothing can fold into it or into what is held (keys differ in `line`): the
+            // common case goes straight through.
+            self.flush_held(sink);
+            sink.execution(exec);
+            return;
+        }
         // Hashing is only needed to find distant attempts (gotestsum suites).
         let key = if self.distant { key_hash(&exec) } else { 0 };
         match self.find_attempt(&exec, key) {
@@ -103,12 +110,16 @@ impl RerunFolder {
 
     /// Suite boundary: attempts never span suites.
     pub(crate) fn flush(&mut self, sink: &mut impl Sink) {
+        self.flush_held(sink);
+        self.index.clear();
+        self.distant = false;
+    }
+
+    fn flush_held(&mut self, sink: &mut impl Sink) {
         while !self.held.is_empty() {
             self.pop_front(sink);
         }
-        self.index.clear();
         self.last_is_back = false;
-        self.distant = false;
     }
 }
 
