@@ -154,6 +154,20 @@ proptest! {
     }
 
     #[test]
+    fn mutated_reports_with_tiny_buffers_never_panic(
+        index in any::<usize>(),
+        mutations in proptest::collection::vec(mutation(), 1..3),
+        capacity in 1usize..24,
+    ) {
+        let reports = corpus();
+        let original = &reports[index % reports.len()];
+        let bytes = mutate(original.clone(), &mutations);
+        let format = sniff(original).unwrap_or(Format::Junit);
+        let reader = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+        let _ = read(reader, Path::new("p"), format, &ReadOptions::default(), &mut |_e| {});
+    }
+
+    #[test]
     fn case_ids_come_from_the_name_digits(name in "\\PC{0,40}") {
         let e = TestExecution::new(name.clone(), Outcome::Passed);
         for id in CaseIdMatcher::default().case_ids(&e) {
