@@ -54,6 +54,15 @@ fn fixture() -> Fixture {
     f
 }
 
+/// The emulator has no rate limit; pacing for TestRail Cloud would only slow the test down.
+fn unpaced(env: &Env, args: &[&str]) -> std::process::Output {
+    env.cmd()
+        .args(args)
+        .args(["--rate-limit", "0"])
+        .output()
+        .unwrap()
+}
+
 fn suite_cases(env: &Env) -> Vec<Case> {
     env.block(env.client().get_cases(1, Some(1))).unwrap()
 }
@@ -63,17 +72,20 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
     let env = Env::start(fixture());
     let report = env.write_file("junit.xml", REPORT.as_bytes());
     let report = report.to_str().unwrap();
-    let out = env.run(&[
-        "cases",
-        "check",
-        report,
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-        "--format",
-        "json",
-    ]);
+    let out = unpaced(
+        &env,
+        &[
+            "cases",
+            "check",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
     assert_exit(&out, 0);
     let j = json(&out);
     assert_eq!(j["tests"], 5);
@@ -103,15 +115,18 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
     assert_eq!(j["other_suite"][0]["suite_id"], 2);
     assert_eq!(env.writes(), 0);
 
-    let table = env.run(&[
-        "cases",
-        "check",
-        report,
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-    ]);
+    let table = unpaced(
+        &env,
+        &[
+            "cases",
+            "check",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+        ],
+    );
     assert_exit(&table, 0);
     let text = stdout(&table);
     assert!(text.starts_with("STATE"), "{text}");
@@ -132,17 +147,20 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
 fn create_without_yes_prints_the_plan_and_writes_nothing() {
     let env = Env::start(fixture());
     let report = env.write_file("junit.xml", REPORT.as_bytes());
-    let out = env.run(&[
-        "cases",
-        "create",
-        report.to_str().unwrap(),
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-        "--section",
-        "Automated/Checkout",
-    ]);
+    let out = unpaced(
+        &env,
+        &[
+            "cases",
+            "create",
+            report.to_str().unwrap(),
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--section",
+            "Automated/Checkout",
+        ],
+    );
     assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(
@@ -184,7 +202,7 @@ fn create_with_yes_makes_nested_sections_and_cases_prints_the_mapping_and_is_ide
             "--yes",
         ];
         args.extend_from_slice(extra);
-        env.run(&args)
+        unpaced(&env, &args)
     };
     let out = create(&["--format", "json"]);
     assert_exit(&out, 0);
@@ -257,20 +275,23 @@ fn report_match_by_title_posts_results_for_tests_without_ids() {
     let env = Env::start(fixture());
     let report = env.write_file("junit.xml", REPORT.as_bytes());
     let report = report.to_str().unwrap();
-    let out = env.run(&[
-        "cases",
-        "create",
-        report,
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-        "--section",
-        "Automated",
-        "--yes",
-        "--format",
-        "json",
-    ]);
+    let out = unpaced(
+        &env,
+        &[
+            "cases",
+            "create",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--section",
+            "Automated",
+            "--yes",
+            "--format",
+            "json",
+        ],
+    );
     assert_exit(&out, 0);
     let created: BTreeMap<String, u64> = json(&out)["cases"]
         .as_array()
@@ -285,30 +306,36 @@ fn report_match_by_title_posts_results_for_tests_without_ids() {
         .collect();
 
     // Without the flag the two tests stay unmapped.
-    let plain = env.run(&[
-        "report",
-        report,
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-        "--format",
-        "json",
-    ]);
+    let plain = unpaced(
+        &env,
+        &[
+            "report",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
     assert_exit(&plain, 0);
     assert_eq!(json(&plain)["unmapped"].as_array().unwrap().len(), 2);
 
-    let out = env.run(&[
-        "report",
-        report,
-        "--project-id",
-        "1",
-        "--suite-id",
-        "1",
-        "--match-by-title",
-        "--format",
-        "json",
-    ]);
+    let out = unpaced(
+        &env,
+        &[
+            "report",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--match-by-title",
+            "--format",
+            "json",
+        ],
+    );
     assert_exit(&out, 0);
     let summary = json(&out);
     assert_eq!(
