@@ -103,17 +103,32 @@ struct Runner {
 
 impl Runner {
     fn new(env: &Env) -> Runner {
+        Runner::in_dir(env.dir.clone())
+    }
+
+    /// A job's own workspace (jobs of a workflow each get a fresh runner).
+    fn in_dir(dir: PathBuf) -> Runner {
+        std::fs::create_dir_all(dir.join("runner_temp")).unwrap();
         let runner = Runner {
-            dir: env.dir.clone(),
-            summary: env.dir.join("step_summary.md"),
-            output: env.dir.join("github_output"),
-            path_file: env.dir.join("github_path"),
+            summary: dir.join("step_summary.md"),
+            output: dir.join("github_output"),
+            path_file: dir.join("github_path"),
+            dir,
         };
         for f in [&runner.summary, &runner.output, &runner.path_file] {
             std::fs::write(f, "").unwrap();
         }
-        std::fs::create_dir_all(env.dir.join("runner_temp")).unwrap();
         runner
+    }
+
+    /// `name=value` lines a step wrote to `$GITHUB_OUTPUT`, emptying it for the next step.
+    fn take_outputs(&self) -> BTreeMap<String, String> {
+        let text = std::fs::read_to_string(&self.output).unwrap_or_default();
+        std::fs::write(&self.output, "").unwrap();
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect()
     }
 
     /// Runs one script the way a `shell: bash` step does, with the test binary on PATH.
@@ -264,4 +279,162 @@ fn without_annotations_or_summary_inputs_it_writes_neither() {
     assert!(!stdout(&report).contains("::error"));
     assert_eq!(json(&report)["closed"], false);
     assert_eq!(std::fs::read_to_string(&runner.summary).unwrap(), "");
+}
+
+/// One project (1) whose suite 2 holds C1..C8, as the sharded recipe's IDs say.
+fn recipe_fixture() -> testrail_emulator::Fixture {
+    let mut f = fixture_with_cases(1..=8);
+    f.projects[0].suite_mode = 3;
+    f.suites[0].id = 2;
+    f.sections[0].suite_id = 2;
+    for c in &mut f.cases {
+        c.suite_id = 2;
+    }
+    f
+}
+
+/// The JUnit report shard `n` of 4 would write: cases C(2n-1) and C(2n), the second failing.
+fn shard_report(n: u64) -> String {
+    let (a, b) = (2 * n - 1, 2 * n);
+    format!(
+        r#"<testsuites><testsuite name="shard {n}" tests="2">
+<testcase classname="e2e.shard{n}" name="C{a} opens the shop" time="1.5"/>
+<testcase classname="e2e.shard{n}" name="C{b} pays" time="2.5"><failure message="timeout on pay button"/></testcase>
+</testsuite></testsuites>"#
+    )
+}
+
+/// Runs `docs/ci/github-actions-sharded.yml` job by job like the runner: `run:` steps that call
+/// testrail-sync and the action's steps are executed; checkout, installs and the test commands
+/// themselves are not (the binary is on PATH, each shard's report is written for it).
+#[test]
+fn the_sharded_recipe_opens_one_run_fills_it_from_four_shards_and_closes_it() {
+    let env = Env::start(recipe_fixture());
+    if !env.run(&["run", "open", "--help"]).status.success() {
+        // `run open`/`run close` are being added by another change; until then there is
+        // nothing to run this recipe with.
+        eprintln!("skipped: this binary has no `run open` yet");
+        return;
+    }
+    let text = std::fs::read_to_string(repo_root().join("docs/ci/github-actions-sharded.yml"))
+        .unwrap()
+        .replace("https://acme.testrail.io", &env.url)
+        .replace("ci-bot@acme.com", DEMO_EMAIL);
+    let workflow: Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mut values: BTreeMap<String, String> = BTreeMap::from([
+        ("secrets.TESTRAIL_API_KEY".into(), DEMO_KEY.into()),
+        ("github.ref_name".into(), "main".into()),
+        ("github.run_number".into(), "17".into()),
+        ("github.run_id".into(), "4242".into()),
+        ("github.run_attempt".into(), "1".into()),
+    ]);
+    let workflow_env = string_map(&workflow["env"], &values);
+    let mut summaries = Vec::new();
+    for (job_name, job) in workflow["jobs"].as_mapping().unwrap() {
+        let job_name = job_name.as_str().unwrap();
+        let shards: Vec<Option<u64>> = match job["strategy"]["matrix"]["shard"].as_sequence() {
+            Some(list) => list.iter().map(|v| v.as_u64()).collect(),
+            None => vec![None],
+        };
+        for shard in shards {
+            let dir = env.dir.join(format!("{job_name}-{}", shard.unwrap_or(0)));
+            let runner = Runner::in_dir(dir.clone());
+            // The repository's config in the job's checkout: the emulator needs no pacing.
+            std::fs::write(dir.join("testrail-sync.toml"), "rate_limit = 0\n").unwrap();
+            if let Some(n) = shard {
+                values.insert("matrix.shard".into(), n.to_string());
+                std::fs::create_dir_all(dir.join("reports")).unwrap();
+                std::fs::write(dir.join(format!("reports/junit-{n}.xml")), shard_report(n))
+                    .unwrap();
+            }
+            for step in job["steps"].as_sequence().unwrap() {
+                let step_env: BTreeMap<String, String> = workflow_env
+                    .clone()
+                    .into_iter()
+                    .chain(string_map(&step["env"], &values))
+                    .collect();
+                if let Some(action) = step["uses"].as_str() {
+                    if !action.starts_with("testrail-sync/testrail-sync") {
+                        continue; // actions/checkout
+                    }
+                    let with = string_map(&step["with"], &values);
+                    let inputs: BTreeMap<&str, String> =
+                        with.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                    for action_step in action_steps(&inputs) {
+                        let env_all: BTreeMap<String, String> = step_env
+                            .clone()
+                            .into_iter()
+                            .chain(action_step.env)
+                            .collect();
+                        let out = runner.run(&action_step.run, &env_all, "main");
+                        assert_exit(&out, 0);
+                    }
+                    continue;
+                }
+                let script = expand(step["run"].as_str().unwrap(), &values);
+                if !script.trim_start().starts_with("testrail-sync ") {
+                    continue; // installing, the tests themselves
+                }
+                let out = runner.run(&script, &step_env, "main");
+                assert_exit(&out, 0);
+                if let Some(id) = step["id"].as_str() {
+                    for (k, v) in runner.take_outputs() {
+                        values.insert(format!("steps.{id}.outputs.{k}"), v);
+                    }
+                }
+            }
+            for (name, value) in string_map(&job["outputs"], &values) {
+                values.insert(format!("needs.{job_name}.outputs.{name}"), value);
+            }
+            summaries.push(std::fs::read_to_string(&runner.summary).unwrap());
+        }
+    }
+
+    let run_id: u64 = values["needs.testrail-open.outputs.run_id"]
+        .parse()
+        .unwrap();
+    let client = env.client();
+    let runs = env.block(client.get_runs(1, None)).unwrap();
+    assert_eq!(runs.len(), 1, "one run for all shards");
+    assert_eq!(runs[0].id, run_id);
+    assert_eq!(runs[0].name, "Shop main #17");
+    assert!(runs[0].is_completed, "closed by the last job");
+    let mut cases: Vec<u64> = env
+        .block(client.get_tests(run_id))
+        .unwrap()
+        .iter()
+        .map(|t| t.case_id)
+        .collect();
+    cases.sort();
+    assert_eq!(cases, (1..=8).collect::<Vec<_>>());
+    let results = env.block(client.get_results_for_run(run_id)).unwrap();
+    assert_eq!(
+        results.len(),
+        8,
+        "one result per case, none lost or doubled"
+    );
+    let shard_summaries: Vec<&String> = summaries.iter().filter(|s| !s.is_empty()).collect();
+    assert_eq!(shard_summaries.len(), 4);
+    for s in shard_summaries {
+        assert!(s.contains(&format!("runs/view/{run_id}")), "{s}");
+    }
+}
+
+/// A YAML mapping of strings (an `env:`, `with:` or `outputs:` block), expressions filled in.
+fn string_map(v: &Value, values: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    v.as_mapping()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        other => panic!("unexpected value {other:?}"),
+                    };
+                    (k.as_str().unwrap().to_owned(), expand(&text, values))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
