@@ -438,3 +438,52 @@ fn string_map(v: &Value, values: &BTreeMap<String, String>) -> BTreeMap<String, 
         })
         .unwrap_or_default()
 }
+
+/// Every YAML recipe in docs/ci (files and ```yaml blocks) parses, and no `testrail-sync`
+/// command in them lost its tail to a YAML comment (` #` in a plain scalar).
+#[test]
+fn every_yaml_recipe_in_the_docs_parses_and_keeps_its_commands_whole() {
+    let dir = repo_root().join("docs/ci");
+    let mut documents: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("yml") => documents.push((name, text)),
+            Some("md") => {
+                for (i, block) in text.split("```yaml\n").skip(1).enumerate() {
+                    let block = block.split("```").next().unwrap();
+                    documents.push((format!("{name} block {}", i + 1), block.to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(documents.len() >= 8, "{}", documents.len());
+    for (name, text) in documents {
+        let value: Value = serde_yaml_ng::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name} is not valid YAML: {e}"));
+        let mut commands = Vec::new();
+        collect_strings(&value, &mut commands);
+        for line in text.lines() {
+            let Some(at) = line.find("testrail-sync ") else {
+                continue;
+            };
+            let command = line[at..].trim_end();
+            assert!(
+                commands.iter().any(|c| c.contains(command)),
+                "{name}: `{command}` does not survive YAML parsing whole"
+            );
+        }
+    }
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Sequence(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Mapping(m) => m.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
