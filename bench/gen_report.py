@@ -56,8 +56,7 @@ def failure_body(i, rng):
 def padding(n):
     """Captured stdout used to reach --target-mb: realistic log lines, not one giant string."""
     line = "INFO  shop.checkout: step ok; cart=3 items; latency=12ms; trace-id=0123456789abcdef\n"
-    reps = max(1, n // len(line))
-    return line * reps
+    return (line * (n // len(line) + 1))[:n]
 
 
 def testcase(i, rng, args, pad):
@@ -90,9 +89,12 @@ def write_report(args):
     # Average bytes per testcase without padding is ~260 (pytest); pad to reach the target.
     pad = ""
     if args.target_mb:
-        per_case = args.target_mb * 1024 * 1024 // max(1, args.tests)
-        if per_case > 400:
-            pad = padding(per_case - 330)
+        per_case = args.target_mb * 1000 * 1000 // max(1, args.tests)
+        sample_rng = random.Random(args.seed)
+        sample = [testcase(i, sample_rng, args, "") for i in range(2000)]
+        base = sum(len(t) for t in sample) // len(sample) + len("<system-out></system-out>")
+        if per_case > base:
+            pad = padding(per_case - base)
     out = open(args.out, "w", encoding="utf-8", buffering=1 << 20) if args.out != "-" else sys.stdout
     out.write('<?xml version="1.0" encoding="utf-8"?>\n')
     if args.dialect == "pytest":
@@ -138,7 +140,7 @@ def main():
     p.add_argument("--no-ids", action="store_true", help="names carry no case IDs")
     p.add_argument("--fail-rate", type=float, default=0.05)
     p.add_argument("--skip-rate", type=float, default=0.03)
-    p.add_argument("--target-mb", type=int, default=0, help="pad with <system-out> to about this size")
+    p.add_argument("--target-mb", type=int, default=0, help="pad with <system-out> to about this size (MB = 10^6 B)")
     p.add_argument("--seed", type=int, default=8)
     p.add_argument("--fixture", help="also write an emulator fixture with the report's case IDs")
     args = p.parse_args()

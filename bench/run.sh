@@ -69,6 +69,10 @@ if [[ -z "${SKIP_E2E:-}" ]]; then
         --json "$OUT/e2e.json")
     [[ -n "${SKIP_TRCLI:-}" ]] && E2E_ARGS+=(--no-trcli)
     timeout 1800 python3 bench/e2e.py "${E2E_ARGS[@]}" | tee "$OUT/e2e.txt"
+
+    section "cost of one add_results_for_cases call vs batch size (emulator, keep-alive, no latency)"
+    timeout 300 python3 bench/batch_cost.py --ours "$BIN" --fixture "$OUT/fixture-$N.json" --cases "$N" \
+        --workdir "$OUT" | tee "$OUT/batch-cost.txt"
 fi
 
 # Starts an emulator in the background; sets EMU_PID and EMU_URL. Bounded wait for its URL.
