@@ -79,6 +79,9 @@ pub struct Common {
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
+    /// Exit 5 when a test has no case ID or an ID the suite lacks (a gate for CI)
+    #[arg(long)]
+    pub fail_on_unmapped: bool,
 }
 
 #[derive(Debug, Args)]
@@ -398,7 +401,12 @@ async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
         ),
         OutputFormat::Human => print!("{}", check_table(&out, &target)),
     }
-    Ok(0)
+    let clean = out.unmapped.is_empty() && out.unknown.is_empty() && out.other_suite.is_empty();
+    Ok(if args.fail_on_unmapped && !clean {
+        5
+    } else {
+        0
+    })
 }
 
 /// Which of `ids` other suites of the project hold (one `get_cases` listing per other suite,

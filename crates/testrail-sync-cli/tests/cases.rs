@@ -114,6 +114,20 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
     assert_eq!(j["other_suite"][0]["case_id"], 50);
     assert_eq!(j["other_suite"][0]["suite_id"], 2);
     assert_eq!(env.writes(), 0);
+    let gate = unpaced(
+        &env,
+        &[
+            "cases",
+            "check",
+            report,
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--fail-on-unmapped",
+        ],
+    );
+    assert_exit(&gate, 5);
 
     let table = unpaced(
         &env,
