@@ -89,8 +89,11 @@ pub enum Command {
     Users(ProjectLookupArgs),
     /// Write a commented testrail-sync.toml (asks, or takes flags with --yes)
     Init(crate::init::InitArgs),
-    /// Print the man page (roff): testrail-sync man > testrail-sync.1
-    Man,
+    /// Print the man page (roff): testrail-sync man > testrail-sync.1; `man report` for one command
+    Man {
+        /// A subcommand, e.g. report (its page is testrail-sync-report.1)
+        command: Option<String>,
+    },
     /// Print shell completions
     Completions {
         #[arg(value_enum)]

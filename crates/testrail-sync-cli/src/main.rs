@@ -65,12 +65,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,
         Command::Users(args) => lookups::users(args, cli.global.config.as_deref()).await,
         Command::Init(args) => init::run(args).await,
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|e| bad_input(format!("cannot write the man page: {e}")))?;
-            Ok(0)
-        }
+        Command::Man { command } => man_page(command.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -81,6 +76,24 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
     }
+}
+
+/// The roff man page of the binary, or of one subcommand (named `testrail-sync-<command>`).
+fn man_page(command: Option<&str>) -> Result<u8, Failure> {
+    let mut root = Cli::command();
+    root.build();
+    let page = match command {
+        None => root,
+        Some(name) => root.find_subcommand(name).cloned().ok_or_else(|| {
+            bad_input(format!(
+                "man: no command `{name}`; see testrail-sync --help"
+            ))
+        })?,
+    };
+    clap_mangen::Man::new(page)
+        .render(&mut std::io::stdout())
+        .map_err(|e| bad_input(format!("cannot write the man page: {e}")))?;
+    Ok(0)
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the -v/-q level. Nothing logged carries the API key:

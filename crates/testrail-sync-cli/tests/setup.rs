@@ -289,4 +289,20 @@ fn man_prints_a_roff_page_naming_the_commands() {
     for command in ["report", "cases", "init", "milestones"] {
         assert!(page.contains(command), "{command} in the man page");
     }
+    let report = std::process::Command::new(BIN)
+        .args(["man", "report"])
+        .output()
+        .unwrap();
+    assert_exit(&report, 0);
+    let page = stdout(&report);
+    assert!(page.contains(".TH testrail-sync-report"), "{page}");
+    assert!(
+        page.contains("match\\-by\\-title"),
+        "report's flags: {page}"
+    );
+    let unknown = std::process::Command::new(BIN)
+        .args(["man", "nope"])
+        .output()
+        .unwrap();
+    assert_exit(&unknown, 2);
 }
