@@ -14,62 +14,58 @@ use crate::config::{FileConfig, Loaded, StatusesConfig};
 use crate::fail::{Failure, bad_input};
 
 /// trcli's global options that every command of ours understands (host, user, key, project).
-const GLOBAL_ENV: &[&str] = &[
-    "TR_CLI_HOST",
-    "TR_CLI_USERNAME",
-    "TR_CLI_KEY",
-    "TR_CLI_PASSWORD",
-    "TR_CLI_PROJECT",
-    "TR_CLI_PROJECT_ID",
-    "TR_CLI_BATCH_SIZE",
-    "TR_CLI_TIMEOUT",
+const GLOBAL_KEYS: &[&str] = &[
+    "host",
+    "username",
+    "key",
+    "password",
+    "project",
+    "project_id",
+    "batch_size",
+    "timeout",
 ];
 
-/// `parse_junit` options, which click reads from `TR_CLI_PARSE_JUNIT_<OPTION>`.
-const REPORT_ENV: &[(&str, &str)] = &[
-    ("TR_CLI_PARSE_JUNIT_SUITE_ID", "suite_id"),
-    ("TR_CLI_PARSE_JUNIT_SUITE_NAME", "suite_name"),
-    ("TR_CLI_PARSE_JUNIT_RUN_ID", "run_id"),
-    ("TR_CLI_PARSE_JUNIT_PLAN_ID", "plan_id"),
-    ("TR_CLI_PARSE_JUNIT_CONFIG_IDS", "config_ids"),
-    ("TR_CLI_PARSE_JUNIT_TITLE", "title"),
-    ("TR_CLI_PARSE_JUNIT_MILESTONE_ID", "milestone_id"),
-    ("TR_CLI_PARSE_JUNIT_CLOSE_RUN", "close_run"),
-];
+/// trcli's options as click reads them from the environment. Its subcommands set the same
+/// `auto_envvar_prefix` as the root, so `parse_junit --title` is `TR_CLI_TITLE` (checked
+/// against trcli 1.15.3), not `TR_CLI_PARSE_JUNIT_TITLE`.
+fn trcli_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(name, value)| name.starts_with("TR_CLI_") && !value.trim().is_empty())
+        .map(|(name, value)| (name["TR_CLI_".len()..].to_ascii_lowercase(), value))
+        .collect()
+}
 
 /// Fills what the config file left open from trcli's global `TR_CLI_*` variables.
 pub fn fill_from_env(file: &mut FileConfig) {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let mut settings: BTreeMap<String, Value> = BTreeMap::new();
-    for name in GLOBAL_ENV {
-        if let Some(v) = env(name) {
-            let key = name.trim_start_matches("TR_CLI_").to_ascii_lowercase();
-            settings.insert(key, Value::String(v));
-        }
-    }
-    if settings.is_empty() {
-        return;
-    }
     let mut sink = Settings::default();
-    for (key, value) in &settings {
-        // Every global variable has a mapping, so nothing is left over to warn about.
-        let _ = sink.take(key, value);
+    for (key, value) in trcli_env() {
+        if GLOBAL_KEYS.contains(&key.as_str()) {
+            // Every global key has a mapping; a malformed value is reported by `report`.
+            let _ = sink.take(&key, &Value::String(value));
+        }
     }
     sink.fill(file);
 }
 
-/// Applies `--trcli-config FILE` and the `TR_CLI_PARSE_JUNIT_*` variables under everything of ours.
+/// Applies the `TR_CLI_*` variables and the trcli YAML config (`--trcli-config FILE`, else
+/// `TR_CLI_CONFIG` as trcli reads `-c`) under everything of ours, warning about each key that
+/// does not map.
 pub fn apply(args: &mut ReportArgs, mut loaded: Loaded) -> Result<Loaded, Failure> {
     let mut sink = Settings::default();
-    for (name, key) in REPORT_ENV {
-        if let Some(v) = std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-            && let Err(why) = sink.take(key, &Value::String(v))
-        {
-            warn(&format!("{name}: {why}"));
+    let mut config_from_env = None;
+    for (key, value) in trcli_env() {
+        if key == "config" {
+            config_from_env = Some(std::path::PathBuf::from(value));
+            continue;
+        }
+        if let Err(why) = sink.take(&key, &Value::String(value)) {
+            warn(&format!(
+                "TR_CLI_{} ignored: {why} (see docs/migrating-from-trcli.md)",
+                key.to_ascii_uppercase()
+            ));
         }
     }
-    warn_unmapped_env();
-    if let Some(path) = args.trcli_config.clone() {
+    if let Some(path) = args.trcli_config.clone().or(config_from_env) {
         let doc = read_yaml(&path)?;
         for (key, value) in &doc {
             // The environment was taken first and wins over the file.
@@ -91,20 +87,6 @@ pub fn apply(args: &mut ReportArgs, mut loaded: Loaded) -> Result<Loaded, Failur
 
 fn warn(message: &str) {
     eprintln!("warning: {message}");
-}
-
-fn warn_unmapped_env() {
-    for (name, _) in std::env::vars() {
-        let known = GLOBAL_ENV.contains(&name.as_str())
-            || REPORT_ENV.iter().any(|(n, _)| *n == name)
-            // trcli's logging variables (TRCLI_LOG_*) have their own prefix and our RUST_LOG.
-            || !name.starts_with("TR_CLI_");
-        if !known {
-            warn(&format!(
-                "{name} has no testrail-sync equivalent and is ignored (see docs/migrating-from-trcli.md)"
-            ));
-        }
-    }
 }
 
 /// Reads a trcli YAML config; several documents in one file are merged, later ones winning,
@@ -390,8 +372,13 @@ fn status_name(id: u64) -> Result<String, String> {
 
 /// `result_fields: ["custom_env:staging"]` (trcli's `name:value` form).
 fn result_fields(v: &Value) -> Result<BTreeMap<String, toml::Value>, String> {
+    let items = match v {
+        // From the environment click splits a repeatable option on whitespace.
+        Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+        other => list(other)?,
+    };
     let mut out = BTreeMap::new();
-    for item in list(v)? {
+    for item in items {
         let (k, val) = item
             .split_once(':')
             .ok_or_else(|| format!("expected name:value, not `{item}`"))?;

@@ -240,15 +240,25 @@ fn trcli_environment_variables_work_and_ours_win() {
         .env("TR_CLI_USERNAME", DEMO_EMAIL)
         .env("TR_CLI_KEY", DEMO_KEY)
         .env("TR_CLI_PROJECT_ID", "1")
-        .env("TR_CLI_PARSE_JUNIT_TITLE", "From TR_CLI")
+        .env("TR_CLI_TITLE", "From TR_CLI")
+        .env("TR_CLI_RESULT_FIELDS", "custom_env:ci custom_os:linux")
         .env("TR_CLI_PROXY", "http://proxy.invalid:3128")
         .args(["report", &pytest_report(), "--format", "json"])
         .output()
         .unwrap();
     assert_exit(&out, 0);
-    assert_eq!(json(&out)["run_name"], "From TR_CLI");
+    let summary = json(&out);
+    assert_eq!(summary["run_name"], "From TR_CLI");
+    let run_id = summary["run_id"].as_u64().unwrap();
+    let results = env.block(env.client().get_results_for_run(run_id)).unwrap();
     assert!(
-        stderr(&out).contains("TR_CLI_PROXY has no testrail-sync equivalent"),
+        results
+            .iter()
+            .all(|r| r.extra.get("custom_os").and_then(|v| v.as_str()) == Some("linux")),
+        "TR_CLI_RESULT_FIELDS, split on whitespace like click"
+    );
+    assert!(
+        stderr(&out).contains("TR_CLI_PROXY ignored: set HTTPS_PROXY"),
         "{}",
         stderr(&out)
     );
@@ -275,6 +285,28 @@ fn trcli_environment_variables_work_and_ours_win() {
         .unwrap();
     assert_exit(&out, 0);
     assert_eq!(json(&out)["run_name"], "Ours");
+
+    // TR_CLI_CONFIG names the YAML file, as trcli's -c does.
+    let yaml = "title: From TR_CLI_CONFIG\nmilestone_id: 1\n";
+    let config = env.write_file("trcli-env.yml", yaml.as_bytes());
+    let out = env
+        .cmd()
+        .env("TR_CLI_CONFIG", &config)
+        .args([
+            "report",
+            &pytest_report(),
+            "--project-id",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let run_id = json(&out)["run_id"].as_u64().unwrap();
+    let run = env.block(env.client().get_run(run_id)).unwrap();
+    assert_eq!(run.name, "From TR_CLI_CONFIG");
+    assert_eq!(run.milestone_id, Some(1));
 }
 
 #[test]
