@@ -3,7 +3,7 @@
 //! flags with `--yes` in CI. Never writes the API key, never overwrites without `--force`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use testrail_api::Client;
@@ -28,9 +28,9 @@ pub struct InitArgs {
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
-    /// Where to write
-    #[arg(long, value_name = "FILE", default_value = config::DEFAULT_CONFIG)]
-    pub output: PathBuf,
+    /// Where to write (default: the global --config FILE, else ./testrail-sync.toml)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// What goes into the file.
@@ -42,11 +42,16 @@ struct Answers {
     suite: Option<(u64, Option<String>)>,
 }
 
-pub async fn run(args: InitArgs) -> Result<u8, Failure> {
-    if args.output.exists() && !args.force {
+pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+    let output = args
+        .output
+        .clone()
+        .or_else(|| config_path.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_CONFIG));
+    if output.exists() && !args.force {
         return Err(bad_input(format!(
             "{} exists; pass --force to overwrite it (or --output FILE to write elsewhere)",
-            args.output.display()
+            output.display()
         )));
     }
     let mut answers = Answers {
@@ -65,12 +70,12 @@ pub async fn run(args: InitArgs) -> Result<u8, Failure> {
     }
     let text = render(&answers);
     // The file must load as our config: a bug here must not hand users a broken file.
-    config::parse(&text, &args.output)?;
-    std::fs::write(&args.output, text)
-        .map_err(|e| bad_input(format!("cannot write {}: {e}", args.output.display())))?;
+    config::parse(&text, &output)?;
+    std::fs::write(&output, text)
+        .map_err(|e| bad_input(format!("cannot write {}: {e}", output.display())))?;
     println!(
         "Wrote {}. Set TESTRAIL_API_KEY in your CI's secrets (the key is never stored in this file), then run:\n  testrail-sync report 'reports/**/*.xml'",
-        args.output.display()
+        output.display()
     );
     Ok(0)
 }
@@ -296,7 +301,6 @@ fn render(a: &Answers) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn the_template_is_a_valid_config_with_and_without_answers() {

@@ -64,7 +64,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Plans(args) => lookups::plans(args, cli.global.config.as_deref()).await,
         Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,
         Command::Users(args) => lookups::users(args, cli.global.config.as_deref()).await,
-        Command::Init(args) => init::run(args).await,
+        Command::Init(args) => init::run(args, cli.global.config.as_deref()).await,
         Command::Man { command } => man_page(command.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(

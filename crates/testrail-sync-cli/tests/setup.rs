@@ -126,6 +126,21 @@ fn init_from_flags_writes_a_working_config_without_the_key_and_never_overwrites(
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "unchanged");
 
+    let elsewhere = env.run(&[
+        "--config",
+        "ci.toml",
+        "init",
+        "--host",
+        "https://ci.example",
+        "--yes",
+    ]);
+    assert_exit(&elsewhere, 0);
+    let ci = std::fs::read_to_string(env.dir.join("ci.toml")).unwrap();
+    assert!(
+        ci.contains("host = \"https://ci.example\""),
+        "--config names the file: {ci}"
+    );
+
     let forced = env.run(&[
         "init",
         "--host",
