@@ -78,6 +78,9 @@ pub enum Command {
     Suites(ProjectLookupArgs),
     /// List the open runs of a project
     Runs(ProjectLookupArgs),
+    /// Sharded CI: open one run, `report --run-id` into it from N jobs, close it once
+    #[command(subcommand)]
+    Run(crate::run::RunCommand),
     /// Which tests map to cases; create the missing cases (opt-in)
     #[command(subcommand)]
     Cases(crate::cases::CasesCommand),

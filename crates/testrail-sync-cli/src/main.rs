@@ -15,6 +15,7 @@ mod init;
 mod lookups;
 mod output;
 mod report;
+mod run;
 mod trcli;
 
 use std::process::ExitCode;
@@ -60,6 +61,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Projects(args) => lookups::projects(args, cli.global.config.as_deref()).await,
         Command::Suites(args) => lookups::suites(args, cli.global.config.as_deref()).await,
         Command::Runs(args) => lookups::runs(args, cli.global.config.as_deref()).await,
+        Command::Run(command) => run::run(command, cli.global.config.as_deref(), quiet).await,
         Command::Cases(command) => cases::run(command, cli.global.config.as_deref()).await,
         Command::Plans(args) => lookups::plans(args, cli.global.config.as_deref()).await,
         Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,

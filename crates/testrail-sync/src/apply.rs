@@ -70,6 +70,79 @@ pub async fn sync(
     Ok(summary)
 }
 
+/// Which cases a run opened ahead of its shards (`run open`) starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunScope {
+    /// Exactly these (IDs the suite lacks are left out and reported).
+    Cases(BTreeSet<Id>),
+    /// Every case of the suite (`include_all`).
+    AllCases,
+    /// None yet: each shard adds its own cases when it reports.
+    Empty,
+}
+
+/// What `run open` created.
+#[derive(Debug, Clone)]
+pub struct OpenedRun {
+    pub run: Run,
+    /// Case IDs asked for that the suite does not have (left out of the run).
+    pub unknown_case_ids: Vec<Id>,
+}
+
+/// Opens a new run for sharded CI (open once, report N times with `--run-id`, close once).
+/// Checks credentials, project, suite and case IDs with reads before its single write.
+pub async fn open_run(
+    client: &Client,
+    options: &SyncOptions,
+    scope: RunScope,
+) -> Result<OpenedRun, SyncError> {
+    let (template, key) = match &options.run {
+        RunTarget::New { name_template } => (name_template, None),
+        RunTarget::Key { key, name_template } => (name_template, Some(key.as_str())),
+        RunTarget::Existing(_) | RunTarget::Plan { .. } => {
+            return Err(SyncError::Config {
+                setting: "run".into(),
+                message: "`run open` creates a new run outside plans; drop --run-id/--plan-id"
+                    .into(),
+            });
+        }
+    };
+    let mut ctx = Context::resolve(client, options).await?;
+    let (include_all, case_ids) = match scope {
+        RunScope::AllCases => (true, None),
+        RunScope::Empty => (false, Some(Vec::new())),
+        RunScope::Cases(wanted) => {
+            let known = ctx.known_cases().await?.clone();
+            let (ids, unknown): (Vec<Id>, Vec<Id>) =
+                wanted.into_iter().partition(|c| known.contains(c));
+            ctx.unknown.extend(unknown);
+            if ids.is_empty() {
+                return Err(SyncError::Target(format!(
+                    "none of the case IDs exist in suite S{}; check --suite-id/--project-id \
+                     (unknown: {})",
+                    ctx.suite_id.unwrap_or_default(),
+                    list_ids(&ctx.unknown)
+                )));
+            }
+            (false, Some(ids))
+        }
+    };
+    let fields = RunFields {
+        suite_id: ctx.suite_id,
+        name: Some(ctx.run_name(template)),
+        description: Some(ctx.description(key)),
+        milestone_id: options.milestone_id,
+        include_all: Some(include_all),
+        case_ids,
+        ..Default::default()
+    };
+    let run = ctx.add_run_once(&fields).await?;
+    Ok(OpenedRun {
+        run,
+        unknown_case_ids: ctx.unknown.into_iter().collect(),
+    })
+}
+
 /// The resolved target of a sync and what was learnt about it on the way.
 pub(crate) struct Context<'a> {
     pub(crate) client: &'a Client,
@@ -308,8 +381,7 @@ impl<'a> Context<'a> {
         key: Option<&str>,
     ) -> Result<Run, SyncError> {
         let name = self.run_name(name_template);
-        let (mut rejections, mut unanswered) = (0, 0);
-        while rejections < 2 {
+        for _ in 0..2 {
             let fields = RunFields {
                 suite_id: self.suite_id,
                 name: Some(name.clone()),
@@ -319,18 +391,31 @@ impl<'a> Context<'a> {
                 case_ids: Some(plan.case_ids().into_iter().collect()),
                 ..Default::default()
             };
-            match self.client.add_run(self.project_id, &fields).await {
+            match self.add_run_once(&fields).await {
                 Ok(run) => return Ok(run),
-                Err(e) if rejects_case_ids(&e) => {
-                    rejections += 1;
-                    self.drop_unknown_after_rejection(plan).await?;
+                Err(SyncError::Refused { source, .. }) if rejects_case_ids(&source) => {
+                    self.drop_unknown_after_rejection(plan).await?
                 }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SyncError::Target(
+            "TestRail kept rejecting the run's case IDs; run `testrail-sync cases check` to see which".into(),
+        ))
+    }
+
+    /// `add_run` that creates at most one run: a lost answer is resolved by looking for this
+    /// sync's token among the open runs, and the call is only repeated when it certainly
+    /// created nothing (a 5xx before applying, a request lost on the way).
+    async fn add_run_once(&self, fields: &RunFields) -> Result<Run, SyncError> {
+        let mut unanswered = 0;
+        loop {
+            match self.client.add_run(self.project_id, fields).await {
+                Ok(run) => return Ok(run),
                 Err(e) if e.is_ambiguous() => {
                     if let Some(run) = self.find_run_by_token().await? {
                         return Ok(run);
                     }
-                    // Certainly not created (a 5xx before applying, a request lost on the way):
-                    // sending it again cannot make a second run.
                     unanswered += 1;
                     if unanswered >= MAX_ADD_RUN_ATTEMPTS {
                         return Err(SyncError::api("creating the run (add_run)", e));
@@ -339,9 +424,6 @@ impl<'a> Context<'a> {
                 Err(e) => return Err(SyncError::api("creating the run (add_run)", e)),
             }
         }
-        Err(SyncError::Target(
-            "TestRail kept rejecting the run's case IDs; run `testrail-sync cases check` to see which".into(),
-        ))
     }
 
     /// `add_run` timed out or lost its answer: the run may exist. Our token in its description

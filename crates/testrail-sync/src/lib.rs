@@ -20,7 +20,7 @@ pub mod statuses;
 pub mod summary;
 pub mod text;
 
-pub use apply::sync;
+pub use apply::{OpenedRun, RunScope, open_run, sync};
 pub use ci::CiInfo;
 pub use collect::{Collected, Collector};
 pub use error::SyncError;

@@ -1,0 +1,295 @@
+//! `testrail-sync run open|close|show`: sharded CI opens one run, N jobs `report --run-id` into
+//! it in parallel, and one job closes it.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use testrail_api::models::{Id, Run};
+use testrail_reports::CaseIdMatcher;
+use testrail_sync::{ProjectRef, RunScope, RunTarget, SuiteRef, SyncOptions};
+
+use crate::cli::{Connection, InputFormat, OutputFormat};
+use crate::config::{self, FileConfig};
+use crate::fail::{Failure, bad_input};
+use crate::report;
+
+#[derive(Debug, Subcommand)]
+pub enum RunCommand {
+    /// Create a run and print its ID (also `run_id=N` into $GITHUB_OUTPUT when set)
+    Open(OpenArgs),
+    /// Close a run (no more results can be added)
+    Close(RunIdArgs),
+    /// Show a run's counters
+    Show(RunIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Reports whose case IDs scope the run (else --case-ids, --include-all, or an empty run
+    /// that each shard's `report --run-id` fills)
+    #[arg(value_name = "FILES|GLOBS")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+    #[arg(
+        long,
+        env = "TESTRAIL_PROJECT_ID",
+        value_name = "N",
+        conflicts_with = "project"
+    )]
+    pub project_id: Option<u64>,
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    #[arg(
+        long,
+        env = "TESTRAIL_SUITE_ID",
+        value_name = "N",
+        conflicts_with = "suite"
+    )]
+    pub suite_id: Option<u64>,
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+    /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run_name: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub milestone_id: Option<u64>,
+    /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        conflicts_with = "files"
+    )]
+    pub case_ids: Vec<u64>,
+    /// Put every case of the suite into the run
+    #[arg(long, conflicts_with_all = ["files", "case_ids"])]
+    pub include_all: bool,
+    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
+    #[arg(long, value_name = "REGEX")]
+    pub case_pattern: Vec<String>,
+    /// Report property holding case IDs (repeatable; replaces the defaults)
+    #[arg(long, value_name = "NAME")]
+    pub case_property: Vec<String>,
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunIdArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[arg(long, value_name = "N")]
+    pub run_id: u64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+pub async fn run(
+    command: RunCommand,
+    config_path: Option<&Path>,
+    quiet: bool,
+) -> Result<u8, Failure> {
+    let loaded = config::load(config_path)?;
+    match command {
+        RunCommand::Open(args) => open(args, &loaded.file, quiet).await,
+        RunCommand::Close(args) => close(args, &loaded.file, quiet).await,
+        RunCommand::Show(args) => show(args, &loaded.file).await,
+    }
+}
+
+#[derive(Serialize)]
+struct Opened<'a> {
+    run_id: Id,
+    name: &'a str,
+    url: &'a str,
+    include_all: bool,
+    case_count: usize,
+    unknown_case_ids: &'a [Id],
+}
+
+async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+    // Everything local first: files read, patterns and settings checked, before any request.
+    let options = open_options(&args, file)?;
+    let scope = scope(&args, file, &options)?;
+    let client = config::client(&args.connection, file)?;
+    let case_count = match &scope {
+        RunScope::Cases(ids) => ids.len(),
+        _ => 0,
+    };
+    let opened = testrail_sync::open_run(&client, &options, scope).await?;
+    let run = &opened.run;
+    write_github_output(run.id)?;
+    let unknown = &opened.unknown_case_ids;
+    match args.format {
+        OutputFormat::Json => print_json(&Opened {
+            run_id: run.id,
+            name: &run.name,
+            url: &run.url,
+            include_all: run.include_all,
+            case_count: case_count - unknown.len(),
+            unknown_case_ids: unknown,
+        }),
+        // The ID alone on stdout, so `RUN_ID=$(testrail-sync run open …)` works.
+        OutputFormat::Human => {
+            println!("{}", run.id);
+            if !quiet {
+                eprintln!("opened run R{} \"{}\" {}", run.id, run.name, run.url);
+                if !unknown.is_empty() {
+                    let ids: Vec<String> = unknown.iter().map(|i| format!("C{i}")).collect();
+                    eprintln!("  case IDs not in the suite, left out: {}", ids.join(", "));
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failure> {
+    let project = match (
+        args.project_id.or(file.project_id),
+        args.project.clone().or(file.project.clone()),
+    ) {
+        (Some(id), _) => ProjectRef::Id(id),
+        (None, Some(name)) => ProjectRef::Name(name),
+        (None, None) => {
+            return Err(bad_input(
+                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID)",
+            ));
+        }
+    };
+    let mut options = SyncOptions::new(project);
+    options.suite = match (
+        args.suite_id.or(file.suite_id),
+        args.suite.clone().or(file.suite.clone()),
+    ) {
+        (Some(id), _) => Some(SuiteRef::Id(id)),
+        (None, Some(name)) => Some(SuiteRef::Name(name)),
+        (None, None) => None,
+    };
+    let name_template = args
+        .run_name
+        .clone()
+        .or(file.run_name.clone())
+        .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
+    testrail_sync::text::check_template(&name_template)?;
+    options.run = RunTarget::New { name_template };
+    options.milestone_id = args.milestone_id.or(file.milestone_id);
+    options.ci = testrail_sync::CiInfo::detect(|k| std::env::var(k).ok());
+    Ok(options)
+}
+
+fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<RunScope, Failure> {
+    if args.include_all {
+        return Ok(RunScope::AllCases);
+    }
+    if !args.case_ids.is_empty() {
+        return Ok(RunScope::Cases(args.case_ids.iter().copied().collect()));
+    }
+    if args.files.is_empty() {
+        return Ok(RunScope::Empty);
+    }
+    let files = report::expand(&args.files)?;
+    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
+    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
+    let matcher = CaseIdMatcher::new(
+        &patterns.unwrap_or_default(),
+        &properties.unwrap_or_default(),
+    )
+    .map_err(|e| bad_input(format!("--case-pattern: {e}")))?;
+    let collected = report::read_reports(&files, args.input_format, &matcher, options)?;
+    if collected.cases.is_empty() {
+        return Err(bad_input(format!(
+            "no test in {} carries a case ID; add C123 to test names or pass --case-ids",
+            args.files.join(" ")
+        )));
+    }
+    Ok(RunScope::Cases(collected.cases.keys().copied().collect()))
+}
+
+fn non_empty(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+/// `run_id=N` for later steps (`${{ steps.<id>.outputs.run_id }}`).
+fn write_github_output(run_id: Id) -> Result<(), Failure> {
+    let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| writeln!(f, "run_id={run_id}"))
+        .map_err(|e| {
+            bad_input(format!(
+                "GITHUB_OUTPUT {}: cannot append run_id: {e}",
+                path.to_string_lossy()
+            ))
+        })
+}
+
+async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+    let client = config::client(&args.connection, file)?;
+    let before = get_run(&client, args.run_id).await?;
+    let run = if before.is_completed {
+        before
+    } else {
+        client.close_run(args.run_id).await.map_err(|e| {
+            Failure::from(testrail_sync::SyncError::api(
+                format!("closing run R{}", args.run_id),
+                e,
+            ))
+        })?
+    };
+    match args.format {
+        OutputFormat::Json => print_json(&run),
+        OutputFormat::Human if !quiet => {
+            println!("closed run R{} \"{}\" {}", run.id, run.name, run.url)
+        }
+        OutputFormat::Human => {}
+    }
+    Ok(0)
+}
+
+async fn show(args: RunIdArgs, file: &FileConfig) -> Result<u8, Failure> {
+    let client = config::client(&args.connection, file)?;
+    let run = get_run(&client, args.run_id).await?;
+    match args.format {
+        OutputFormat::Json => print_json(&run),
+        OutputFormat::Human => print!("{}", human(&run)),
+    }
+    Ok(0)
+}
+
+async fn get_run(client: &testrail_api::Client, run_id: Id) -> Result<Run, Failure> {
+    client.get_run(run_id).await.map_err(|e| {
+        Failure::from(testrail_sync::SyncError::api(
+            format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
+            e,
+        ))
+    })
+}
+
+fn human(run: &Run) -> String {
+    let c = &run.counts;
+    let state = if run.is_completed { "closed" } else { "open" };
+    let mut out = format!("R{} \"{}\" ({state})\n", run.id, run.name);
+    out.push_str(&format!(
+        "  passed {} · failed {} · blocked {} · retest {} · untested {}\n",
+        c.passed_count, c.failed_count, c.blocked_count, c.retest_count, c.untested_count
+    ));
+    out.push_str(&format!("  {}\n", run.url));
+    out
+}
+
+fn print_json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialisable")
+    );
+}
