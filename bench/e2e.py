@@ -146,6 +146,7 @@ def trcli_cmd(a, url, report):
 def scenario(a, name, latency, limit, ours_limit, reps, batches, timeout):
     """trcli once per rep, ours (default batch) once per rep, then ours at each batch size."""
     rows = []
+    report = a.memory_report if name == "memory" else a.report
     env_ours = dict(os.environ, TESTRAIL_USER=EMAIL, TESTRAIL_API_KEY=KEY, NO_COLOR="1")
     env_trcli = dict(os.environ, HOME=a.trcli_home)
     for rep in range(reps):
@@ -154,10 +155,10 @@ def scenario(a, name, latency, limit, ours_limit, reps, batches, timeout):
                 continue
             with Emulator(a.ours, a.fixture, latency, limit, a.workdir) as emu:
                 if tool == "trcli":
-                    cmd = trcli_cmd(a, emu.url, a.report)
+                    cmd = trcli_cmd(a, emu.url, report)
                     env = env_trcli
                 else:
-                    cmd = ours_cmd(a, a.report, a.default_batch, ours_limit)
+                    cmd = ours_cmd(a, report, a.default_batch, ours_limit)
                     env = dict(env_ours, TESTRAIL_HOST=emu.url)
                 rows.append(measure(tool, cmd, emu, env, a.workdir, timeout, "%s-%s-%d" % (name, tool, rep)))
                 print_row(name, rows[-1])
@@ -214,11 +215,13 @@ def main():
     p.add_argument("--batches", default="250,500,1000,2000,5000")
     p.add_argument("--scenarios", default="cloud,cloud-unpaced,self-hosted,local")
     p.add_argument("--no-trcli", action="store_true")
+    p.add_argument("--memory-report", help="report for the 'memory' scenario")
     p.add_argument("--json", help="write every row here")
     a = p.parse_args()
     a.reps = max(1, min(a.reps, 10))
-    for attr in ("ours", "trcli", "trcli_home", "report", "fixture", "workdir"):
-        setattr(a, attr, os.path.abspath(getattr(a, attr)))
+    for attr in ("ours", "trcli", "trcli_home", "report", "fixture", "workdir", "memory_report"):
+        if getattr(a, attr):
+            setattr(a, attr, os.path.abspath(getattr(a, attr)))
     batches = [int(b) for b in a.batches.split(",") if b]
     chosen = a.scenarios.split(",")
     all_rows, summary = {}, []
@@ -230,14 +233,19 @@ def main():
         "cloud-unpaced": (100, 180, 0, 1, 0, 300),
         "self-hosted": (20, 0, 0, a.reps, 3, 120),
         "local": (0, 0, 0, a.reps, 0, 120),
+        # Peak memory on a bigger report (--memory-report), local emulator, one run each.
+        "memory": (0, 0, 0, 1, 0, 600),
     }
     for name in chosen:
         latency, limit, ours_limit, reps, target, timeout = table[name]
         print("scenario %s: latency %d ms, emulator rate limit %s/min, ours --rate-limit %d" % (
             name, latency, limit or "no", ours_limit), flush=True)
-        rows = scenario(a, name, latency, limit, ours_limit, reps, batches, timeout)
+        rows = scenario(a, name, latency, limit, ours_limit, reps, [] if name == "memory" else batches, timeout)
         all_rows[name] = rows
-        title = "%s: %s ms latency, %s" % (name, latency, "rate limit %d/min" % limit if limit else "no rate limit")
+        title = "%s: %s ms latency, %s, our --rate-limit %d" % (
+            name, latency, "rate limit %d/min" % limit if limit else "no rate limit", ours_limit)
+        if name == "memory":
+            title += ", report %s" % os.path.basename(a.memory_report)
         summary.append(summarize(title, [r for r in rows if "batch" not in r], target))
         sweep = [r for r in rows if "batch" in r]
         if sweep:

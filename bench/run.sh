@@ -60,13 +60,16 @@ fi
 section "reports"
 python3 bench/gen_report.py --tests "$N" --out "$OUT/report-$N.xml" --fixture "$OUT/fixture-$N.json"
 python3 bench/gen_report.py --tests 200 --out "$OUT/report-200.xml" --fixture "$OUT/fixture-200.json"
+# 100,000 testcases / ~50 MB, IDs cycling over the first 10,000 (the fixture above has them).
+python3 bench/gen_report.py --tests 100000 --id-count 10000 --target-mb 50 --out "$OUT/mid-100000.xml"
 ls -l "$OUT"/report-*.xml | awk '{print $5, $9}'
 
 if [[ -z "${SKIP_E2E:-}" ]]; then
     section "end to end: trcli vs testrail-sync, $N results"
     E2E_ARGS=(--ours "$BIN" --trcli "$TRCLI" --trcli-home "$OUT/trcli-home" --report "$OUT/report-$N.xml"
         --fixture "$OUT/fixture-$N.json" --workdir "$OUT" --reps "$REPS" --batches "$BATCHES"
-        --json "$OUT/e2e.json")
+        --json "$OUT/e2e.json" --memory-report "$OUT/mid-100000.xml"
+        --scenarios "${SCENARIOS:-cloud,cloud-unpaced,self-hosted,local,memory}")
     [[ -n "${SKIP_TRCLI:-}" ]] && E2E_ARGS+=(--no-trcli)
     timeout 1800 python3 bench/e2e.py "${E2E_ARGS[@]}" | tee "$OUT/e2e.txt"
 
@@ -147,5 +150,13 @@ fi
 
 if [[ -z "${SKIP_PARSE_BENCH:-}" ]]; then
     section "parse throughput (divan, ~50 MB in memory)"
-    timeout 1200 cargo bench -p testrail-reports --bench parse 2>&1 | grep -v '^\s*\(Compiling\|warning\)' | tail -n 12
+    PARSE_EXE=$(cargo bench -p testrail-reports --bench parse --no-run 2>&1 \
+        | sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -n 1)
+    echo "bench binary: $PARSE_EXE"
+    timeout 1200 "$PARSE_EXE" --bench | tee "$OUT/parse.txt"
+    for f in "$OUT"/big-*.xml; do
+        [[ -s "$f" ]] || continue
+        echo "reader alone, streaming $(basename "$f"):"
+        PARSE_FILE=$f /usr/bin/time -f "  wall %e s, peak RSS %M KiB" timeout 600 "$PARSE_EXE"
+    done
 fi
