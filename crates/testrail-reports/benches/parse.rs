@@ -87,9 +87,9 @@ fn generate(target_bytes: usize) -> Vec<u8> {
             0..5 => {
                 s.push_str("><failure message=\"AssertionError: expected 200, got 500\">");
                 for k in 0..6 {
-                    let _ = write!(
+                    let _ = writeln!(
                         s,
-                        "  File \"/src/shop/tests/test_mod_{m}.py\", line {}, in test_{i}\n",
+                        "  File \"/src/shop/tests/test_mod_{m}.py\", line {}, in test_{i}",
                         10 + k * 7
                     );
                 }
@@ -100,10 +100,10 @@ fn generate(target_bytes: usize) -> Vec<u8> {
                 s.push_str("</failure></testcase>\n");
             }
             5..8 => {
-                let _ = write!(
+                let _ = writeln!(
                     s,
                     "><skipped type=\"pytest.skip\" message=\"needs payment sandbox\">\
-                     tests/test_mod_{m}.py:{}: needs payment sandbox</skipped></testcase>\n",
+                     tests/test_mod_{m}.py:{}: needs payment sandbox</skipped></testcase>",
                     10 + i % 500
                 );
             }
