@@ -164,6 +164,79 @@ fn a_dry_run_only_reads() {
     );
 }
 
+/// A TCP forwarder on 127.0.0.1 that counts the connections it accepts: the emulator has no
+/// connection counter, and keep-alive is invisible in its request stats.
+fn counting_proxy(upstream: &str) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let target = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counter = accepted.clone();
+    // Lives until the test binary exits; it only ever serves this test's child.
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let Ok(server) = TcpStream::connect(&target) else {
+                continue;
+            };
+            let pipe = |mut from: TcpStream, mut to: TcpStream| {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            };
+            pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+            pipe(server, client);
+        }
+    });
+    (url, accepted)
+}
+
+#[test]
+fn connections_are_kept_alive_and_bounded_by_the_batches_in_flight() {
+    // 13 calls (3 + 10 batches), 4 batches in flight: at most 4 connections, not 13.
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 5_000));
+    let report = env.write_file("r.xml", junit(5_000, 5_000, 0).as_bytes());
+    let (proxy_url, accepted) = counting_proxy(&env.url);
+    let out = env
+        .cmd()
+        .env("TESTRAIL_HOST", &proxy_url)
+        .args([
+            "report",
+            report.to_str().unwrap(),
+            "--project-id",
+            "1",
+            "--suite-id",
+            "1",
+            "--format",
+            "json",
+            "--no-journal",
+            "--rate-limit",
+            "0",
+            "--batch-size",
+            "500",
+            "--concurrency",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let requests = env.emulator().stats().requests;
+    let connections = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(requests, 13);
+    assert!(
+        (1..=4).contains(&connections),
+        "{connections} TCP connections for {requests} requests: keep-alive or the in-flight \
+         bound is broken"
+    );
+}
+
 /// Peak resident set (VmHWM) of a child, sampled from /proc until it exits. Sampling can only
 /// under-read the peak, so an upper bound checked against it never fails spuriously.
 fn run_measuring_peak_rss(mut cmd: Command) -> (std::process::ExitStatus, u64, String) {
