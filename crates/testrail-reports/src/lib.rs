@@ -108,6 +108,21 @@ fn unknown_format(path: &Path, head: &[u8]) -> ReportError {
 
 /// Reads a report of a known format from any buffered reader. `source_name` is used in
 /// locations and errors.
+///
+/// ```
+/// use std::path::Path;
+/// use testrail_reports::{CaseIdMatcher, Format, Outcome, ReadOptions, read};
+///
+/// let xml = r#"<testsuite><testcase name="test_C12_login"><failure message="nope"/></testcase></testsuite>"#;
+/// let mut seen = Vec::new();
+/// let summary = read(xml.as_bytes(), Path::new("r.xml"), Format::Junit,
+///                    &ReadOptions::default(), &mut |e| seen.push(e))?;
+/// assert_eq!(summary.executions, 1);
+/// assert_eq!(seen[0].outcome, Outcome::Failed);
+/// assert_eq!(seen[0].location.to_string(), "r.xml:1:12");
+/// assert_eq!(CaseIdMatcher::default().case_ids(&seen[0]), [12]);
+/// # Ok::<(), testrail_reports::ReportError>(())
+/// ```
 pub fn read<R: BufRead>(
     reader: R,
     source_name: &Path,
