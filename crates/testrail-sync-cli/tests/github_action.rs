@@ -260,6 +260,55 @@ fn the_action_builds_nothing_when_installed_reports_summarises_and_annotates_fai
     );
 }
 
+/// Without testrail-sync on PATH the first step builds it from the action's checkout with
+/// `cargo install --locked --path …` and puts it on PATH for the next step. (A stand-in
+/// `cargo` records the call: a real release build takes minutes.)
+#[test]
+fn the_build_step_installs_from_the_action_checkout_onto_github_path() {
+    let env = Env::start(fixture_with_cases(1..=1));
+    let runner = Runner::new(&env);
+    let fake = env.dir.join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let log = env.dir.join("cargo-args");
+    std::fs::write(
+        fake.join("cargo"),
+        format!("#!/bin/sh\necho \"$@\" > '{}'\n", log.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let inputs = BTreeMap::from([
+        ("reports", "x.xml".to_string()),
+        ("host", env.url.clone()),
+        ("user", DEMO_EMAIL.to_string()),
+        ("api-key", DEMO_KEY.to_string()),
+    ]);
+    let steps = action_steps(&inputs);
+    let mut step_env = steps[0].env.clone();
+    step_env.insert("PATH".into(), format!("{}:/usr/bin:/bin", fake.display()));
+    let out = runner.run(&steps[0].run, &step_env, "main");
+    assert_exit(&out, 0);
+    let args = std::fs::read_to_string(&log).unwrap();
+    let checkout = repo_root().join("crates/testrail-sync-cli");
+    assert!(args.starts_with("install --locked"), "{args}");
+    assert!(
+        args.contains(&format!("--path {}", checkout.display())),
+        "{args}"
+    );
+    let path_file = std::fs::read_to_string(&runner.path_file).unwrap();
+    assert_eq!(
+        path_file.trim(),
+        env.dir
+            .join("runner_temp/testrail-sync/bin")
+            .display()
+            .to_string()
+    );
+}
+
 #[test]
 fn without_annotations_or_summary_inputs_it_writes_neither() {
     let env = Env::start(with_skipped_status(fixture_with_cases(101..=120)));
