@@ -34,6 +34,9 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Client-side pacing shared by all clones; `None` (or `Some(0)`) turns it off.
     pub rate_limit_per_minute: Option<u32>,
+    /// The window the limit counts in: TestRail's minute. Tests shorten it, together with the
+    /// emulator's, to run a rate-limit scenario in seconds.
+    pub rate_window: Duration,
     /// Allow plain `http://` to a non-loopback host (the key then travels in clear text).
     pub allow_insecure_http: bool,
     pub user_agent: String,
@@ -48,6 +51,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             rate_limit_per_minute: Some(DEFAULT_RATE_LIMIT_PER_MINUTE),
+            rate_window: Duration::from_secs(60),
             allow_insecure_http: false,
             user_agent: format!("testrail-sync/{}", env!("CARGO_PKG_VERSION")),
         }
@@ -113,7 +117,7 @@ impl Client {
             api_key: cfg.api_key,
             timeout: cfg.timeout,
             retry: cfg.retry,
-            pacer: Pacer::new(cfg.rate_limit_per_minute),
+            pacer: Pacer::new(cfg.rate_limit_per_minute, cfg.rate_window),
             counters: Counters::default(),
         };
         Ok(Client {

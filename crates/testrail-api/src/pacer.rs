@@ -1,12 +1,14 @@
 //! Client-side pacing so 429s are the exception: one shared schedule for every request of a
 //! `Client` and its clones.
 //!
-//! A token bucket of capacity 1 is strict spacing: request k may start no earlier than
-//! `interval` after request k-1. TestRail Cloud (and the emulator) count requests in a sliding
-//! 60 s window per user; spacing `60 s / N × 1.01` keeps every window under N even when some
-//! requests arrive a little early or late. A bigger bucket would allow a burst of N followed by
-//! steady traffic, which trips a sliding window.
+//! TestRail Cloud (and the emulator) count requests in a sliding 60 s window per user, so the
+//! pacer keeps the same kind of count: the start instants of the last N requests. A request
+//! may start at once while the last window holds fewer than N starts, else when the start N
+//! places back leaves the window (60 s with a 1 % margin). No window ever holds more than N,
+//! yet a sync of a dozen calls is never slowed down — strict spacing (a bucket of one) cost a
+//! 200-test sync a second for no benefit.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,27 +17,36 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub(crate) struct Pacer {
     /// `None`: no client-side limit (self-hosted servers); 429 pauses still apply.
-    interval: Option<Duration>,
+    limit: Option<Limit>,
     state: Mutex<Schedule>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    requests: usize,
+    window: Duration,
 }
 
 #[derive(Debug)]
 struct Schedule {
-    /// The earliest start of the next request.
-    next_slot: Instant,
+    /// Start instants of the latest requests (at most `requests` of them), in order.
+    starts: VecDeque<Instant>,
     /// A 429 told everyone to wait until then.
     paused_until: Instant,
 }
 
 impl Pacer {
-    /// `per_minute`: `None` or `Some(0)` turns pacing off.
-    pub(crate) fn new(per_minute: Option<u32>) -> Self {
-        let now = Instant::now();
+    /// At most `per_window` requests in any `window` (TestRail: per minute); `None` or
+    /// `Some(0)` turns pacing off.
+    pub(crate) fn new(per_window: Option<u32>, window: Duration) -> Self {
         Pacer {
-            interval: per_minute.filter(|n| *n > 0).map(spacing),
+            limit: per_window.filter(|n| *n > 0).map(|n| Limit {
+                requests: n as usize,
+                window: with_margin(window),
+            }),
             state: Mutex::new(Schedule {
-                next_slot: now,
-                paused_until: now,
+                starts: VecDeque::new(),
+                paused_until: Instant::now(),
             }),
         }
     }
@@ -62,9 +73,20 @@ impl Pacer {
     fn reserve(&self) -> Instant {
         let now = Instant::now();
         let mut s = self.lock();
-        let slot = now.max(s.next_slot).max(s.paused_until);
-        if let Some(interval) = self.interval {
-            s.next_slot = slot + interval;
+        let mut slot = now.max(s.paused_until);
+        let Some(limit) = self.limit else {
+            return slot;
+        };
+        if let Some(last) = s.starts.back() {
+            slot = slot.max(*last);
+        }
+        if s.starts.len() >= limit.requests {
+            let nth_back = s.starts[s.starts.len() - limit.requests];
+            slot = slot.max(nth_back + limit.window);
+        }
+        s.starts.push_back(slot);
+        while s.starts.len() > limit.requests {
+            s.starts.pop_front();
         }
         slot
     }
@@ -74,16 +96,16 @@ impl Pacer {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Schedule> {
-        // The schedule is two instants; a panic elsewhere cannot leave it inconsistent.
+        // A panic elsewhere cannot leave a list of instants inconsistent.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// 60 s / N with a 1 % margin.
-pub(crate) fn spacing(per_minute: u32) -> Duration {
-    Duration::from_secs_f64(60.0 / f64::from(per_minute) * 1.01)
+/// The counting window with a 1 % margin for clock and network jitter.
+fn with_margin(window: Duration) -> Duration {
+    window.mul_f64(1.01)
 }
 
 #[cfg(test)]
@@ -92,19 +114,15 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn spacing_has_a_margin() {
-        assert_eq!(spacing(180), Duration::from_secs_f64(60.0 / 180.0 * 1.01));
-        assert!(spacing(60) > Duration::from_secs(1));
-        assert!(Pacer::new(Some(0)).interval.is_none());
-        assert!(Pacer::new(None).interval.is_none());
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn window() -> Duration {
+        with_margin(MINUTE)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn concurrent_requests_are_strictly_spaced() {
-        let pacer = Arc::new(Pacer::new(Some(60)));
+    async fn start_times(pacer: Arc<Pacer>, n: usize) -> Vec<Duration> {
         let start = Instant::now();
-        let tasks: Vec<_> = (0..5)
+        let tasks: Vec<_> = (0..n)
             .map(|_| {
                 let p = pacer.clone();
                 tokio::spawn(async move {
@@ -118,21 +136,41 @@ mod tests {
             starts.push(t.await.unwrap());
         }
         starts.sort();
-        assert_eq!(
-            starts[0],
-            Duration::ZERO,
-            "an idle pacer lets the first one go at once"
+        starts
+    }
+
+    #[test]
+    fn zero_or_none_turns_pacing_off() {
+        assert!(Pacer::new(Some(0), MINUTE).limit.is_none());
+        assert!(Pacer::new(None, MINUTE).limit.is_none());
+        assert!(window() > Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_small_sync_is_not_slowed_down() {
+        let starts = start_times(Arc::new(Pacer::new(Some(180), MINUTE)), 13).await;
+        assert!(starts.iter().all(|s| *s == Duration::ZERO), "{starts:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_window_ever_holds_more_than_the_limit() {
+        let starts = start_times(Arc::new(Pacer::new(Some(5), MINUTE)), 17).await;
+        assert_eq!(starts[4], Duration::ZERO, "the first five go at once");
+        assert!(
+            starts[5] >= window(),
+            "the sixth waits for the window: {starts:?}"
         );
-        for pair in starts.windows(2) {
-            assert!(pair[1] - pair[0] >= spacing(60), "{starts:?}");
+        for pair in starts.windows(6) {
+            assert!(
+                pair[5] - pair[0] >= window(),
+                "six starts inside one window: {starts:?}"
+            );
         }
-        // No window of 60 s holds more than 60 starts: 5 starts span at least 4 intervals.
-        assert!(starts[4] >= spacing(60) * 4);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_back_every_request() {
-        let pacer = Pacer::new(None);
+        let pacer = Pacer::new(None, MINUTE);
         let start = Instant::now();
         pacer.acquire().await;
         assert_eq!(Instant::now(), start, "no pacing when off");
@@ -143,8 +181,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_during_a_wait_moves_the_slot() {
-        let pacer = Arc::new(Pacer::new(Some(60)));
-        pacer.acquire().await; // takes slot 0; the next one is ~1 s later
+        let pacer = Arc::new(Pacer::new(Some(1), MINUTE));
+        pacer.acquire().await; // takes the only slot of this window
         let start = Instant::now();
         let waiter = {
             let p = pacer.clone();
@@ -154,8 +192,8 @@ mod tests {
             })
         };
         tokio::time::sleep(Duration::from_millis(100)).await;
-        pacer.pause_for(Duration::from_secs(10));
+        pacer.pause_for(Duration::from_secs(70));
         let waited = waiter.await.unwrap();
-        assert!(waited >= Duration::from_millis(10_100), "{waited:?}");
+        assert!(waited >= Duration::from_millis(70_100), "{waited:?}");
     }
 }

@@ -54,6 +54,10 @@ pub struct Connection {
     /// Requests per minute to stay under (TestRail Cloud: 180); 0 turns pacing off for self-hosted servers
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
+    /// The window --rate-limit counts in, in seconds (TestRail: 60). For tests that shorten the
+    /// clock on both sides.
+    #[arg(long, value_name = "SECS", hide = true)]
+    pub rate_window: Option<f64>,
     /// Seconds before one request times out
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,

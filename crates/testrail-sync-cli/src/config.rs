@@ -196,17 +196,25 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     if let Some(limit) = conn.rate_limit.or(file.rate_limit) {
         config.rate_limit_per_minute = (limit > 0).then_some(limit);
     }
+    if let Some(secs) = conn.rate_window {
+        config.rate_window = positive_seconds("rate-window", secs)?;
+    }
     if let Some(secs) = conn.timeout.or(file.timeout_secs) {
-        if !(secs.is_finite() && secs > 0.0) {
-            return Err(bad_input(format!(
-                "timeout must be a positive number of seconds, not {secs}"
-            )));
-        }
-        config.timeout = Duration::from_secs_f64(secs);
+        config.timeout = positive_seconds("timeout", secs)?;
     }
     config.allow_insecure_http = conn.allow_insecure_http || file.allow_insecure_http == Some(true);
     config.user_agent = format!("testrail-sync/{}", env!("CARGO_PKG_VERSION"));
     Client::new(config).map_err(|e| bad_input(e.to_string()))
+}
+
+fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(bad_input(format!(
+            "{setting} must be a positive number of seconds, not {secs}"
+        )))
+    }
 }
 
 fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {

@@ -18,7 +18,7 @@ use crate::report;
 #[derive(Debug, Subcommand)]
 pub enum RunCommand {
     /// Create a run and print its ID (also `run_id=N` into $GITHUB_OUTPUT when set)
-    Open(OpenArgs),
+    Open(Box<OpenArgs>),
     /// Close a run (no more results can be added)
     Close(RunIdArgs),
     /// Show a run's counters
@@ -96,7 +96,7 @@ pub async fn run(
 ) -> Result<u8, Failure> {
     let loaded = config::load(config_path)?;
     match command {
-        RunCommand::Open(args) => open(args, &loaded.file, quiet).await,
+        RunCommand::Open(args) => open(*args, &loaded.file, quiet).await,
         RunCommand::Close(args) => close(args, &loaded.file, quiet).await,
         RunCommand::Show(args) => show(args, &loaded.file).await,
     }

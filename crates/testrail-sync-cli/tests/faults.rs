@@ -106,7 +106,7 @@ fn connections_dropped_after_commit_are_resolved_by_reading_not_resending() {
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() > 0);
 }
 
-/// The emulator allows 20 requests per 1 s window (1200/min); the client is told 1500/min so it
+/// The emulator allows 20 requests per 1 s window; the client is told 25 per 1 s so it
 /// overshoots in bursts, gets 429 + Retry-After, and must wait them out rather than give up.
 #[test]
 fn rate_limit_bursts_are_waited_out() {
@@ -126,7 +126,14 @@ fn rate_limit_bursts_are_waited_out() {
         .cmd()
         .args(["report", &report.display().to_string(), "--project-id", "1"])
         .args(["--format", "json", "--batch-size", "50"])
-        .args(["--rate-limit", "1500", "--concurrency", "4"])
+        .args([
+            "--rate-limit",
+            "25",
+            "--rate-window",
+            "1",
+            "--concurrency",
+            "4",
+        ])
         .output()
         .unwrap();
     assert_exit(&out, 0);
@@ -140,7 +147,7 @@ fn rate_limit_bursts_are_waited_out() {
         "the scenario must actually hit the limit: {stats:?}"
     );
     record_figures(&format!(
-        "429 bursts (20 per 1 s, client told 1500/min): results={cases} duplicates=0 lost=0 \
+        "429 bursts (20 per 1 s, client told 25 per 1 s): results={cases} duplicates=0 lost=0 \
          requests={} 429={limited}",
         stats.requests
     ));
@@ -150,7 +157,7 @@ fn rate_limit_bursts_are_waited_out() {
 #[test]
 fn pacing_to_the_limit_keeps_429s_rare() {
     let summary = run_scenario(&Scenario {
-        name: "paced at the limit (30 per 1 s = 1800/min) + 20 ms latency",
+        name: "paced at the limit (30 per 1 s on both sides) + 20 ms latency",
         cases: 2000,
         faults: Faults {
             rate_limit: 30,
@@ -159,7 +166,14 @@ fn pacing_to_the_limit_keeps_429s_rare() {
             ..Faults::default()
         },
         window: Duration::from_secs(1),
-        args: &["--batch-size", "100", "--rate-limit", "1800"],
+        args: &[
+            "--batch-size",
+            "100",
+            "--rate-limit",
+            "30",
+            "--rate-window",
+            "1",
+        ],
     });
     assert_eq!(summary["ambiguous_batches_resolved"], 0);
 }
@@ -168,7 +182,7 @@ fn pacing_to_the_limit_keeps_429s_rare() {
 #[test]
 fn all_faults_together_on_3000_results() {
     let summary = run_scenario(&Scenario {
-        name: "all: 5xx 20% + dropped 10% + 429 (40 per 1 s, client 3000/min) + 10 ms latency",
+        name: "all: 5xx 20% + dropped 10% + 429 (40 per 1 s, client 50 per 1 s) + 10 ms latency",
         cases: 3000,
         faults: Faults {
             fail_rate: 0.2,
@@ -178,7 +192,14 @@ fn all_faults_together_on_3000_results() {
             seed: 15,
         },
         window: Duration::from_secs(1),
-        args: &["--batch-size", "100", "--rate-limit", "3000"],
+        args: &[
+            "--batch-size",
+            "100",
+            "--rate-limit",
+            "50",
+            "--rate-window",
+            "1",
+        ],
     });
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() > 0);
 }

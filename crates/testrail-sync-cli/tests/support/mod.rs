@@ -16,7 +16,11 @@ pub const FAILED: u64 = 5;
 
 /// The status a generated test for `case` gets: every 7th fails, the rest pass.
 pub fn expected_status(case: u64) -> u64 {
-    if case % 7 == 0 { FAILED } else { PASSED }
+    if case.is_multiple_of(7) {
+        FAILED
+    } else {
+        PASSED
+    }
 }
 
 /// A JUnit report with one test per case ID, statuses per [`expected_status`].
