@@ -260,6 +260,33 @@ fn the_action_builds_nothing_when_installed_reports_summarises_and_annotates_fai
     );
 }
 
+/// With `--format json` the annotations go to stderr, so stdout stays one JSON document
+/// (the runner reads workflow commands from both streams).
+#[test]
+fn annotations_keep_json_stdout_clean() {
+    let env = Env::start(with_skipped_status(fixture_with_cases(101..=120)));
+    let out = env.run(&[
+        "report",
+        corpus("pytest/report.xml").to_str().unwrap(),
+        "--project-id",
+        "1",
+        "--github-annotations",
+        "--format",
+        "json",
+        "--rate-limit",
+        "0",
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["failed"], 4);
+    let errors = stderr(&out);
+    let annotations: Vec<&str> = errors
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert!(annotations.len() >= 4, "{errors}");
+    assert!(annotations.iter().any(|a| a.contains("(C111)")), "{errors}");
+}
+
 /// Without testrail-sync on PATH the first step builds it from the action's checkout with
 /// `cargo install --locked --path …` and puts it on PATH for the next step. (A stand-in
 /// `cargo` records the call: a real release build takes minutes.)
