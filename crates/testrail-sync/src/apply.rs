@@ -27,7 +27,8 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// `add_run` calls whose answer was lost and that provably created nothing, before giving up.
 const MAX_ADD_RUN_ATTEMPTS: u32 = 8;
 /// Read-modify-write rounds when adding cases to a shared run.
-const MAX_CASE_ROUNDS: u32 = 6;
+/// Eight jobs racing need up to eight rounds (each round at least one of them wins).
+const MAX_CASE_ROUNDS: u32 = 16;
 
 /// Runs a whole sync. `collected` comes from reading every report first (nothing is sent for
 /// a report that fails to read).
@@ -237,10 +238,8 @@ impl<'a> Context<'a> {
         summary.run_name = Some(run.name.clone());
         let poster = Poster::new(self.client, self.options, run.id, watermark, journal);
         // Batches in flight when the last attempt died may have landed: read, don't re-send.
-        let landed = poster.landed_among(&pending).await?;
-        poster
-            .posted
-            .fetch_add(landed.len() as u64, Ordering::Relaxed);
+        let landed = poster.landed_among_settled(&pending).await?;
+        poster.acknowledge_landed(landed.keys().copied().collect());
         let skip: BTreeSet<Id> = acked.into_iter().chain(landed.into_keys()).collect();
         let to_post: Vec<NewResult> = plan
             .results
@@ -251,11 +250,9 @@ impl<'a> Context<'a> {
         progress.start(to_post.len() as u64);
         poster.post_all(to_post, progress).await?;
         progress.finish();
-        if !summary.created_run {
-            self.repost_if_cases_were_removed(&poster, plan, &run)
-                .await?;
-        }
-        summary.posted = poster.posted.load(Ordering::Relaxed);
+        self.repost_if_cases_were_removed(&poster, plan, &run, summary.created_run)
+            .await?;
+        summary.posted = poster.posted();
         summary.batches = poster.batches.load(Ordering::Relaxed);
         summary.ambiguous_batches_resolved = poster.ambiguous.load(Ordering::Relaxed);
         if self.options.attachments {
@@ -522,7 +519,12 @@ impl<'a> Context<'a> {
         run: &Run,
         plan: &mut ResultPlan,
     ) -> Result<(), SyncError> {
-        for _ in 0..MAX_CASE_ROUNDS {
+        for round in 0..MAX_CASE_ROUNDS {
+            if round > 0 {
+                // Let a concurrent job's stale `update_run` land before we verify, and keep
+                // jobs that collided from colliding again in lockstep.
+                tokio::time::sleep(self.backoff(round)).await;
+            }
             let have = self.run_case_ids(run.id).await?;
             let wanted = plan.case_ids();
             let missing: Vec<Id> = wanted.difference(&have).copied().collect();
@@ -543,12 +545,16 @@ impl<'a> Context<'a> {
                 Some(_) => format!("update_run_in_plan_entry/{}", run.id),
                 None => format!("update_run/{}", run.id),
             };
+            // Not retried by the client: a retry sent after a backoff would carry a case set
+            // read seconds earlier and could drop cases another job added meanwhile. The next
+            // round reads again instead (and sees whether this one landed).
             match self
                 .client
-                .post_idempotent::<_, serde_json::Value>(&endpoint, &fields)
+                .post::<_, serde_json::Value>(&endpoint, &fields)
                 .await
             {
                 Ok(_) => {}
+                Err(e) if e.is_ambiguous() => {}
                 Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
                 Err(e) => {
                     return Err(SyncError::api(
@@ -565,20 +571,33 @@ impl<'a> Context<'a> {
         )))
     }
 
-    /// After posting into a shared run, checks no concurrent `update_run` dropped our cases (which
-    /// deletes their results too) and puts back whatever was lost.
+    /// After posting into a shared run, checks no concurrent `update_run` dropped our cases
+    /// and posts again only what is really missing: batches TestRail refused because their
+    /// cases had left the run, and results that are gone. Our cases go back in *first*:
+    /// TestRail keeps the results of a case removed from a run and shows them again when the
+    /// case is re-added, so only then can a read tell what is missing (re-posting earlier
+    /// would duplicate them).
     async fn repost_if_cases_were_removed(
         &mut self,
         poster: &Poster<'_>,
         plan: &mut ResultPlan,
         run: &Run,
+        created_run: bool,
     ) -> Result<(), SyncError> {
         for _ in 0..MAX_CASE_ROUNDS {
-            let have = self.run_case_ids(run.id).await?;
+            let refused = poster.take_rejected();
+            // A run we created holds our cases from the start: every other job's read includes
+            // them, so only refused batches can be missing.
+            if created_run && refused.is_empty() {
+                return Ok(());
+            }
+            self.ensure_cases(run, plan).await?;
+            let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
+            let landed = poster.landed_among_settled(&ours).await?;
             let lost: Vec<NewResult> = plan
                 .results
                 .iter()
-                .filter(|r| r.case_id.is_some_and(|c| !have.contains(&c)))
+                .filter(|r| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
                 .cloned()
                 .collect();
             if lost.is_empty() {
@@ -586,12 +605,15 @@ impl<'a> Context<'a> {
             }
             tracing::warn!(
                 cases = lost.len(),
-                "cases were removed from the run by another job; adding them back"
+                "results missing after another job replaced the run's cases; posting them again"
             );
-            self.ensure_cases(run, plan).await?;
             poster.post_all(lost, &crate::summary::Quiet).await?;
         }
-        Ok(())
+        Err(SyncError::Target(format!(
+            "run R{} kept losing our cases: other jobs keep replacing its case set; open the run \
+             once with `testrail-sync run open` and report into it with --run-id",
+            run.id
+        )))
     }
 
     async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
@@ -708,6 +730,13 @@ impl<'a> Context<'a> {
         }
         lines.push(format!("testrail-sync sync: {}", self.token));
         lines.join("\n")
+    }
+
+    /// 50–150 ms per round (up to 8), different for every sync: concurrent jobs spread out.
+    fn backoff(&self, round: u32) -> Duration {
+        let hash = crate::journal::fnv1a_hex(&format!("{}-{round}", self.token));
+        let spread = u64::from_str_radix(&hash[..4], 16).unwrap_or(0) % 100;
+        Duration::from_millis((50 + spread) * u64::from(round.min(8)))
     }
 
     /// Same command, same reports, same target → same journal.

@@ -18,6 +18,9 @@ use crate::summary::Progress;
 
 /// How often an ambiguous batch is checked and re-sent before the sync gives up on it.
 const MAX_AMBIGUOUS_ROUNDS: u32 = 8;
+/// Extra reads of the run's results when a read may have missed some (see
+/// [`Poster::landed_among_settled`]).
+const MAX_REREADS: u32 = 3;
 /// How long to let a timed-out request finish on the server before reading what landed.
 const SETTLE: Duration = Duration::from_millis(500);
 
@@ -35,6 +38,13 @@ pub(crate) struct Poster<'a> {
     pub(crate) ambiguous: AtomicU64,
     /// case ID → the result ID TestRail gave it (for attachments).
     pub(crate) result_ids: Mutex<BTreeMap<Id, Id>>,
+    /// Cases acknowledged in this invocation (a case re-posted after another job removed it
+    /// from the run counts once).
+    acked: Mutex<BTreeSet<Id>>,
+    /// Batches TestRail refused because their cases were no longer in the run (another job's
+    /// `update_run` replaced the case set): nothing of them was applied; the caller adds the
+    /// cases back and posts them again.
+    rejected: Mutex<Vec<NewResult>>,
 }
 
 impl<'a> Poster<'a> {
@@ -56,7 +66,24 @@ impl<'a> Poster<'a> {
             batches: AtomicU64::new(0),
             ambiguous: AtomicU64::new(0),
             result_ids: Mutex::new(BTreeMap::new()),
+            acked: Mutex::new(BTreeSet::new()),
+            rejected: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Distinct cases acknowledged so far.
+    pub(crate) fn posted(&self) -> u64 {
+        self.acked.lock().expect("acked lock").len() as u64
+    }
+
+    /// Cases found to have landed after an interruption count as posted by this invocation.
+    pub(crate) fn acknowledge_landed(&self, cases: Vec<Id>) {
+        self.acked.lock().expect("acked lock").extend(cases);
+    }
+
+    /// Takes the batches refused because their cases had left the run.
+    pub(crate) fn take_rejected(&self) -> Vec<NewResult> {
+        std::mem::take(&mut *self.rejected.lock().expect("rejected lock"))
     }
 
     pub(crate) async fn post_all(
@@ -100,7 +127,7 @@ impl<'a> Poster<'a> {
                 Err(e) if e.is_ambiguous() && round < MAX_AMBIGUOUS_ROUNDS => {
                     self.ambiguous.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(SETTLE).await;
-                    let landed = self.landed_among(&cases).await?;
+                    let landed = self.landed_among_settled(&cases).await?;
                     self.remember(landed.iter().map(|(c, r)| (*c, *r)));
                     let landed: Vec<Id> = landed.into_keys().collect();
                     self.acknowledge(&landed, progress)?;
@@ -113,6 +140,10 @@ impl<'a> Poster<'a> {
                             .into_iter()
                             .map(|b| (b, round + 1)),
                     );
+                }
+                Err(e) if cases_not_in_run(&e) => {
+                    // TestRail validates a batch whole: nothing of it was applied.
+                    self.rejected.lock().expect("rejected lock").extend(batch);
                 }
                 Err(e) if e.status() == Some(413) && batch.len() > 1 => {
                     queue.extend(halves(batch).into_iter().map(|b| (b, round)));
@@ -128,9 +159,33 @@ impl<'a> Poster<'a> {
         Ok(())
     }
 
+    /// Which of `cases` already have a result newer than the watermark, read until a read
+    /// finds nothing new. One paginated read is not enough in a shared run: when another job's
+    /// `update_run` drops cases (deleting their results) while we page through, later pages
+    /// shift and hide results that exist — and re-sending those would duplicate them. A result
+    /// seen once did exist, so reads are merged.
+    pub(crate) async fn landed_among_settled(
+        &self,
+        cases: &[Id],
+    ) -> Result<BTreeMap<Id, Id>, SyncError> {
+        let mut landed = self.landed_among(cases).await?;
+        for _ in 0..MAX_REREADS {
+            if landed.len() == cases.len() {
+                break;
+            }
+            let again = self.landed_among(cases).await?;
+            let before = landed.len();
+            landed.extend(again);
+            if landed.len() == before {
+                break;
+            }
+        }
+        Ok(landed)
+    }
+
     /// Which of `cases` already have a result newer than the watermark (so a batch that carried
-    /// them landed), with that result's ID.
-    pub(crate) async fn landed_among(&self, cases: &[Id]) -> Result<BTreeMap<Id, Id>, SyncError> {
+    /// them landed), with that result's ID — as one paginated read saw it.
+    async fn landed_among(&self, cases: &[Id]) -> Result<BTreeMap<Id, Id>, SyncError> {
         if cases.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -174,6 +229,10 @@ impl<'a> Poster<'a> {
             cases: cases.to_vec(),
         })?;
         self.posted.fetch_add(cases.len() as u64, Ordering::Relaxed);
+        self.acked
+            .lock()
+            .expect("acked lock")
+            .extend(cases.iter().copied());
         progress.advance(cases.len() as u64);
         Ok(())
     }
@@ -191,6 +250,14 @@ impl<'a> Poster<'a> {
             None => Ok(()),
         }
     }
+}
+
+/// `Field :results contains one or more invalid results (case C12 unknown or not part of the
+/// test run)`: in a shared run, usually another job's `update_run` dropping our cases.
+fn cases_not_in_run(e: &ApiError) -> bool {
+    e.status() == Some(400)
+        && e.testrail_message()
+            .is_some_and(|m| m.contains("not part of the test run"))
 }
 
 fn case_ids_of(batch: &[NewResult]) -> Vec<Id> {
