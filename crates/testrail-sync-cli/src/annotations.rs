@@ -32,7 +32,7 @@ pub fn failures(collected: &Collected) -> Vec<Failure> {
         let Some(briefs) = collected.cases.get(id) else {
             continue;
         };
-        for b in briefs {
+        for b in &briefs.kept {
             if !matches!(b.outcome, Outcome::Failed | Outcome::Error) {
                 continue;
             }

@@ -87,19 +87,21 @@ pub fn human(s: &Summary) -> String {
             s.not_posted
                 .iter()
                 .map(|c| format!("C{} {} ({})", c.case_id, c.test, c.outcome)),
+            s.not_posted.len(),
         );
     }
-    if !s.unmapped.is_empty() {
+    if s.unmapped_count > 0 {
         let _ = writeln!(
             out,
             "  {} without a case ID (add C123 to the name or a test_id property):",
-            plural(s.unmapped.len(), "test", "tests")
+            plural(s.unmapped_count as usize, "test", "tests")
         );
         list(
             &mut out,
             s.unmapped
                 .iter()
                 .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
+            s.unmapped_count as usize,
         );
     }
     if !s.unknown_case_ids.is_empty() {
@@ -123,15 +125,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>) {
-    let total = items.len();
+/// Lists the first items of `total` (which may be more than `items` holds).
+fn list(out: &mut String, items: impl Iterator<Item = String>, total: usize) {
     for item in items.take(LIST_LIMIT) {
         let _ = writeln!(out, "    - {item}");
     }
     if total > LIST_LIMIT {
         let _ = writeln!(
             out,
-            "    … and {} more (use --format json for all)",
+            "    … and {} more (--format json lists up to 1000)",
             total - LIST_LIMIT
         );
     }
@@ -160,7 +162,7 @@ pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
         s.counts.passed,
         s.counts.failed,
         s.counts.skipped,
-        s.unmapped.len(),
+        s.unmapped_count,
         s.unknown_case_ids.len()
     );
     if !s.unmapped.is_empty() {

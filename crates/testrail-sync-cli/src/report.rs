@@ -23,6 +23,8 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
     let matcher = matcher(&args, file)?;
     let options = options(&args, file, &files)?;
     let client = config::client(&args.connection, file)?;
+    // The summary's time covers reading the reports too, not only talking to TestRail.
+    let started = std::time::Instant::now();
     let collected = if args.match_by_title {
         crate::cases::read_matching_titles(&client, &files, args.input_format, &matcher, &options)
             .await?
@@ -32,7 +34,8 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
-    let summary = sync(&client, collected, &options, &args, quiet).await?;
+    let mut summary = sync(&client, collected, &options, &args, quiet).await?;
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);
     if let Some(failures) = annotations {
         crate::annotations::print(&failures, args.format);
@@ -40,7 +43,7 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
     if args.github_summary {
         output::append_github_summary(&summary)?;
     }
-    Ok(if args.fail_on_unmapped && !summary.unmapped.is_empty() {
+    Ok(if args.fail_on_unmapped && summary.unmapped_count > 0 {
         5
     } else {
         0
@@ -133,7 +136,8 @@ pub fn read_reports(
         matcher,
         options.defects_from.as_deref(),
         options.comments.include_output,
-    );
+    )
+    .with_comment_budget(options.comments.max_chars);
     for path in files {
         testrail_reports::read_path(path, format, &read_options, &mut collector)
             .map_err(SyncError::from)?;

@@ -50,6 +50,7 @@ pub async fn sync(
     let mut summary = Summary {
         executions: collected.executions,
         unmapped: collected.unmapped,
+        unmapped_count: collected.unmapped_count,
         dry_run: options.dry_run,
         ..Default::default()
     };

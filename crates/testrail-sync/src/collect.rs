@@ -1,7 +1,8 @@
 //! Gathers executions from every report into one entry per case ID, keeping only what a result
-//! needs, so memory grows with the number of cases, not with report size.
+//! needs: counts and sums for every execution, full text only for as many as a comment can
+//! show. Memory grows with the number of cases, not with report size or executions per case.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,12 +35,131 @@ pub struct UnmappedTest {
     pub location: String,
 }
 
+/// Unmapped tests listed by name; beyond this only their number is kept (a report of a million
+/// tests without IDs must not turn into a million-line summary).
+pub const UNMAPPED_LISTED: usize = 1000;
+/// Executions of one case listed in its comment; beyond this they are counted.
+pub const EXECUTIONS_LISTED: usize = 50;
+
+/// Worse outcomes win when several executions hit one case: failed > error > flaky > passed > skipped.
+pub fn severity(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Failed => 5,
+        Outcome::Error => 4,
+        Outcome::Flaky => 3,
+        Outcome::Passed => 2,
+        Outcome::Skipped => 1,
+    }
+}
+
+/// Everything one case gets from all its executions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseExecutions {
+    /// Executions seen.
+    pub count: u64,
+    /// The outcome that wins aggregation.
+    pub worst: Outcome,
+    /// Sum over every execution.
+    pub duration: Duration,
+    /// The first executions in full, as many as the comment can hold (failures first in line
+    /// for the text budget).
+    pub kept: Vec<ExecutionBrief>,
+    pub defects: Vec<String>,
+    pub attachments: Vec<PathBuf>,
+    kept_chars: usize,
+}
+
+impl CaseExecutions {
+    /// An empty aggregate; the first execution's outcome is where the worst starts.
+    pub(crate) fn new(first: Outcome) -> Self {
+        CaseExecutions {
+            count: 0,
+            worst: first,
+            duration: Duration::ZERO,
+            kept: Vec::new(),
+            defects: Vec::new(),
+            attachments: Vec::new(),
+            kept_chars: 0,
+        }
+    }
+
+    /// Adds one execution; `budget` is the comment's size limit.
+    pub fn push(&mut self, mut brief: ExecutionBrief, budget: usize) {
+        self.count += 1;
+        if severity(brief.outcome) > severity(self.worst) {
+            self.worst = brief.outcome;
+        }
+        self.duration += brief.duration.unwrap_or_default();
+        merge(&mut self.defects, std::mem::take(&mut brief.defects));
+        merge(
+            &mut self.attachments,
+            std::mem::take(&mut brief.attachments),
+        );
+        let problem = brief.outcome != Outcome::Passed;
+        let size = brief.text_len();
+        let first_problem = problem && !self.kept.iter().any(|k| k.outcome != Outcome::Passed);
+        let fits = self.kept.len() < EXECUTIONS_LISTED && self.kept_chars + size <= budget;
+        if fits || first_problem {
+            // The first failure is always kept, trimmed, so the comment says what broke.
+            if !fits {
+                brief.shrink_to(budget / 2);
+            }
+            self.kept_chars += brief.text_len();
+            self.kept.push(brief);
+        } else if self.kept.len() < EXECUTIONS_LISTED {
+            // Still listed by name, without its text.
+            brief.message = None;
+            brief.details = None;
+            brief.output = None;
+            self.kept_chars += brief.text_len();
+            self.kept.push(brief);
+        }
+    }
+
+    /// Executions counted but not listed.
+    pub fn not_listed(&self) -> u64 {
+        self.count - self.kept.len() as u64
+    }
+}
+
+fn merge<T: Ord + Clone>(into: &mut Vec<T>, items: Vec<T>) {
+    let seen: BTreeSet<T> = into.iter().cloned().collect();
+    for item in items {
+        if !seen.contains(&item) && !into.contains(&item) {
+            into.push(item);
+        }
+    }
+}
+
+impl ExecutionBrief {
+    fn text_len(&self) -> usize {
+        self.name.len()
+            + [&self.message, &self.details, &self.output]
+                .iter()
+                .map(|t| t.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+    }
+
+    fn shrink_to(&mut self, max_chars: usize) {
+        for text in [&mut self.message, &mut self.details, &mut self.output]
+            .into_iter()
+            .flatten()
+        {
+            *text = crate::text::trim_middle(text, max_chars / 3);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Collected {
-    /// Executions by case ID, in the order each case was first seen.
-    pub cases: BTreeMap<Id, Vec<ExecutionBrief>>,
+    /// Executions by case ID.
+    pub cases: BTreeMap<Id, CaseExecutions>,
+    /// Case IDs in the order each was first seen in the reports.
     pub first_seen: Vec<Id>,
+    /// The first [`UNMAPPED_LISTED`] tests without a case ID.
     pub unmapped: Vec<UnmappedTest>,
+    /// All tests without a case ID.
+    pub unmapped_count: u64,
     pub executions: u64,
 }
 
@@ -48,6 +168,7 @@ pub struct Collector<'a> {
     matcher: &'a CaseIdMatcher,
     defects_from: Option<&'a str>,
     include_output: bool,
+    comment_budget: usize,
     pub collected: Collected,
 }
 
@@ -61,28 +182,39 @@ impl<'a> Collector<'a> {
             matcher,
             defects_from,
             include_output,
+            comment_budget: crate::options::CommentOptions::default().max_chars,
             collected: Collected::default(),
         }
+    }
+
+    /// Keeps per case only as much text as a comment of `max_chars` can show.
+    pub fn with_comment_budget(mut self, max_chars: usize) -> Self {
+        self.comment_budget = max_chars;
+        self
     }
 
     pub fn add(&mut self, execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);
         if ids.is_empty() {
-            self.collected.unmapped.push(UnmappedTest {
-                name: execution.full_name(),
-                outcome: execution.outcome.as_str(),
-                location: execution.location.to_string(),
-            });
+            self.collected.unmapped_count += 1;
+            if self.collected.unmapped.len() < UNMAPPED_LISTED {
+                self.collected.unmapped.push(UnmappedTest {
+                    name: execution.full_name(),
+                    outcome: execution.outcome.as_str(),
+                    location: execution.location.to_string(),
+                });
+            }
             return;
         }
         let brief = self.brief(execution);
         for id in ids {
-            let entry = self.collected.cases.entry(id).or_default();
-            if entry.is_empty() {
-                self.collected.first_seen.push(id);
-            }
-            entry.push(brief.clone());
+            let collected = &mut self.collected;
+            let entry = collected.cases.entry(id).or_insert_with(|| {
+                collected.first_seen.push(id);
+                CaseExecutions::new(brief.outcome)
+            });
+            entry.push(brief.clone(), self.comment_budget);
         }
     }
 
@@ -153,4 +285,55 @@ fn join_output(stdout: Option<&str>, stderr: Option<&str>) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn execution(name: &str, outcome: Outcome, text: usize) -> TestExecution {
+        let mut e = TestExecution::new(name, outcome);
+        e.message = Some("m".repeat(text));
+        e.details = Some("d".repeat(text));
+        e.duration = Some(Duration::from_millis(10));
+        e
+    }
+
+    #[test]
+    fn many_executions_of_one_case_keep_counts_but_bounded_text() {
+        let matcher = CaseIdMatcher::default();
+        let mut collector = Collector::new(&matcher, None, false).with_comment_budget(2_000);
+        for i in 0..5_000 {
+            collector.add(execution(&format!("test_C7[{i}]"), Outcome::Passed, 500));
+        }
+        collector.add(execution("test_C7[last]", Outcome::Failed, 50_000));
+        let case = &collector.collected.cases[&7];
+        assert_eq!(case.count, 5_001);
+        assert_eq!(case.worst, Outcome::Failed);
+        assert_eq!(case.duration, Duration::from_millis(10 * 5_001));
+        assert!(case.kept.len() <= EXECUTIONS_LISTED + 1);
+        let failure = case.kept.iter().find(|k| k.outcome == Outcome::Failed);
+        let failure = failure.expect("the failure is kept even past the budget");
+        assert!(
+            failure.text_len() < 2_000,
+            "and trimmed: {}",
+            failure.text_len()
+        );
+        let text: usize = case.kept.iter().map(ExecutionBrief::text_len).sum();
+        assert!(text < 4_000, "{text}");
+    }
+
+    #[test]
+    fn unmapped_tests_are_all_counted_and_the_first_listed() {
+        let matcher = CaseIdMatcher::default();
+        let mut collector = Collector::new(&matcher, None, false);
+        for i in 0..(UNMAPPED_LISTED + 500) {
+            collector.add(TestExecution::new(format!("no id {i}"), Outcome::Passed));
+        }
+        assert_eq!(
+            collector.collected.unmapped_count,
+            UNMAPPED_LISTED as u64 + 500
+        );
+        assert_eq!(collector.collected.unmapped.len(), UNMAPPED_LISTED);
+    }
 }

@@ -3,13 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Serialize;
 use testrail_api::models::{Id, NewResult};
 use testrail_reports::Outcome;
 
-use crate::collect::{Collected, ExecutionBrief};
+use crate::collect::{CaseExecutions, Collected, ExecutionBrief};
 use crate::options::SyncOptions;
 use crate::statuses::StatusMap;
 use crate::text::{elapsed, trim_middle};
@@ -70,17 +69,6 @@ impl ResultPlan {
     }
 }
 
-/// Worse outcomes win when several executions hit one case: failed > error > flaky > passed > skipped.
-fn severity(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::Failed => 5,
-        Outcome::Error => 4,
-        Outcome::Flaky => 3,
-        Outcome::Passed => 2,
-        Outcome::Skipped => 1,
-    }
-}
-
 pub fn plan_results(
     collected: &Collected,
     statuses: &StatusMap,
@@ -90,16 +78,16 @@ pub fn plan_results(
     let mut plan = ResultPlan::default();
     for &case_id in &collected.first_seen {
         let executions = &collected.cases[&case_id];
-        let worst = executions
-            .iter()
-            .map(|e| e.outcome)
-            .max_by_key(|o| severity(*o))
-            .unwrap_or(Outcome::Passed);
+        let worst = executions.worst;
         plan.outcomes.insert(case_id, worst);
         let Some(status) = statuses.for_outcome(worst) else {
             plan.omitted.push(OmittedCase {
                 case_id,
-                test: executions[0].name.clone(),
+                test: executions
+                    .kept
+                    .first()
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default(),
                 outcome: worst.as_str(),
             });
             continue;
@@ -109,15 +97,10 @@ pub fn plan_results(
             case_id: Some(case_id),
             test_id: None,
             status_id: Some(status.id),
-            comment: comment(executions, worst, options.comments.max_chars),
+            comment: comment(executions, options.comments.max_chars),
             version: options.version.clone(),
-            elapsed: elapsed(
-                executions
-                    .iter()
-                    .filter_map(|e| e.duration)
-                    .sum::<Duration>(),
-            ),
-            defects: defects(executions),
+            elapsed: elapsed(executions.duration),
+            defects: (!executions.defects.is_empty()).then(|| executions.defects.join(", ")),
             assignedto_id: failure_assignee.filter(|_| failed),
             custom: options.result_fields.clone(),
         };
@@ -125,9 +108,9 @@ pub fn plan_results(
             result.comment = None;
         }
         plan.results.push(result);
-        let files = attachments(executions);
-        if !files.is_empty() {
-            plan.attachments.insert(case_id, files);
+        if !executions.attachments.is_empty() {
+            plan.attachments
+                .insert(case_id, executions.attachments.clone());
         }
     }
     plan
@@ -145,38 +128,18 @@ fn count(counts: &mut OutcomeCounts, outcome: Outcome) {
     }
 }
 
-fn attachments(executions: &[ExecutionBrief]) -> Vec<PathBuf> {
-    let mut seen = BTreeSet::new();
-    executions
-        .iter()
-        .flat_map(|e| e.attachments.iter())
-        .filter(|p| seen.insert(p.as_path()))
-        .cloned()
-        .collect()
-}
-
-fn defects(executions: &[ExecutionBrief]) -> Option<String> {
-    let mut seen = BTreeSet::new();
-    let list: Vec<&str> = executions
-        .iter()
-        .flat_map(|e| e.defects.iter())
-        .filter(|d| seen.insert(d.as_str()))
-        .map(String::as_str)
-        .collect();
-    (!list.is_empty()).then(|| list.join(", "))
-}
-
 /// The comment: one line per execution when there are several, then the message and trace of
 /// each execution that did not pass. A lone passing execution gets no comment.
-fn comment(executions: &[ExecutionBrief], worst: Outcome, max_chars: usize) -> Option<String> {
+fn comment(executions: &CaseExecutions, max_chars: usize) -> Option<String> {
+    let several = executions.count > 1;
     let mut out = String::new();
-    if executions.len() > 1 {
+    if several {
         out.push_str(&format!(
             "{} executions, result from the worst ({}):\n",
-            executions.len(),
-            worst.as_str()
+            executions.count,
+            executions.worst.as_str()
         ));
-        for e in executions {
+        for e in &executions.kept {
             out.push_str(&format!(
                 "- {}: {}{}\n",
                 e.outcome.as_str(),
@@ -184,9 +147,12 @@ fn comment(executions: &[ExecutionBrief], worst: Outcome, max_chars: usize) -> O
                 took(e)
             ));
         }
+        if executions.not_listed() > 0 {
+            out.push_str(&format!("- … and {} more\n", executions.not_listed()));
+        }
     }
-    for e in executions {
-        append_problem(&mut out, e, executions.len() > 1);
+    for e in &executions.kept {
+        append_problem(&mut out, e, several);
     }
     let out = out.trim_end();
     (!out.is_empty()).then(|| trim_middle(out, max_chars))
@@ -240,6 +206,7 @@ fn capitalise(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::options::{ProjectRef, StatusConfig};
+    use std::time::Duration;
     use testrail_api::models::Status;
 
     fn brief(name: &str, outcome: Outcome, ms: u64) -> ExecutionBrief {
@@ -260,7 +227,11 @@ mod tests {
         let mut c = Collected::default();
         for (id, execs) in cases {
             c.first_seen.push(id);
-            c.cases.insert(id, execs);
+            let mut all = CaseExecutions::new(execs[0].outcome);
+            for e in execs {
+                all.push(e, 12_000);
+            }
+            c.cases.insert(id, all);
         }
         c
     }

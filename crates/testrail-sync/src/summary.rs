@@ -22,8 +22,9 @@ pub struct Summary {
     pub executions: u64,
     /// Cases that got no result because their outcome maps to "omit" (they stay Untested).
     pub not_posted: Vec<OmittedCase>,
-    /// Tests without any case ID.
+    /// Tests without any case ID (the first 1000; `unmapped_count` has them all).
     pub unmapped: Vec<UnmappedTest>,
+    pub unmapped_count: u64,
     /// Case IDs the report names but the suite does not have: left out so TestRail cannot
     /// reject a batch over them.
     pub unknown_case_ids: Vec<Id>,
