@@ -183,6 +183,6 @@ impl SyncOptions {
 pub const DEFAULT_RUN_NAME: &str = "{suite} {branch} #{build} {date} {time}";
 /// Results per `add_results_for_cases` call. TestRail takes large bodies; fewer calls leave
 /// more of the instance-wide rate limit to everyone else (see docs/PERFORMANCE.md).
-pub const DEFAULT_BATCH_SIZE: usize = 1000;
+pub const DEFAULT_BATCH_SIZE: usize = 2000;
 pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 256 * 1024 * 1024;

@@ -116,6 +116,37 @@ pub fn plan_results(
     plan
 }
 
+/// Largest JSON body a batch grows to before it is closed early: failure comments can make
+/// 1,000 results a 12 MB body, above common proxy limits (nginx's default is 1 MB… raised
+/// almost everywhere TestRail runs, but rarely past a few MB).
+pub const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+/// Splits results into `add_results_for_cases` batches of at most `max_results` results and
+/// about `max_bytes` of JSON (a single larger result still goes alone).
+pub fn batches(
+    results: Vec<NewResult>,
+    max_results: usize,
+    max_bytes: usize,
+) -> Vec<Vec<NewResult>> {
+    let max_results = max_results.max(1);
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0;
+    for result in results {
+        let size = serde_json::to_vec(&result).map_or(0, |v| v.len()) + 1;
+        if !current.is_empty() && (current.len() == max_results || bytes + size > max_bytes) {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += size;
+        current.push(result);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 fn count(counts: &mut OutcomeCounts, outcome: Outcome) {
     match outcome {
         Outcome::Passed => counts.passed += 1,
@@ -269,6 +300,31 @@ mod tests {
         assert!(comment.contains("- failed: qty[3]"));
         assert!(comment.contains("qty[3] broke\n```\nTraceback"));
         assert_eq!(plan.counts().failed, 1);
+    }
+
+    #[test]
+    fn batches_close_at_the_count_or_the_byte_budget() {
+        let result = |id: Id, comment: usize| NewResult {
+            case_id: Some(id),
+            status_id: Some(1),
+            comment: Some("x".repeat(comment)),
+            ..Default::default()
+        };
+        let small: Vec<NewResult> = (1..=25).map(|i| result(i, 10)).collect();
+        let sizes: Vec<usize> = batches(small, 10, MAX_BATCH_BYTES)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, vec![10, 10, 5]);
+        let big: Vec<NewResult> = (1..=5).map(|i| result(i, 1000)).collect();
+        let sizes: Vec<usize> = batches(big, 100, 2500).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 2, 1]);
+        let huge = vec![result(1, 10_000)];
+        assert_eq!(
+            batches(huge, 100, 2500).len(),
+            1,
+            "an oversized result still goes"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use testrail_api::{ApiError, Client};
 use crate::error::SyncError;
 use crate::journal::{Event, Journal};
 use crate::options::SyncOptions;
+use crate::plan::MAX_BATCH_BYTES;
 use crate::summary::Progress;
 
 /// How often an ambiguous batch is checked and re-sent before the sync gives up on it.
@@ -91,11 +92,7 @@ impl<'a> Poster<'a> {
         results: Vec<NewResult>,
         progress: &dyn Progress,
     ) -> Result<(), SyncError> {
-        let batch_size = self.options.batch_size.max(1);
-        let batches: Vec<Vec<NewResult>> = results
-            .chunks(batch_size)
-            .map(<[NewResult]>::to_vec)
-            .collect();
+        let batches = crate::plan::batches(results, self.options.batch_size, MAX_BATCH_BYTES);
         stream::iter(batches)
             .map(|batch| self.post_batch(batch, progress))
             .buffer_unordered(self.options.concurrency.max(1))
