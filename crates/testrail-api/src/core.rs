@@ -139,6 +139,10 @@ impl Core {
         let mut rng = fastrand::Rng::new();
         let mut previous_backoff = None;
         let mut attempt = 0;
+        // Attempts that count against `max_attempts`: a 429 or 409 is TestRail saying "not
+        // now" (rate limit, maintenance) without doing anything, so those are waited out for
+        // as long as the deadline allows instead of using up the attempts.
+        let mut counted = 0;
         loop {
             attempt += 1;
             if attempt > 1 {
@@ -151,11 +155,14 @@ impl Core {
             };
             self.share_throttling(&failure);
             let retry_after = failure.retry_after;
+            if !is_not_now(&failure.error) {
+                counted += 1;
+            }
             let error = retry_candidate(call, endpoint, failure)?;
             let wait = self
                 .retry
                 .delay_before_retry(previous_backoff, retry_after, &mut rng);
-            if !self.retry.allows_another(attempt, started.elapsed(), wait) {
+            if !self.retry.allows_another(counted, started.elapsed(), wait) {
                 return Err(give_up(endpoint, attempt, error));
             }
             if retry_after.is_none() {
@@ -379,6 +386,12 @@ pub(crate) fn error_text(body: &[u8]) -> String {
         Some((cut, _)) => format!("{}…", &one_line[..cut]),
         None => one_line,
     }
+}
+
+/// Rate limited (429) or in maintenance (409): refused before anything was done, to be waited
+/// out within the deadline rather than counted as a failed attempt.
+fn is_not_now(error: &ApiError) -> bool {
+    matches!(error.status(), Some(429 | 409))
 }
 
 fn give_up(endpoint: &str, attempts: u32, last: ApiError) -> ApiError {

@@ -310,3 +310,66 @@ fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
         6, summary["posted"]
     ));
 }
+
+/// Another client of the same user keeps the rate window full for ~8 s, so the sync's first
+/// request is refused with 429 more often than the client's six attempts: 429 means "not now",
+/// not "failed", so it is waited out (honouring Retry-After) while the deadline allows.
+#[test]
+fn a_429_storm_longer_than_six_attempts_is_waited_out() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use testrail_api::{ApiKey, Client, ClientConfig, RetryPolicy};
+    use testrail_emulator::{DEMO_EMAIL, DEMO_KEY};
+
+    let cases: Vec<u64> = (1..=20).collect();
+    let faults = Faults {
+        rate_limit: 5,
+        ..Faults::default()
+    };
+    let env = env_with_faults(cases.iter().copied(), faults, Duration::from_secs(1));
+    let report = env.write_file("junit.xml", junit_for(cases.iter().copied()).as_bytes());
+    let hog = Client::new(ClientConfig {
+        rate_limit_per_minute: None,
+        retry: RetryPolicy::no_retries(),
+        ..ClientConfig::new(env.url.clone(), DEMO_EMAIL, ApiKey::new(DEMO_KEY))
+    })
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let hog_refused = Arc::new(AtomicU64::new(0));
+    let hogging = {
+        let (stop, refused) = (stop.clone(), hog_refused.clone());
+        env.rt.spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if hog.get_statuses().await.is_err() {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let child = env
+        .cmd()
+        .args(["report", &report.display().to_string(), "--project-id", "1"])
+        .args(["--format", "json", "--rate-limit", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    stop.store(true, Ordering::Relaxed);
+    env.block(hogging).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    let stats = env.emulator().stats();
+    env.set_faults(Faults::default());
+    let refused_sync =
+        stats.status_codes.get("429").copied().unwrap_or(0) - hog_refused.load(Ordering::Relaxed);
+    assert!(refused_sync > 6, "the sync met {refused_sync} 429s");
+    let run_id = json(&out)["run_id"].as_u64().unwrap();
+    assert_exactly_once(&env, run_id, &cases);
+    record_figures(&format!(
+        "429 storm (window held full by another client for 8 s): results=20 duplicates=0 lost=0 \
+         429s met by the sync={refused_sync} exit=0"
+    ));
+}
