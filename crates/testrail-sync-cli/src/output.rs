@@ -98,7 +98,7 @@ pub fn human(s: &Summary) -> String {
         );
         list(
             &mut out,
-            s.unmapped
+            s.unmapped_tests
                 .iter()
                 .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
             s.unmapped_count as usize,
@@ -168,7 +168,7 @@ pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
     if !s.unmapped.is_empty() {
         md.push_str("<details><summary>Tests without a case ID</summary>\n\n");
         for t in &s.unmapped {
-            let _ = writeln!(md, "- `{}`", t.name.replace('`', "'"));
+            let _ = writeln!(md, "- `{}`", t.replace('`', "'"));
         }
         md.push_str("\n</details>\n");
     }

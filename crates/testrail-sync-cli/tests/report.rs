@@ -65,10 +65,13 @@ fn pytest_report_creates_a_run_scoped_to_its_cases_with_mapped_statuses() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|u| u["name"].as_str().unwrap())
+        .map(|u| u.as_str().unwrap())
         .collect();
     assert_eq!(unmapped.len(), 1);
     assert!(unmapped[0].contains("test_logout_no_case_id"));
+    assert_eq!(summary["unmapped_count"], 1);
+    let located = summary["unmapped_tests"][0]["location"].as_str().unwrap();
+    assert!(located.contains("pytest/report.xml:"), "{located}");
     assert!(summary["run_url"].as_str().unwrap().contains("runs/view/"));
     assert!(summary["api_calls"].as_u64().unwrap() >= 4);
 

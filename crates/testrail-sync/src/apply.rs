@@ -52,7 +52,8 @@ pub async fn sync(
     let mut plan = plan_results(&collected, &status_map, options, assignee);
     let mut summary = Summary {
         executions: collected.executions,
-        unmapped: collected.unmapped,
+        unmapped: collected.unmapped.iter().map(|u| u.name.clone()).collect(),
+        unmapped_tests: collected.unmapped,
         unmapped_count: collected.unmapped_count,
         dry_run: options.dry_run,
         ..Default::default()

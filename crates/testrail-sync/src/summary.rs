@@ -22,8 +22,10 @@ pub struct Summary {
     pub executions: u64,
     /// Cases that got no result because their outcome maps to "omit" (they stay Untested).
     pub not_posted: Vec<OmittedCase>,
-    /// Tests without any case ID (the first 1000; `unmapped_count` has them all).
-    pub unmapped: Vec<UnmappedTest>,
+    /// Names of the tests without any case ID (the first 1000; `unmapped_count` counts all).
+    pub unmapped: Vec<String>,
+    /// The same tests with their outcome and `file:line:col` in the report.
+    pub unmapped_tests: Vec<UnmappedTest>,
     pub unmapped_count: u64,
     /// Case IDs the report names but the suite does not have: left out so TestRail cannot
     /// reject a batch over them.
