@@ -77,10 +77,13 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     match (req.method().clone(), path.as_str()) {
         (_, "/index.php") => match parse_index_query(&query) {
             Some(Target::Api(call)) => api_request(app, call, req).await,
-            Some(Target::Page(parts)) => web::respond(&app, &parts),
-            None => web::respond(&app, &[]),
+            Some(Target::Page(parts)) => web::respond(&app, &parts, &query),
+            None => web::respond(&app, &[], ""),
         },
-        (Method::GET, "/") => web::respond(&app, &[]),
+        (Method::GET, "/") => web::respond(&app, &[], ""),
+        (Method::GET, p) if p.starts_with("/attachments/") => {
+            web::attachment(&app, &p["/attachments/".len()..])
+        }
         (Method::GET, "/_emulator/stats") => json_response(200, &json!(app.guard().stats)),
         (Method::GET, "/_emulator/faults") => json_response(200, &json!(app.guard().faults())),
         (Method::POST, "/_emulator/faults") => set_faults(&app, req).await,

@@ -226,12 +226,38 @@ async fn web_view_pages() {
     let tr = demo().await;
     tr.okp(
         "add_run/1",
-        json!({"name": "Nightly <build>", "include_all": false, "case_ids": [1, 2]}),
+        json!({"name": "Nightly <build>", "include_all": false, "case_ids": [1, 2, 3],
+               "description": "CI: demo\nBuild: https://ci.example/builds/42"}),
     )
     .await;
-    tr.okp("add_result_for_case/1/1", json!({"status_id": 5, "comment": "expected 2 got <3>", "elapsed": "3s", "version": "v1.2"})).await;
+    let failed = tr
+        .okp(
+            "add_result_for_case/1/1",
+            json!({"status_id": 5, "elapsed": "3s", "version": "v1.2", "defects": "BUG-7",
+                   "comment": "expected 2 got <3>\n```\nstack <frame>\n```\n<script>alert(1)</script>"}),
+        )
+        .await;
+    tr.okp("add_result_for_case/1/2", json!({"status_id": 1}))
+        .await;
+    let part = reqwest::multipart::Part::bytes(&b"\x89PNG fake"[..])
+        .file_name("screen.png")
+        .mime_str("image/png")
+        .unwrap();
+    let upload = tr
+        .send(
+            tr.http
+                .post(tr.api(&format!("add_attachment_to_result/{}", failed["id"])))
+                .basic_auth(&tr.user.0, Some(&tr.user.1))
+                .multipart(reqwest::multipart::Form::new().part("attachment", part)),
+        )
+        .await;
+    assert_eq!(upload.status, 200);
     let http = client();
     let get = |path: &str| http.get(format!("{}{path}", tr.emu.url())).send();
+    let text = |path: &'static str| {
+        let req = get(path);
+        async move { req.await.unwrap().text().await.unwrap() }
+    };
     let home = get("/").await.unwrap();
     assert_eq!(home.status(), 200);
     assert!(
@@ -240,25 +266,46 @@ async fn web_view_pages() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(home.text().await.unwrap().contains("Demo Shop"));
-    let project = get("/index.php?/projects/overview/1")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(project.contains("Nightly &lt;build&gt;") && project.contains("class=bar"));
-    let run = get("/index.php?/runs/view/1")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     assert!(
-        run.contains("expected 2 got &lt;3&gt;"),
-        "comments are escaped"
+        home.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'"),
+        "pages forbid scripts"
     );
-    assert!(run.contains("v1.2") && run.contains("Failed") && run.contains("Untested"));
+    assert!(home.text().await.unwrap().contains("Demo Shop"));
+    let project = text("/index.php?/projects/overview/1").await;
+    assert!(project.contains("Nightly &lt;build&gt;") && project.contains("class=bar"));
+    assert!(project.contains("1 Passed, 1 Failed, 1 Untested"));
+
+    let run = text("/index.php?/runs/view/1").await;
+    assert!(
+        run.contains(
+            "<a href=\"/\">Projects</a> › <a href=\"/index.php?/projects/overview/1\">Demo Shop</a> › <span>R1 Nightly &lt;build&gt;</span>"
+        ),
+        "breadcrumb names the project"
+    );
+    assert!(
+        run.contains("<div class=desc>CI: demo\nBuild: <a href=\"https://ci.example/builds/42\""),
+        "description keeps its lines and links its URL"
+    );
+    assert!(run.contains("<p>expected 2 got &lt;3&gt;</p><pre>stack &lt;frame&gt;</pre>"));
+    assert!(run.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !run.contains("<script>"));
+    assert!(run.contains("href=\"/attachments/1\"") && run.contains("screen.png"));
+    assert!(run.contains("Defects: <b>BUG-7</b>") && run.contains("v1.2"));
+    assert!(run.contains("Failed") && run.contains("Untested"));
+    assert!(
+        run.contains("border-left-color:#d97373"),
+        "failed rows get a red edge"
+    );
+    let only_failed = text("/index.php?/runs/view/1&status_id=5").await;
+    assert!(only_failed.contains("id=T1>") && !only_failed.contains("id=T2>"));
+
+    let image = get("/attachments/1").await.unwrap();
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert_eq!(image.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(image.bytes().await.unwrap().as_ref(), b"\x89PNG fake");
+    assert_eq!(get("/attachments/9").await.unwrap().status(), 404);
     assert_eq!(get("/index.php?/runs/view/99").await.unwrap().status(), 404);
 }
 
