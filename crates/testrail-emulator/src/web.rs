@@ -49,18 +49,23 @@ fn hex(rgb: u32) -> String {
     format!("#{rgb:06x}")
 }
 
+/// Grey for a status without colours (a fixture may leave them 0, which is not black).
+const NO_COLOR: &str = "#9aa5b1";
+
 /// A status's bar colour: its medium shade, but Untested's is too pale to see on the track.
 fn color(state: &State, status_id: Id) -> String {
-    state
-        .statuses
-        .get(&status_id)
-        .map_or("#9aa5b1".into(), |s| {
-            hex(if s.color_medium != 0 && !s.is_untested {
-                s.color_medium
-            } else {
-                s.color_dark
-            })
-        })
+    let Some(s) = state.statuses.get(&status_id) else {
+        return NO_COLOR.into();
+    };
+    let shades = if s.is_untested {
+        [s.color_dark, s.color_medium]
+    } else {
+        [s.color_medium, s.color_dark]
+    };
+    shades
+        .into_iter()
+        .find(|c| *c != 0)
+        .map_or(NO_COLOR.into(), hex)
 }
 
 /// Darker shade for text badges and row borders (white text must stay readable).
@@ -480,11 +485,11 @@ fn plan_card(state: &State, pid: Id) -> String {
     let plan = state.plan_json(pid, "", false);
     let runs = plan_runs(state, pid);
     format!(
-        "<div class=card><a href=\"/index.php?/plans/view/{pid}\"><b>{}</b></a> <span class=\"muted small\">{} · {} entries · {} runs</span>{}<div class=\"muted small\">{}</div>{}</div>",
+        "<div class=card><a href=\"/index.php?/plans/view/{pid}\"><b>{}</b></a> <span class=\"muted small\">{} · {} · {}</span>{}<div class=\"muted small\">{}</div>{}</div>",
         esc(&plan.name),
         when(plan.created_on),
-        state.plans[&pid].entries.len(),
-        runs.len(),
+        count(state.plans[&pid].entries.len(), "entry", "entries"),
+        count(runs.len(), "run", "runs"),
         bar(state, &plan.counts),
         summary(state, &plan.counts),
         if runs.is_empty() {
@@ -493,6 +498,11 @@ fn plan_card(state: &State, pid: Id) -> String {
             run_rows(state, &runs)
         }
     )
+}
+
+/// `1 entry`, `2 entries`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn plan_runs(state: &State, pid: Id) -> Vec<Id> {
@@ -711,6 +721,24 @@ mod tests {
         );
         assert_eq!(comment_html("```\nopen"), "<pre>open</pre>");
         assert!(!comment_html("<script>alert(1)</script>").contains("<script"));
+    }
+
+    #[test]
+    fn colourless_statuses_are_grey_not_black() {
+        let mut state = State::new();
+        let mut skipped = crate::store::custom_status(6, "skipped", "Skipped");
+        (skipped.color_dark, skipped.color_medium) = (0, 0);
+        state.put_status(skipped);
+        assert_eq!(
+            (color(&state, 6), dark(&state, 6)),
+            (NO_COLOR.into(), NO_COLOR.into())
+        );
+        assert_eq!(
+            color(&state, 3),
+            "#b0b0b0",
+            "untested stays visible on the track"
+        );
+        assert_eq!(dark(&state, 5), "#d97373");
     }
 
     #[test]
