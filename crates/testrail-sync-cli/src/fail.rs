@@ -39,7 +39,19 @@ impl From<SyncError> for Failure {
 
 impl From<testrail_api::ApiError> for Failure {
     fn from(e: testrail_api::ApiError) -> Self {
-        SyncError::api("TestRail", e).into()
+        api_failure("TestRail", e)
+    }
+}
+
+/// A failed call outside a sync (look-ups, `run show|close`): the sync's exit codes, but no
+/// "rerun to resume from the journal" advice — these commands keep no journal.
+pub fn api_failure(what: impl Into<String>, e: testrail_api::ApiError) -> Failure {
+    match SyncError::api(what, e) {
+        SyncError::GaveUp { what, source } => Failure {
+            code: 4,
+            message: format!("{what}: {source}"),
+        },
+        other => other.into(),
     }
 }
 

@@ -12,7 +12,7 @@ use testrail_sync::{ProjectRef, RunScope, RunTarget, SuiteRef, SyncOptions};
 
 use crate::cli::{Connection, InputFormat, OutputFormat};
 use crate::config::{self, FileConfig};
-use crate::fail::{Failure, bad_input};
+use crate::fail::{Failure, api_failure, bad_input};
 use crate::report;
 
 #[derive(Debug, Subcommand)]
@@ -239,12 +239,10 @@ async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fa
     let run = if before.is_completed {
         before
     } else {
-        client.close_run(args.run_id).await.map_err(|e| {
-            Failure::from(testrail_sync::SyncError::api(
-                format!("closing run R{}", args.run_id),
-                e,
-            ))
-        })?
+        client
+            .close_run(args.run_id)
+            .await
+            .map_err(|e| api_failure(format!("closing run R{}", args.run_id), e))?
     };
     match args.format {
         OutputFormat::Json => print_json(&run),
@@ -268,10 +266,10 @@ async fn show(args: RunIdArgs, file: &FileConfig) -> Result<u8, Failure> {
 
 async fn get_run(client: &testrail_api::Client, run_id: Id) -> Result<Run, Failure> {
     client.get_run(run_id).await.map_err(|e| {
-        Failure::from(testrail_sync::SyncError::api(
+        api_failure(
             format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
             e,
-        ))
+        )
     })
 }
 
