@@ -81,7 +81,7 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
             None => web::respond(&app, &[], ""),
         },
         (Method::GET, "/") => web::respond(&app, &[], ""),
-        (Method::GET, p) if p.starts_with("/attachments/") => {
+        (Method::GET | Method::HEAD, p) if p.starts_with("/attachments/") => {
             web::attachment(&app, &p["/attachments/".len()..])
         }
         (Method::GET, "/_emulator/stats") => json_response(200, &json!(app.guard().stats)),

@@ -742,6 +742,20 @@ mod tests {
     }
 
     #[test]
+    fn long_runs_get_page_links_that_keep_the_filter() {
+        assert_eq!(pager(4, View::default(), TESTS_PER_PAGE), "");
+        let view = View {
+            status_id: Some(5),
+            page: 2,
+        };
+        let html = pager(4, view, 2 * TESTS_PER_PAGE + 1);
+        assert!(html.contains("page 2 of 3") && html.contains("<b>2</b>"));
+        assert!(html.contains("href=\"/index.php?/runs/view/4&amp;status_id=5&amp;page=3\""));
+        let parsed = View::parse("/runs/view/4&status_id=5&page=0");
+        assert_eq!((parsed.status_id, parsed.page), (Some(5), 1));
+    }
+
+    #[test]
     fn only_http_urls_become_links() {
         assert_eq!(
             linkify("Build: https://ci.example/b/42. javascript:alert(1)"),

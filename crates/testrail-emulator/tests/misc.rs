@@ -301,6 +301,21 @@ async fn web_view_pages() {
     let only_failed = text("/index.php?/runs/view/1&status_id=5").await;
     assert!(only_failed.contains("id=T1>") && !only_failed.contains("id=T2>"));
 
+    tr.okp(
+        "add_plan/1",
+        json!({"name": "Release <1>", "entries": [{"suite_id": 1, "name": "Cart"}]}),
+    )
+    .await;
+    let plan_run = text("/index.php?/runs/view/2").await;
+    assert!(
+        plan_run.contains(
+            "Demo Shop</a> › <a href=\"/index.php?/plans/view/1\">Release &lt;1&gt;</a> › <span>R2 Cart</span>"
+        ),
+        "a plan's run names its plan in the breadcrumb"
+    );
+    let project = text("/index.php?/projects/overview/1").await;
+    assert!(project.contains("Release &lt;1&gt;") && project.contains("R2 Cart"));
+
     let image = get("/attachments/1").await.unwrap();
     assert_eq!(image.headers()["content-type"], "image/png");
     assert_eq!(image.headers()["x-content-type-options"], "nosniff");
