@@ -191,6 +191,7 @@ fn comment(executions: &CaseExecutions, max_chars: usize) -> Option<String> {
 
 fn took(e: &ExecutionBrief) -> String {
     e.duration
+        .filter(|d| !d.is_zero())
         .map(|d| format!(" ({:.2}s)", d.as_secs_f64()))
         .unwrap_or_default()
 }
