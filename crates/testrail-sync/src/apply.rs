@@ -27,6 +27,8 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// `add_run` calls whose answer was lost and that provably created nothing, before giving up.
 const MAX_ADD_RUN_ATTEMPTS: u32 = 8;
 /// Read-modify-write rounds when adding cases to a shared run.
+/// TestRail's page size: a list this long or longer came in several pages.
+const TESTS_PER_PAGE: usize = 250;
 /// Eight jobs racing need up to eight rounds (each round at least one of them wins).
 const MAX_CASE_ROUNDS: u32 = 16;
 
@@ -625,7 +627,25 @@ impl<'a> Context<'a> {
         )))
     }
 
+    /// The run's cases. A run longer than one page is read until a read adds nothing: while
+    /// other jobs change the run, later pages shift and a single read can miss cases — and
+    /// writing back a set that misses them (`update_run` replaces it) would drop them.
     async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
+        let mut have = self.read_run_case_ids(run_id).await?;
+        for _ in 0..3 {
+            if have.len() < TESTS_PER_PAGE {
+                break;
+            }
+            let before = have.len();
+            have.extend(self.read_run_case_ids(run_id).await?);
+            if have.len() == before {
+                break;
+            }
+        }
+        Ok(have)
+    }
+
+    async fn read_run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
         let tests = self
             .client
             .get_tests(run_id)
