@@ -278,3 +278,62 @@ fn halves(mut batch: Vec<NewResult>) -> Vec<Vec<NewResult>> {
     let second = batch.split_off(batch.len() / 2);
     vec![batch, second]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn batch(n: u64) -> Vec<NewResult> {
+        (1..=n)
+            .map(|c| NewResult {
+                case_id: Some(c),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// What the client turns a timed-out write into.
+    fn timed_out() -> ApiError {
+        let timeout = ApiError::Timeout {
+            endpoint: "add_results_for_cases/1".into(),
+            after: Duration::from_secs(30),
+        };
+        ApiError::Ambiguous {
+            endpoint: "add_results_for_cases/1".into(),
+            cause: timeout.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_batch_that_timed_out_is_split_in_two_and_a_dropped_one_is_not() {
+        let parts = split_if_timed_out(batch(5), &timed_out());
+        assert_eq!(
+            parts.iter().map(|p| case_ids_of(p)).collect::<Vec<_>>(),
+            vec![vec![1, 2], vec![3, 4, 5]]
+        );
+        assert_eq!(split_if_timed_out(batch(1), &timed_out()).len(), 1);
+        assert!(split_if_timed_out(Vec::new(), &timed_out()).is_empty());
+        let dropped = ApiError::Ambiguous {
+            endpoint: "add_results_for_cases/1".into(),
+            cause: "connection closed before message completed".into(),
+        };
+        assert_eq!(split_if_timed_out(batch(4), &dropped), vec![batch(4)]);
+    }
+
+    #[test]
+    fn only_not_part_of_the_run_refusals_are_kept_for_a_retry() {
+        let refusal = |message: &str| ApiError::Http {
+            status: 400,
+            endpoint: "add_results_for_cases/1".into(),
+            message: message.into(),
+        };
+        assert!(cases_not_in_run(&refusal(
+            "Field :results contains one or more invalid results (case C12 unknown or not part of the test run)"
+        )));
+        assert!(!cases_not_in_run(&refusal(
+            "Field :run_id is not a valid test run."
+        )));
+    }
+}
