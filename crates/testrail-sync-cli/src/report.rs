@@ -111,13 +111,22 @@ fn check_file(path: &std::path::Path) -> Result<(), Failure> {
 
 fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failure> {
     // An empty list keeps the built-in rule / properties.
+    let from_flags = !args.case_pattern.is_empty();
     let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
     let properties = non_empty(&args.case_property).or(file.case_properties.clone());
     CaseIdMatcher::new(
         &patterns.unwrap_or_default(),
         &properties.unwrap_or_default(),
     )
-    .map_err(|e| bad_input(format!("--case-pattern: {e}")))
+    .map_err(|e| {
+        // Name the setting the pattern came from, so the fix is found where it was made.
+        let setting = if from_flags {
+            "--case-pattern"
+        } else {
+            "case_patterns (config file)"
+        };
+        bad_input(format!("{setting}: {e}"))
+    })
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {

@@ -155,7 +155,11 @@ fn hostile_and_broken_reports_and_configs_exit_2_before_any_request() {
             "bad regex in config",
             &["--config", &bad_regex, "report", &good, "--project-id", "1"],
             2,
-            &["invalid case pattern", "C(\\d+"],
+            &[
+                "case_patterns (config file)",
+                "invalid case pattern",
+                "C(\\d+",
+            ],
         ),
         case(
             "wrong type in config",
