@@ -134,8 +134,12 @@ def measure(tool, args, emu, env, cwd, timeout, label):
 
 
 def ours_cmd(a, report, batch, rate_limit, extra=()):
-    return [a.ours, "report", report, "--project-id", "1", "--suite-id", "1", "--format", "json", "--no-journal",
-            "--run-name", "bench", "--batch-size", str(batch), "--rate-limit", str(rate_limit), *extra]
+    """`batch` None: the engine's default batch size."""
+    cmd = [a.ours, "report", report, "--project-id", "1", "--suite-id", "1", "--format", "json", "--no-journal",
+           "--run-name", "bench", "--rate-limit", str(rate_limit), *extra]
+    if batch is not None:
+        cmd += ["--batch-size", str(batch)]
+    return cmd
 
 
 def trcli_cmd(a, url, report):
@@ -211,7 +215,8 @@ def main():
     p.add_argument("--fixture", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--reps", type=int, default=3, help="repetitions of the trcli/ours pair (1..10)")
-    p.add_argument("--default-batch", type=int, default=1000)
+    p.add_argument("--default-batch", type=int, default=None,
+                   help="batch size of the side-by-side row (default: the engine's own default)")
     p.add_argument("--batches", default="250,500,1000,2000,5000")
     p.add_argument("--scenarios", default="cloud,cloud-unpaced,self-hosted,local")
     p.add_argument("--no-trcli", action="store_true")
