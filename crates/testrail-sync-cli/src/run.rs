@@ -33,6 +33,7 @@ pub struct OpenArgs {
     pub files: Vec<String>,
     #[command(flatten)]
     pub connection: Connection,
+    /// Project ID
     #[arg(
         long,
         env = "TESTRAIL_PROJECT_ID",
@@ -40,8 +41,10 @@ pub struct OpenArgs {
         conflicts_with = "project"
     )]
     pub project_id: Option<u64>,
+    /// Project name
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
+    /// Suite ID; optional for single-suite projects
     #[arg(
         long,
         env = "TESTRAIL_SUITE_ID",
@@ -49,11 +52,13 @@ pub struct OpenArgs {
         conflicts_with = "suite"
     )]
     pub suite_id: Option<u64>,
+    /// Suite name
     #[arg(long, value_name = "NAME")]
     pub suite: Option<String>,
     /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
     #[arg(long, value_name = "TEMPLATE")]
     pub run_name: Option<String>,
+    /// Milestone the run belongs to
     #[arg(long, value_name = "N")]
     pub milestone_id: Option<u64>,
     /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
@@ -73,6 +78,7 @@ pub struct OpenArgs {
     /// Report property holding case IDs (repeatable; replaces the defaults)
     #[arg(long, value_name = "NAME")]
     pub case_property: Vec<String>,
+    /// Read every file as this format instead of sniffing it
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     #[arg(long, value_enum, default_value_t)]
@@ -83,6 +89,7 @@ pub struct OpenArgs {
 pub struct RunIdArgs {
     #[command(flatten)]
     pub connection: Connection,
+    /// The run (as printed by `run open`)
     #[arg(long, value_name = "N")]
     pub run_id: u64,
     #[arg(long, value_enum, default_value_t)]
