@@ -335,3 +335,27 @@ fn memory_does_not_grow_with_report_size() {
          streamed (or the reader holds too many executions)"
     );
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn memory_per_case_does_not_grow_with_its_executions() {
+    // 200 cases hit once each, then 500 times each (parametrized tests, repeated reports): the
+    // engine keeps a bounded summary per case. Keeping every execution (~300 bytes each) would
+    // add ~30 MiB for the 100,000.
+    let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 200));
+    let once = env.write_file("once.xml", junit(200, 200, 0).as_bytes());
+    let many = env.write_file("many.xml", junit(100_000, 200, 0).as_bytes());
+    let once_kib = dry_run_peak_kib(&env, &once);
+    let many_kib = dry_run_peak_kib(&env, &many);
+    let growth_mib = many_kib.saturating_sub(once_kib) / 1024;
+    eprintln!(
+        "peak RSS: {} MiB for 200 executions, {} MiB for 100,000 over the same 200 cases",
+        once_kib / 1024,
+        many_kib / 1024
+    );
+    assert!(
+        growth_mib < 16,
+        "peak RSS grew by {growth_mib} MiB for 500 executions per case: the engine keeps every \
+         execution instead of a bounded summary per case"
+    );
+}
