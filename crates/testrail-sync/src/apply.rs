@@ -323,11 +323,7 @@ impl<'a> Context<'a> {
                 summary.run_name = Some(name);
             }
         }
-        let batches = batches(
-            plan.results.clone(),
-            self.options.batch_size,
-            MAX_BATCH_BYTES,
-        );
+        let batches = batches(&plan.results, self.options.batch_size, MAX_BATCH_BYTES);
         for (i, chunk) in batches.iter().enumerate() {
             calls.push(format!(
                 "add_results_for_cases: batch {} with {} results",

@@ -2,6 +2,7 @@
 //! bodies to post. No I/O here, so `--dry-run` and unit tests see what would be sent.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -122,27 +123,21 @@ pub fn plan_results(
 pub const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
 
 /// Splits results into `add_results_for_cases` batches of at most `max_results` results and
-/// about `max_bytes` of JSON (a single larger result still goes alone).
-pub fn batches(
-    results: Vec<NewResult>,
-    max_results: usize,
-    max_bytes: usize,
-) -> Vec<Vec<NewResult>> {
+/// about `max_bytes` of JSON (a single larger result still goes alone), as index ranges.
+pub fn batches(results: &[NewResult], max_results: usize, max_bytes: usize) -> Vec<Range<usize>> {
     let max_results = max_results.max(1);
     let mut out = Vec::new();
-    let mut current = Vec::new();
-    let mut bytes = 0;
-    for result in results {
-        let size = serde_json::to_vec(&result).map_or(0, |v| v.len()) + 1;
-        if !current.is_empty() && (current.len() == max_results || bytes + size > max_bytes) {
-            out.push(std::mem::take(&mut current));
-            bytes = 0;
+    let (mut start, mut bytes) = (0, 0);
+    for (i, result) in results.iter().enumerate() {
+        let size = serde_json::to_vec(result).map_or(0, |v| v.len()) + 1;
+        if i > start && (i - start == max_results || bytes + size > max_bytes) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
         }
         bytes += size;
-        current.push(result);
     }
-    if !current.is_empty() {
-        out.push(current);
+    if start < results.len() {
+        out.push(start..results.len());
     }
     out
 }
@@ -312,17 +307,17 @@ mod tests {
             ..Default::default()
         };
         let small: Vec<NewResult> = (1..=25).map(|i| result(i, 10)).collect();
-        let sizes: Vec<usize> = batches(small, 10, MAX_BATCH_BYTES)
+        let sizes: Vec<usize> = batches(&small, 10, MAX_BATCH_BYTES)
             .iter()
-            .map(Vec::len)
+            .map(|r| r.len())
             .collect();
         assert_eq!(sizes, vec![10, 10, 5]);
         let big: Vec<NewResult> = (1..=5).map(|i| result(i, 1000)).collect();
-        let sizes: Vec<usize> = batches(big, 100, 2500).iter().map(Vec::len).collect();
+        let sizes: Vec<usize> = batches(&big, 100, 2500).iter().map(|r| r.len()).collect();
         assert_eq!(sizes, vec![2, 2, 1]);
         let huge = vec![result(1, 10_000)];
         assert_eq!(
-            batches(huge, 100, 2500).len(),
+            batches(&huge, 100, 2500).len(),
             1,
             "an oversized result still goes"
         );

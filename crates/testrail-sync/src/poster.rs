@@ -92,7 +92,11 @@ impl<'a> Poster<'a> {
         results: Vec<NewResult>,
         progress: &dyn Progress,
     ) -> Result<(), SyncError> {
-        let batches = crate::plan::batches(results, self.options.batch_size, MAX_BATCH_BYTES);
+        let batches: Vec<Vec<NewResult>> =
+            crate::plan::batches(&results, self.options.batch_size, MAX_BATCH_BYTES)
+                .into_iter()
+                .map(|range| results[range].to_vec())
+                .collect();
         stream::iter(batches)
             .map(|batch| self.post_batch(batch, progress))
             .buffer_unordered(self.options.concurrency.max(1))
