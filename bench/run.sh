@@ -29,6 +29,12 @@ fi
 mkdir -p "$OUT"
 cd "$ROOT"
 
+# Tools the parts need; a missing one skips its part with a hint instead of failing midway.
+need() { command -v "$1" >/dev/null 2>&1 || { echo "note: $1 not found ($2); skipping that part" >&2; return 1; }; }
+need ss "apt-get install -y iproute2" || SKIP_E2E=1
+need hyperfine "apt-get install -y hyperfine" || SKIP_STARTUP=1
+[[ -x /usr/bin/time ]] || { echo "note: /usr/bin/time not found (apt-get install -y time); skipping the big report" >&2; SKIP_BIG=1; }
+
 section() { printf '\n== %s ==\n' "$*"; }
 
 section "machine"
