@@ -161,7 +161,7 @@ if [[ -z "${SKIP_PARSE_BENCH:-}" ]]; then
     echo "bench binary: $PARSE_EXE"
     timeout 1200 "$PARSE_EXE" --bench | tee "$OUT/parse.txt"
     for f in "$OUT"/big-*.xml; do
-        [[ -s "$f" ]] || continue
+        [[ -s "$f" && -x /usr/bin/time ]] || continue
         echo "reader alone, streaming $(basename "$f"):"
         PARSE_FILE=$f /usr/bin/time -f "  wall %e s, peak RSS %M KiB" timeout 600 "$PARSE_EXE"
     done
