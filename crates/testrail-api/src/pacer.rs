@@ -56,10 +56,19 @@ impl Pacer {
         loop {
             let slot = self.reserve();
             tokio::time::sleep_until(slot).await;
-            // A 429 that arrived while we slept pauses us too: take a new slot after the pause.
+            // A 429 that arrived while we slept pauses us too: give the slot back (it was not
+            // used) and take a new one after the pause.
             if !self.is_paused() {
                 return;
             }
+            self.release(slot);
+        }
+    }
+
+    fn release(&self, slot: Instant) {
+        let mut s = self.lock();
+        if let Some(i) = s.starts.iter().rposition(|t| *t == slot) {
+            s.starts.remove(i);
         }
     }
 
