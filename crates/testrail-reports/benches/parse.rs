@@ -20,8 +20,20 @@ use testrail_reports::{Format, ReadOptions, TestExecution};
 fn main() {
     // `PARSE_FILE=big.xml target/release/deps/parse-…`: stream one file with the reader and
     // exit (for peak-RSS measurements with /usr/bin/time -v, without any HTTP or engine).
+    // `PARSE_LOOP=bare|attrs` runs a floor loop over the file (read whole) instead, to compare
+    // instruction counts under callgrind.
     if let Some(path) = std::env::var_os("PARSE_FILE") {
-        parse_file(Path::new(&path));
+        match std::env::var("PARSE_LOOP").as_deref() {
+            Ok("bare") => floor_file(Path::new(&path), bare_quick_xml),
+            Ok("attrs") => floor_file(Path::new(&path), quick_xml_with_attributes),
+            _ => parse_file(Path::new(&path)),
+        }
+        return;
+    }
+    // `PARSE_DUMP=r.xml PARSE_BENCH_MB=5 target/release/deps/parse-…`: write the generated
+    // report and exit (a small file for `valgrind --tool=callgrind` with `PARSE_FILE`).
+    if let Some(path) = std::env::var_os("PARSE_DUMP") {
+        std::fs::write(&path, report()).unwrap_or_else(|e| panic!("{e}"));
         return;
     }
     print_summary();
@@ -44,6 +56,19 @@ fn parse_file(path: &Path) {
         summary.executions,
         summary.bytes as f64 / 1e6,
         summary.bytes as f64 / 1e6 / secs
+    );
+}
+
+fn floor_file(path: &Path, floor: fn(&[u8]) -> u64) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    let seen = black_box(floor(black_box(&bytes)));
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{}: floor loop saw {seen}, {:.1} MB in {secs:.2} s = {:.1} MB/s",
+        path.display(),
+        bytes.len() as f64 / 1e6,
+        bytes.len() as f64 / 1e6 / secs
     );
 }
 

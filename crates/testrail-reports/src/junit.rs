@@ -13,7 +13,7 @@ use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
-use crate::xml::{LineCol, Xml, XmlSource, for_each_attr, local_name};
+use crate::xml::{LineCol, Xml, XmlSource, end_name, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
 
 pub(crate) fn read<R: BufRead>(
@@ -29,7 +29,7 @@ pub(crate) fn read<R: BufRead>(
             (Xml::Start(e), at) => state.start(&e, at, false, sink),
             (Xml::Empty(e), at) => state.start(&e, at, true, sink),
             (Xml::End(e), _) => {
-                state.end(e.local_name().into_inner(), sink);
+                state.end(end_name(&e), sink);
                 Ok(())
             }
             (Xml::Text(t), _) => {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::EscapeError;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, Event};
+use quick_xml::name::QName;
 
 use crate::error::ReportError;
 use crate::input::{CountingReader, Decoded};
@@ -224,24 +226,166 @@ pub(crate) fn for_each_attr<'a>(
     e: &'a BytesStart<'a>,
     mut f: impl FnMut(&str, Cow<'a, str>),
 ) -> Result<(), String> {
-    // Duplicate checks cost a hash set per element; a duplicate attribute is harmless here
-    // (the last one wins).
-    for attr in e.attributes().with_checks(false) {
-        let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| match err {
-                quick_xml::Error::Escape(esc) => escape_message(&esc),
-                other => other.to_string(),
-            })?;
-        f(attr.key.local_name().into_inner(), value);
+    // Almost every start tag in a report is plain `name="value"` pairs: split those here
+    // (quick-xml's attribute iterator costs more than the rest of a test case). Anything
+    // unusual goes through quick-xml, which also words the errors.
+    let mut pairs = [PlainAttr::default(); PLAIN_ATTRIBUTES];
+    let Some(n) = plain_attributes(e.attributes_raw(), &mut pairs) else {
+        return for_each_attr_checked(e, f);
+    };
+    for attr in &pairs[..n] {
+        let value = if attr.escaped {
+            normalized(&Attribute {
+                key: QName(attr.key),
+                value: Cow::Borrowed(attr.value),
+            })?
+        } else {
+            Cow::Borrowed(attr.value)
+        };
+        f(local_part(attr.key), value);
     }
     Ok(())
 }
 
+/// Start tags with more attributes than this take quick-xml's path.
+const PLAIN_ATTRIBUTES: usize = 12;
+
+#[derive(Clone, Copy, Default)]
+struct PlainAttr<'a> {
+    key: &'a str,
+    /// Raw: with references and literal tabs/line ends still in it if `escaped`.
+    value: &'a str,
+    escaped: bool,
+}
+
+/// Byte classes for [`plain_attributes`].
+const NAME: u8 = 1;
+const SPACE: u8 = 2;
+
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':') {
+            t[b] = NAME;
+        }
+        if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            t[b] = SPACE;
+        }
+        b += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> u8 {
+    BYTE_CLASS[b as usize]
+}
+
+/// Whether a raw value holds a reference (`&`) or a tab / line end (normalised to a space):
+/// eight bytes at a time, since values are most of a start tag. Other control bytes count
+/// too (quick-xml then leaves them as they are).
+fn needs_normalising(value: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = value.chunks_exact(8);
+    for word in words.by_ref() {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let amp = w ^ (ONES * u64::from(b'&'));
+        // A byte is `&` (zero after the xor) or below 0x20: its high bit survives.
+        let hits = (amp.wrapping_sub(ONES) & !amp) | (w.wrapping_sub(ONES * 0x20) & !w);
+        if hits & HIGHS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'&' || b < 0x20)
+}
+
+/// Splits `key="value" key2='value2'` (ASCII names, `=` without spaces around it, whitespace
+/// between pairs) into raw keys and values; `None` for anything else.
+fn plain_attributes<'a>(
+    raw: &'a str,
+    pairs: &mut [PlainAttr<'a>; PLAIN_ATTRIBUTES],
+) -> Option<usize> {
+    let b = raw.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    loop {
+        while i < b.len() && class(b[i]) & SPACE != 0 {
+            i += 1;
+        }
+        if i == b.len() {
+            return Some(n);
+        }
+        let key_start = i;
+        while i < b.len() && class(b[i]) & NAME != 0 {
+            i += 1;
+        }
+        let quote = *b.get(i + 1)?;
+        if n == PLAIN_ATTRIBUTES
+            || i == key_start
+            || b[i] != b'='
+            || (quote != b'"' && quote != b'\'')
+        {
+            return None;
+        }
+        let key = &raw[key_start..i];
+        i += 2;
+        let value_start = i;
+        i += memchr::memchr(quote, &b[i..])?;
+        let value = &raw[value_start..i];
+        pairs[n] = PlainAttr {
+            key,
+            value,
+            escaped: needs_normalising(value.as_bytes()),
+        };
+        n += 1;
+        i += 1;
+        if i < b.len() && class(b[i]) & SPACE == 0 {
+            return None;
+        }
+    }
+}
+
+/// `ns:key` → `key`, as quick-xml's `local_name`.
+fn local_part(key: &str) -> &str {
+    // Names are a few bytes: a plain loop beats `split_once`'s searcher set-up.
+    match key.bytes().position(|b| b == b':') {
+        Some(i) => &key[i + 1..],
+        None => key,
+    }
+}
+
+fn normalized<'a>(attr: &Attribute<'a>) -> Result<Cow<'a, str>, String> {
+    attr.normalized_value(XmlVersion::Implicit1_0)
+        .map_err(|err| match err {
+            quick_xml::Error::Escape(esc) => escape_message(&esc),
+            other => other.to_string(),
+        })
+}
+
+/// [`for_each_attr`] through quick-xml's attribute iterator.
+fn for_each_attr_checked<'a>(
+    e: &'a BytesStart<'a>,
+    mut f: impl FnMut(&str, Cow<'a, str>),
+) -> Result<(), String> {
+    // Duplicate checks cost a hash set per element; a duplicate attribute is harmless here
+    // (the last one wins).
+    for attr in e.attributes().with_checks(false) {
+        let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+        f(attr.key.local_name().into_inner(), normalized(&attr)?);
+    }
+    Ok(())
+}
+
+/// An end tag's local name (`</ns:testcase>` → `testcase`).
+pub(crate) fn end_name<'a>(e: &'a BytesEnd<'a>) -> &'a str {
+    local_part(e.name().into_inner())
+}
+
 /// The element's local name (`ns:testcase` → `testcase`).
 pub(crate) fn local_name<'a>(e: &'a BytesStart<'a>) -> &'a str {
-    e.local_name().into_inner()
+    local_part(e.name().into_inner())
 }
 
 #[cfg(test)]
@@ -280,6 +424,77 @@ mod tests {
         assert_eq!(e.to_string(), "r.xml:2:1: DTDs are not allowed in reports");
         let e = events("<x>\n  &a;</x>").err().unwrap();
         assert_eq!(e.to_string(), "r.xml:2:3: unknown entity &a;");
+    }
+
+    /// Attributes of a start tag, through the fast path or through quick-xml's iterator.
+    fn attrs_via(raw: &str, fast: bool) -> Result<Vec<(String, String)>, String> {
+        let e = BytesStart::from_content(format!("t {raw}"), 1);
+        let mut out = Vec::new();
+        let push = |k: &str, v: Cow<'_, str>| out.push((k.to_string(), v.into_owned()));
+        if fast {
+            for_each_attr(&e, push)?;
+        } else {
+            for_each_attr_checked(&e, push)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn plain_attributes_read_as_quick_xml_reads_them() {
+        let v = attrs_via(r#"ns:name="a &amp; b" x='1&#10;2'  y="z""#, true).unwrap();
+        assert_eq!(
+            v,
+            [("name", "a & b"), ("x", "1\n2"), ("y", "z")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert_eq!(
+            attrs_via("a='&bogus;'", true).unwrap_err(),
+            "unknown entity &bogus;"
+        );
+    }
+
+    fn attribute_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let value = proptest::collection::vec(
+            select(vec![
+                "v",
+                " ",
+                "\t",
+                "\n",
+                "\r",
+                "&amp;",
+                "&#65;",
+                "&#x1F600;",
+                "&x;",
+                "&",
+                ";",
+                "<",
+                ">",
+                "é",
+                "\"",
+                "'",
+            ]),
+            0..6,
+        )
+        .prop_map(|v| v.concat());
+        let attr = (
+            select(vec!["a", "b:c", "x-y.z", "é", "", "a b", "1"]),
+            select(vec!["=", " =", "= ", ""]),
+            select(vec!["\"", "'", ""]),
+            value,
+            select(vec!["\"", "'", ""]),
+            select(vec![" ", "", "\n", "\t ", "/"]),
+        )
+            .prop_map(|(k, eq, q1, v, q2, sep)| format!("{k}{eq}{q1}{v}{q2}{sep}"));
+        proptest::collection::vec(attr, 0..5).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn attribute_fast_path_matches_quick_xml(raw in attribute_text()) {
+            proptest::prop_assert_eq!(attrs_via(&raw, true), attrs_via(&raw, false));
+        }
     }
 
     #[test]
