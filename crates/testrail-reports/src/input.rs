@@ -9,6 +9,11 @@ use std::io::{self, BufRead, Read};
 /// lines back. Older positions fall back to an approximate column.
 const RECENT_NEWLINES: usize = 4096;
 
+/// How far past the consumed offset newlines are looked for, in one `memchr` pass over the
+/// buffer, so that consuming a few bytes at a time (quick-xml does, per event) costs nothing.
+/// It bounds the extra newline offsets held to this many.
+const LOOKAHEAD: usize = 16 * 1024;
+
 /// A `BufRead` that tracks the consumed offset and the positions of recent newlines.
 pub(crate) struct CountingReader<R> {
     inner: R,
@@ -17,8 +22,14 @@ pub(crate) struct CountingReader<R> {
 
 #[derive(Default)]
 struct Counter {
+    /// Bytes consumed.
     offset: u64,
+    /// Bytes searched for newlines (at or past `offset`).
+    scanned: u64,
+    /// Newlines in the first `scanned` bytes.
     newlines: u64,
+    /// Offsets of the last newlines found: those before `offset` (up to [`RECENT_NEWLINES`])
+    /// and every one in `offset..scanned`.
     recent: VecDeque<u64>,
     /// JSON readers ask for the offset of the next significant byte (the start of an entry).
     mark_pending: bool,
@@ -75,41 +86,50 @@ impl<R: BufRead> CountingReader<R> {
 }
 
 impl Counter {
-    fn count(&mut self, bytes: &[u8]) {
+    /// Looks for newlines in `buf` (which starts at the consumed offset) up to `want` bytes
+    /// into it, or [`LOOKAHEAD`] bytes if that is further and the buffer holds them.
+    fn scan(&mut self, buf: &[u8], want: usize) {
+        let end = buf.len().min(want.max(LOOKAHEAD));
+        let from = (self.scanned - self.offset) as usize;
+        if from >= end {
+            return;
+        }
+        for i in memchr::memchr_iter(b'\n', &buf[from..end]) {
+            self.newlines += 1;
+            self.recent.push_back(self.scanned + i as u64);
+        }
+        self.scanned = self.offset + end as u64;
+    }
+
+    /// `amt` bytes at the start of `buf` are consumed.
+    fn consume(&mut self, buf: &[u8], amt: usize) {
         if self.mark_pending
-            && let Some(i) = bytes
+            && let Some(i) = buf[..amt]
                 .iter()
                 .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b':'))
         {
             self.mark = Some(self.offset + i as u64);
             self.mark_pending = false;
         }
-        // Eight bytes at a time: most words hold no newline at all.
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        let mut words = bytes.chunks_exact(8);
-        let mut at = 0;
-        for word in words.by_ref() {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * b'\n' as u64);
-            if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
-                self.newlines_in(word, at);
-            }
-            at += 8;
-        }
-        self.newlines_in(words.remainder(), at);
-        self.offset += bytes.len() as u64;
+        self.scan(buf, amt);
+        self.advance(amt);
     }
 
-    fn newlines_in(&mut self, bytes: &[u8], start: usize) {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' {
-                self.newlines += 1;
-                if self.recent.len() == RECENT_NEWLINES {
-                    self.recent.pop_front();
-                }
-                self.recent.push_back(self.offset + (start + i) as u64);
-            }
+    fn advance(&mut self, amt: usize) {
+        self.offset += amt as u64;
+        // Forget old newlines, never one at or past the consumed offset (placing a position
+        // needs every newline after it).
+        while self.recent.len() > RECENT_NEWLINES
+            && self.recent.front().is_some_and(|&nl| nl < self.offset)
+        {
+            self.recent.pop_front();
         }
+    }
+
+    /// Whether consuming `amt` bytes needs to see them (they were not scanned yet, or a JSON
+    /// reader waits for its mark).
+    fn needs_bytes(&self, amt: usize) -> bool {
+        self.mark_pending || self.offset + amt as u64 > self.scanned
     }
 }
 
@@ -128,11 +148,19 @@ impl<R: BufRead> Read for CountingReader<R> {
 
 impl<R: BufRead> BufRead for CountingReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
+        let buf = self.inner.fill_buf()?;
+        self.counter.scan(buf, 0);
+        Ok(buf)
     }
 
     fn consume(&mut self, amt: usize) {
         if amt == 0 {
+            return;
+        }
+        if !self.counter.needs_bytes(amt) {
+            // Scanned bytes came from a `fill_buf`, so they are there to consume.
+            self.counter.advance(amt);
+            self.inner.consume(amt);
             return;
         }
         // `fill_buf` after a non-empty `fill_buf` returns the same bytes without I/O.
@@ -141,7 +169,7 @@ impl<R: BufRead> BufRead for CountingReader<R> {
         let available = match self.inner.fill_buf() {
             Ok(buf) => {
                 let amt = amt.min(buf.len());
-                self.counter.count(&buf[..amt]);
+                self.counter.consume(buf, amt);
                 amt
             }
             Err(_) => amt,
@@ -396,6 +424,35 @@ mod tests {
             Err("Shift_JIS".into())
         );
         assert_eq!(detect_encoding(b"<a/>"), Ok(Encoding::Utf8));
+    }
+
+    /// `here()` after every consume, against counting the consumed bytes, for buffers smaller
+    /// and larger than the look-ahead and more lines than are remembered.
+    #[test]
+    fn line_col_while_consuming_in_odd_steps() {
+        let text: String = (0..12_000)
+            .map(|i| format!("{}\n", "x".repeat(i % 13)))
+            .collect();
+        for capacity in [3, 100, 64 * 1024, 1 << 20] {
+            let mut r =
+                CountingReader::new(io::BufReader::with_capacity(capacity, text.as_bytes()));
+            let (mut pos, mut step) = (0, 1);
+            let (mut line, mut line_start) = (1, 0);
+            while pos < text.len() {
+                let len = r.fill_buf().unwrap().len();
+                let n = step.min(len);
+                r.consume(n);
+                for (i, b) in text.bytes().enumerate().skip(pos).take(n) {
+                    if b == b'\n' {
+                        (line, line_start) = (line + 1, i + 1);
+                    }
+                }
+                pos += n;
+                step = (step * 7 + 3) % 5000 + 1;
+                let expected = (line, (pos - line_start) as u64 + 1);
+                assert_eq!(r.here(), expected, "capacity {capacity}, offset {pos}");
+            }
+        }
     }
 
     #[test]
