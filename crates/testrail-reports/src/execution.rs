@@ -1,6 +1,7 @@
 //! The one type every reader produces: a single execution of a single test.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 /// What the report says happened. Readers never invent a verdict the report does not give.
@@ -29,12 +30,24 @@ impl Outcome {
 }
 
 /// Where in the report an execution came from, so messages can point at it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportLocation {
-    pub file: PathBuf,
+    /// Shared by every execution of one report (a clone is a reference count, not a copy).
+    pub file: Arc<Path>,
     /// 1-based line and column of the element/entry that started this execution.
     pub line: u64,
     pub column: u64,
+}
+
+impl Default for ReportLocation {
+    fn default() -> Self {
+        static NO_FILE: LazyLock<Arc<Path>> = LazyLock::new(|| Arc::from(Path::new("")));
+        ReportLocation {
+            file: NO_FILE.clone(),
+            line: 0,
+            column: 0,
+        }
+    }
 }
 
 impl std::fmt::Display for ReportLocation {

@@ -4,6 +4,7 @@
 
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use quick_xml::events::BytesStart;
@@ -14,7 +15,7 @@ use crate::input::{CountingReader, Decoded};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
 use crate::xml::{LineCol, Xml, XmlSource, end_name, for_each_attr, local_name};
-use crate::{ReadOptions, ReportError, location};
+use crate::{ReadOptions, ReportError, location_in};
 
 pub(crate) fn read<R: BufRead>(
     input: CountingReader<Decoded<R>>,
@@ -77,8 +78,9 @@ struct Capture {
     depth: usize,
 }
 
-struct Junit<'p> {
-    path: &'p Path,
+struct Junit {
+    /// The report's path, shared by every execution's location.
+    file: Arc<Path>,
     max: usize,
     suites: Vec<Suite>,
     suite_props: Vec<(String, String)>,
@@ -90,10 +92,10 @@ struct Junit<'p> {
     reruns: RerunFolder,
 }
 
-impl<'p> Junit<'p> {
-    fn new(path: &'p Path, max: usize) -> Self {
+impl Junit {
+    fn new(path: &Path, max: usize) -> Self {
         Junit {
-            path,
+            file: Arc::from(path),
             max,
             suites: Vec::new(),
             suite_props: Vec::new(),
@@ -123,7 +125,8 @@ impl<'p> Junit<'p> {
                 self.start_suite(e).map_err(|m| (at, m))
             }
             "testcase" => {
-                let case = Case::new(e, location(self.path, at), self.max).map_err(|m| (at, m))?;
+                let case =
+                    Case::new(e, location_in(&self.file, at), self.max).map_err(|m| (at, m))?;
                 self.case = Some(Box::new(case));
                 if empty {
                     self.finish_case(sink);

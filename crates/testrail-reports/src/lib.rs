@@ -23,6 +23,7 @@ mod xml;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 pub use case_ids::{CaseIdMatcher, MatcherError};
 pub use error::ReportError;
@@ -205,9 +206,14 @@ impl<S: Sink> Sink for CountingSink<'_, S> {
 }
 
 /// Sets `TestExecution.location` from a reader's position.
-pub(crate) fn location(path: &Path, (line, column): (u64, u64)) -> ReportLocation {
+pub(crate) fn location(path: &Path, at: (u64, u64)) -> ReportLocation {
+    location_in(&Arc::from(path), at)
+}
+
+/// [`location`] for readers that hold the report's path shared (no allocation per execution).
+pub(crate) fn location_in(file: &Arc<Path>, (line, column): (u64, u64)) -> ReportLocation {
     ReportLocation {
-        file: path.to_path_buf(),
+        file: Arc::clone(file),
         line,
         column,
     }
