@@ -501,7 +501,7 @@ const MAX_SCANNED_LINE: usize = 16 * 1024;
 
 impl LineScanner {
     fn feed(&mut self, mut t: &str, exec: &mut TestExecution) {
-        while let Some(nl) = t.find('\n') {
+        while let Some(nl) = memchr::memchr(b'\n', t.as_bytes()) {
             if self.partial.is_empty() {
                 self.line(&t[..nl], exec);
             } else {
@@ -560,6 +560,35 @@ fn attachment(line: &str) -> Option<&str> {
 /// (decimal comma), or garbage (→ `None`).
 pub(crate) fn parse_seconds(s: &str) -> Option<Duration> {
     let s = s.trim();
+    if let Some(d) = plain_seconds(s) {
+        return Some(d);
+    }
+    seconds_as_f64(s)
+}
+
+/// `123.456` (up to 6 integer and 9 fraction digits, what nearly every writer prints) without
+/// going through `f64`: the same `Duration`, since such values are exact in nanoseconds and
+/// far from an `f64` rounding step.
+fn plain_seconds(s: &str) -> Option<Duration> {
+    let (int, frac) = s.split_at(s.bytes().position(|b| b == b'.').unwrap_or(s.len()));
+    let frac = frac.strip_prefix('.').unwrap_or(frac);
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || int.len() > 6 || frac.len() > 9 || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let secs: u64 = int.parse().ok()?;
+    let mut nanos: u32 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    for _ in frac.len()..9 {
+        nanos *= 10;
+    }
+    Some(Duration::new(secs, nanos))
+}
+
+fn seconds_as_f64(s: &str) -> Option<Duration> {
     let normalised;
     let s = if s.contains(',') {
         normalised = if s.contains('.') || s.matches(',').count() > 1 {
@@ -594,6 +623,29 @@ mod tests {
         assert_eq!(ms("NaN"), None);
         assert_eq!(ms("-1"), None);
         assert_eq!(ms("1e400"), None);
+    }
+
+    #[test]
+    fn plain_seconds_match_the_f64_reading() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let int = x % [1, 10, 1000, 1_000_000][(x >> 40) as usize % 4];
+            let digits = (x >> 50) as usize % 10;
+            let frac = format!("{:09}", (x >> 8) % 1_000_000_000);
+            let s = if digits == 0 {
+                format!("{int}")
+            } else {
+                format!("{int}.{}", &frac[..digits])
+            };
+            assert_eq!(plain_seconds(&s), seconds_as_f64(&s), "{s}");
+        }
+        assert_eq!(plain_seconds("1."), seconds_as_f64("1."));
+        for s in [".5", "1e3", "1234567.5", "0.1234567891", "-1", "1,5", "+1"] {
+            assert_eq!(plain_seconds(s), None, "{s}");
+        }
     }
 
     #[test]

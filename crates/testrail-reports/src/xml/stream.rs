@@ -37,7 +37,7 @@ impl<F: FnMut(&str)> Emitter<'_, F> {
             s = &s[1..];
         }
         self.pending_cr = false;
-        while let Some(i) = s.find('\r') {
+        while let Some(i) = memchr::memchr(b'\r', s.as_bytes()) {
             if i > 0 {
                 (self.out)(&s[..i]);
             }
@@ -117,10 +117,7 @@ fn text_round<B: BufRead, F: FnMut(&str)>(
         Some(b'<') => return Ok(Round::Stop),
         _ => {}
     }
-    let end = chunk
-        .iter()
-        .position(|&b| b == b'<' || b == b'&')
-        .unwrap_or(chunk.len());
+    let end = memchr::memchr2(b'<', b'&', chunk).unwrap_or(chunk.len());
     match std::str::from_utf8(&chunk[..end]) {
         Ok(s) => {
             emitter.emit(s);
@@ -257,5 +254,5 @@ fn emit_utf8<F: FnMut(&str)>(bytes: &[u8], emitter: &mut Emitter<'_, F>) -> Resu
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
