@@ -12,7 +12,7 @@
 //!
 //! Streaming is kept: passing executions flow out at once; only from a failed execution on
 //! (which a later rerun could change) are executions held, in order, until the suite ends or
-//! [`MAX_HELD`] are waiting.
+//! [`MAX_HELD`] are waiting or they hold [`MAX_HELD_BYTES`] of text.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -23,10 +23,16 @@ use crate::execution::{Outcome, Sink, TestExecution};
 /// Executions held back at most, waiting for a rerun to fold into them.
 pub(crate) const MAX_HELD: usize = 1024;
 
+/// Text held back at most, in bytes (see [`weight`]): [`MAX_HELD`] executions with traces and
+/// output near the reader's 64 KiB limit per field would otherwise hold ~200 MiB.
+pub(crate) const MAX_HELD_BYTES: usize = 16 * 1024 * 1024;
+
 #[derive(Default)]
 pub(crate) struct RerunFolder {
     /// `(sequence number, execution)`, in report order.
     held: VecDeque<(u64, TestExecution)>,
+    /// Sum of [`weight`] over `held`.
+    held_bytes: usize,
     next_seq: u64,
     /// Test key hash → sequence number of its latest held execution (distant mode only).
     index: HashMap<u64, u64>,
@@ -48,13 +54,19 @@ impl RerunFolder {
         // Hashing is only needed to find distant attempts (gotestsum suites).
         let key = if self.distant { key_hash(&exec) } else { 0 };
         match self.find_attempt(&exec, key) {
-            Some(i) => fold(&mut self.held[i].1, exec),
+            Some(i) => {
+                let first = &mut self.held[i].1;
+                self.held_bytes -= weight(first);
+                fold(first, exec);
+                self.held_bytes += weight(first);
+            }
             None => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 if self.distant {
                     self.index.insert(key, seq);
                 }
+                self.held_bytes += weight(&exec);
                 self.held.push_back((seq, exec));
             }
         }
@@ -89,7 +101,8 @@ impl RerunFolder {
         while self.held.len() > 1 {
             let front = &self.held[0].1;
             let may_rerun = matches!(front.outcome, Outcome::Failed | Outcome::Error);
-            if self.distant && may_rerun && self.held.len() <= MAX_HELD {
+            let within_budget = self.held.len() <= MAX_HELD && self.held_bytes <= MAX_HELD_BYTES;
+            if self.distant && may_rerun && within_budget {
                 break;
             }
             self.pop_front(sink);
@@ -98,6 +111,7 @@ impl RerunFolder {
 
     fn pop_front(&mut self, sink: &mut impl Sink) {
         if let Some((seq, exec)) = self.held.pop_front() {
+            self.held_bytes -= weight(&exec);
             if self.distant {
                 let key = key_hash(&exec);
                 if self.index.get(&key) == Some(&seq) {
@@ -121,6 +135,24 @@ impl RerunFolder {
         }
         self.last_is_back = false;
     }
+}
+
+/// The bytes of text an execution holds, for [`MAX_HELD_BYTES`].
+fn weight(e: &TestExecution) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    e.name.len()
+        + e.classname.len()
+        + opt(&e.file)
+        + opt(&e.message)
+        + opt(&e.details)
+        + opt(&e.stdout)
+        + opt(&e.stderr)
+        + e.properties
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+        + e.attachments.iter().map(String::len).sum::<usize>()
+        + e.tags.iter().map(String::len).sum::<usize>()
 }
 
 fn key_hash(e: &TestExecution) -> u64 {
@@ -187,6 +219,26 @@ mod tests {
         let mut e = TestExecution::new(name, outcome);
         e.line = line;
         e
+    }
+
+    #[test]
+    fn held_text_stays_within_the_byte_budget() {
+        let mut released = 0usize;
+        let mut folder = RerunFolder::default();
+        folder.fold_distant_reruns();
+        let mut sink = |_: TestExecution| released += 1;
+        for i in 0..40 {
+            let mut e = exec(&format!("t{i}"), Outcome::Failed, None);
+            e.details = Some("x".repeat(1 << 20));
+            folder.push(e, &mut sink);
+            assert!(folder.held_bytes <= MAX_HELD_BYTES + (1 << 20) + 16);
+        }
+        // A failure is held for its rerun only while the budget allows.
+        assert!(folder.held.len() < 20, "{}", folder.held.len());
+        folder.flush(&mut sink);
+        assert_eq!(folder.held_bytes, 0);
+        drop(folder);
+        assert_eq!(released, 40);
     }
 
     #[test]
