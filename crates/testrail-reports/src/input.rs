@@ -89,11 +89,12 @@ impl Counter {
     /// Looks for newlines in `buf` (which starts at the consumed offset) up to `want` bytes
     /// into it, or [`LOOKAHEAD`] bytes if that is further and the buffer holds them.
     fn scan(&mut self, buf: &[u8], want: usize) {
-        let end = buf.len().min(want.max(LOOKAHEAD));
         let from = (self.scanned - self.offset) as usize;
-        if from >= end {
+        // Scan in batches: not again until half the look-ahead is used up.
+        if from >= want && (from >= LOOKAHEAD / 2 || from >= buf.len()) {
             return;
         }
+        let end = buf.len().min(want.max(LOOKAHEAD));
         for i in memchr::memchr_iter(b'\n', &buf[from..end]) {
             self.newlines += 1;
             self.recent.push_back(self.scanned + i as u64);
