@@ -13,7 +13,7 @@ use testrail_api::models::{AddSection, Case, CaseFields, Id, Section};
 use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
 use testrail_sync::{Collected, Collector, ProjectRef, SuiteRef, SyncError, SyncOptions};
 
-use crate::cli::{Connection, InputFormat, OutputFormat};
+use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, bad_input};
 use crate::report;
@@ -37,28 +37,8 @@ pub struct Common {
     pub files: Vec<String>,
     #[command(flatten)]
     pub connection: Connection,
-    /// Project ID (env TESTRAIL_PROJECT_ID)
-    #[arg(
-        long,
-        env = "TESTRAIL_PROJECT_ID",
-        value_name = "N",
-        conflicts_with = "project"
-    )]
-    pub project_id: Option<u64>,
-    /// Project name
-    #[arg(long, value_name = "NAME")]
-    pub project: Option<String>,
-    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
-    #[arg(
-        long,
-        env = "TESTRAIL_SUITE_ID",
-        value_name = "N",
-        conflicts_with = "suite"
-    )]
-    pub suite_id: Option<u64>,
-    /// Suite name
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Regex finding case IDs in test names (repeatable; replaces the defaults)
     #[arg(long, value_name = "REGEX")]
     pub case_pattern: Vec<String>,
@@ -194,28 +174,10 @@ pub struct Target {
 }
 
 fn refs(common: &Common, file: &FileConfig) -> Result<(ProjectRef, Option<SuiteRef>), Failure> {
-    let project = match (
-        common.project_id.or(file.project_id),
-        common.project.clone().or(file.project.clone()),
-    ) {
-        (Some(id), _) => ProjectRef::Id(id),
-        (None, Some(name)) => ProjectRef::Name(name),
-        (None, None) => {
-            return Err(bad_input(
-                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID); \
-                 `testrail-sync projects` lists them",
-            ));
-        }
-    };
-    let suite = match (
-        common.suite_id.or(file.suite_id),
-        common.suite.clone().or(file.suite.clone()),
-    ) {
-        (Some(id), _) => Some(SuiteRef::Id(id)),
-        (None, Some(name)) => Some(SuiteRef::Name(name)),
-        (None, None) => None,
-    };
-    Ok((project, suite))
+    Ok((
+        common.target.project_ref(file)?,
+        common.target.suite_ref(file),
+    ))
 }
 
 fn refused(message: String) -> Failure {
@@ -467,7 +429,7 @@ fn check_table(r: &CheckReport, target: &Target) -> String {
             .collect::<BTreeSet<_>>()
             .len()
     };
-    let mut out = table(&["STATE", "CASES", "TEST"], &rows);
+    let mut out = crate::lookups::table(&["STATE", "CASES", "TEST"], &rows);
     out.push_str(&format!(
         "\n{} tests against suite S{} \"{}\": {} mapped, {} without a case ID, {} unknown IDs, {} IDs of another suite\n",
         r.tests,
@@ -492,28 +454,6 @@ fn ids_text(ids: &[Id]) -> String {
         .map(|i| format!("C{i}"))
         .collect::<Vec<_>>()
         .join(",")
-}
-
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -803,7 +743,10 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
             vec![id, c.test.clone(), note.into()]
         })
         .collect();
-    print!("{}", table(&["CASE", "TEST", "NOTE"], &rows));
+    print!(
+        "{}",
+        crate::lookups::table(&["CASE", "TEST", "NOTE"], &rows)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

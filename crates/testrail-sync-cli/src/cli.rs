@@ -66,6 +66,33 @@ pub struct Connection {
     pub allow_insecure_http: bool,
 }
 
+/// Which project and suite (flags and the environment win over the config file).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Project ID (env TESTRAIL_PROJECT_ID)
+    #[arg(
+        long,
+        env = "TESTRAIL_PROJECT_ID",
+        value_name = "N",
+        conflicts_with = "project"
+    )]
+    pub project_id: Option<u64>,
+    /// Project name
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
+    #[arg(
+        long,
+        env = "TESTRAIL_SUITE_ID",
+        value_name = "N",
+        conflicts_with = "suite"
+    )]
+    pub suite_id: Option<u64>,
+    /// Suite name
+    #[arg(long, value_name = "NAME")]
+    pub suite: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read test reports and put their results into a TestRail run
@@ -131,28 +158,8 @@ pub struct ReportArgs {
     pub files: Vec<String>,
     #[command(flatten)]
     pub connection: Connection,
-    /// Project ID (env TESTRAIL_PROJECT_ID)
-    #[arg(
-        long,
-        env = "TESTRAIL_PROJECT_ID",
-        value_name = "N",
-        conflicts_with = "project"
-    )]
-    pub project_id: Option<u64>,
-    /// Project name
-    #[arg(long, value_name = "NAME")]
-    pub project: Option<String>,
-    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
-    #[arg(
-        long,
-        env = "TESTRAIL_SUITE_ID",
-        value_name = "N",
-        conflicts_with = "suite"
-    )]
-    pub suite_id: Option<u64>,
-    /// Suite name
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Report into this existing open run (missing cases are added to it)
     #[arg(long, value_name = "N", conflicts_with = "run_key")]
     pub run_id: Option<u64>,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use testrail_api::{ApiKey, Client, ClientConfig};
+use testrail_sync::{ProjectRef, SuiteRef};
 
 use crate::cli::Connection;
 use crate::fail::{Failure, bad_input};
@@ -172,6 +173,35 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
+
+impl crate::cli::TargetArgs {
+    /// The project from flags/env, else the config file.
+    pub fn project_ref(&self, file: &FileConfig) -> Result<ProjectRef, Failure> {
+        match (
+            self.project_id.or(file.project_id),
+            self.project.clone().or(file.project.clone()),
+        ) {
+            (Some(id), _) => Ok(ProjectRef::Id(id)),
+            (None, Some(name)) => Ok(ProjectRef::Name(name)),
+            (None, None) => Err(bad_input(
+                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID); \
+                 `testrail-sync projects` lists them",
+            )),
+        }
+    }
+
+    /// The suite from flags/env, else the config file; `None` for single-suite projects.
+    pub fn suite_ref(&self, file: &FileConfig) -> Option<SuiteRef> {
+        match (
+            self.suite_id.or(file.suite_id),
+            self.suite.clone().or(file.suite.clone()),
+        ) {
+            (Some(id), _) => Some(SuiteRef::Id(id)),
+            (None, Some(name)) => Some(SuiteRef::Name(name)),
+            (None, None) => None,
+        }
+    }
+}
 
 /// Builds the API client from flags > env > file.
 pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {

@@ -130,7 +130,7 @@ fn print<T: Serialize>(format: OutputFormat, items: &T, headers: &[&str], rows: 
 }
 
 /// A plain aligned table, like `gh` prints.
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use testrail_api::Client;
 use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, Collector, PlanRef, ProjectRef, RunTarget, StatusChoice,
-    SuiteRef, Summary, SyncError, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Collector, PlanRef, RunTarget, StatusChoice, Summary,
+    SyncError, SyncOptions,
 };
 
 use crate::cli::{InputFormat, OutputFormat, ReportArgs};
@@ -170,28 +170,8 @@ fn options(
     file: &FileConfig,
     files: &[PathBuf],
 ) -> Result<SyncOptions, Failure> {
-    let project = match (
-        args.project_id.or(file.project_id),
-        args.project.clone().or(file.project.clone()),
-    ) {
-        (Some(id), _) => ProjectRef::Id(id),
-        (None, Some(name)) => ProjectRef::Name(name),
-        (None, None) => {
-            return Err(bad_input(
-                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID); \
-                 `testrail-sync projects` lists them",
-            ));
-        }
-    };
-    let mut o = SyncOptions::new(project);
-    o.suite = match (
-        args.suite_id.or(file.suite_id),
-        args.suite.clone().or(file.suite.clone()),
-    ) {
-        (Some(id), _) => Some(SuiteRef::Id(id)),
-        (None, Some(name)) => Some(SuiteRef::Name(name)),
-        (None, None) => None,
-    };
+    let mut o = SyncOptions::new(args.target.project_ref(file)?);
+    o.suite = args.target.suite_ref(file);
     let name_template = args
         .run_name
         .clone()

@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::models::{Id, Run};
 use testrail_reports::CaseIdMatcher;
-use testrail_sync::{ProjectRef, RunScope, RunTarget, SuiteRef, SyncOptions};
+use testrail_sync::{RunScope, RunTarget, SyncOptions};
 
-use crate::cli::{Connection, InputFormat, OutputFormat};
+use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, api_failure, bad_input};
 use crate::report;
@@ -33,28 +33,8 @@ pub struct OpenArgs {
     pub files: Vec<String>,
     #[command(flatten)]
     pub connection: Connection,
-    /// Project ID
-    #[arg(
-        long,
-        env = "TESTRAIL_PROJECT_ID",
-        value_name = "N",
-        conflicts_with = "project"
-    )]
-    pub project_id: Option<u64>,
-    /// Project name
-    #[arg(long, value_name = "NAME")]
-    pub project: Option<String>,
-    /// Suite ID; optional for single-suite projects
-    #[arg(
-        long,
-        env = "TESTRAIL_SUITE_ID",
-        value_name = "N",
-        conflicts_with = "suite"
-    )]
-    pub suite_id: Option<u64>,
-    /// Suite name
-    #[arg(long, value_name = "NAME")]
-    pub suite: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
     #[arg(long, value_name = "TEMPLATE")]
     pub run_name: Option<String>,
@@ -157,27 +137,8 @@ async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fail
 }
 
 fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failure> {
-    let project = match (
-        args.project_id.or(file.project_id),
-        args.project.clone().or(file.project.clone()),
-    ) {
-        (Some(id), _) => ProjectRef::Id(id),
-        (None, Some(name)) => ProjectRef::Name(name),
-        (None, None) => {
-            return Err(bad_input(
-                "no project: pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID)",
-            ));
-        }
-    };
-    let mut options = SyncOptions::new(project);
-    options.suite = match (
-        args.suite_id.or(file.suite_id),
-        args.suite.clone().or(file.suite.clone()),
-    ) {
-        (Some(id), _) => Some(SuiteRef::Id(id)),
-        (None, Some(name)) => Some(SuiteRef::Name(name)),
-        (None, None) => None,
-    };
+    let mut options = SyncOptions::new(args.target.project_ref(file)?);
+    options.suite = args.target.suite_ref(file);
     let name_template = args
         .run_name
         .clone()
