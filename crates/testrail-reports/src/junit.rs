@@ -86,6 +86,8 @@ struct Junit {
     suite_props: Vec<(String, String)>,
     /// Boxed: a test case is large, and it moves from here to `finish`.
     case: Option<Box<Case>>,
+    /// The last finished case, blank, for the next one.
+    spare: Option<Box<Case>>,
     capture: Option<Capture>,
     /// A `<property name=…>` whose value is its body.
     pending_property: Option<(String, BoundedText)>,
@@ -100,6 +102,7 @@ impl Junit {
             suites: Vec::new(),
             suite_props: Vec::new(),
             case: None,
+            spare: None,
             capture: None,
             pending_property: None,
             reruns: RerunFolder::default(),
@@ -125,9 +128,15 @@ impl Junit {
                 self.start_suite(e).map_err(|m| (at, m))
             }
             "testcase" => {
-                let case =
-                    Case::new(e, location_in(&self.file, at), self.max).map_err(|m| (at, m))?;
-                self.case = Some(Box::new(case));
+                // The last case's box is reused: building a case in place instead of moving
+                // a large struct around saves copies per test case.
+                let mut case = match self.spare.take() {
+                    Some(case) => case,
+                    None => Box::new(Case::blank(self.max)),
+                };
+                case.start(e, location_in(&self.file, at))
+                    .map_err(|m| (at, m))?;
+                self.case = Some(case);
                 if empty {
                     self.finish_case(sink);
                 }
@@ -262,7 +271,7 @@ impl Junit {
     }
 
     fn finish_case(&mut self, sink: &mut impl Sink) {
-        let Some(case) = self.case.take() else {
+        let Some(mut case) = self.case.take() else {
             return;
         };
         let suite = self.suites.last();
@@ -271,6 +280,7 @@ impl Junit {
             suite.map(|s| s.name.as_str()),
             suite.and_then(|s| s.file.as_deref()),
         );
+        self.spare = Some(case);
         self.reruns.push(exec, sink);
     }
 }
@@ -294,8 +304,25 @@ struct Case {
 }
 
 impl Case {
-    fn new(e: &BytesStart<'_>, at: crate::ReportLocation, max: usize) -> Result<Self, String> {
-        let mut exec = TestExecution::new(String::new(), Outcome::Passed);
+    fn blank(max: usize) -> Self {
+        Case {
+            exec: TestExecution::new(String::new(), Outcome::Passed),
+            classname_given: false,
+            details: BoundedText::new(max),
+            stdout: BoundedText::new(max),
+            stderr: BoundedText::new(max),
+            lines: LineScanner::default(),
+            flaky_attempts: 0,
+            rerun_attempts: 0,
+            flaky_message: None,
+            failure_type: None,
+            not_run: false,
+        }
+    }
+
+    /// Reads `<testcase>`'s attributes into a blank case (new, or left so by [`Case::finish`]).
+    fn start(&mut self, e: &BytesStart<'_>, at: crate::ReportLocation) -> Result<(), String> {
+        let exec = &mut self.exec;
         let mut classname_given = false;
         let mut not_run = false;
         for_each_attr(e, |k, v| match k {
@@ -311,19 +338,9 @@ impl Case {
             _ => {}
         })?;
         exec.location = at;
-        Ok(Case {
-            exec,
-            classname_given,
-            details: BoundedText::new(max),
-            stdout: BoundedText::new(max),
-            stderr: BoundedText::new(max),
-            lines: LineScanner::default(),
-            flaky_attempts: 0,
-            rerun_attempts: 0,
-            flaky_message: None,
-            failure_type: None,
-            not_run,
-        })
+        self.classname_given = classname_given;
+        self.not_run = not_run;
+        Ok(())
     }
 
     /// A child element of `<testcase>`: sets the verdict and says where its text goes.
@@ -411,13 +428,16 @@ impl Case {
         self.lines.flush(&mut self.exec);
     }
 
+    /// The execution, leaving this case blank for the next `<testcase>`.
     fn finish(
-        mut self,
+        &mut self,
         suite_props: &[(String, String)],
         suite_name: Option<&str>,
         suite_file: Option<&str>,
     ) -> TestExecution {
-        let mut exec = self.exec;
+        let blank = TestExecution::new(String::new(), Outcome::Passed);
+        let mut exec = std::mem::replace(&mut self.exec, blank);
+        self.lines = LineScanner::default();
         if !self.classname_given
             && let Some(name) = suite_name
         {
@@ -434,9 +454,9 @@ impl Case {
         if self.not_run && exec.outcome == Outcome::Passed {
             exec.outcome = Outcome::Skipped;
         }
-        exec.details = self.details.finish_non_blank();
-        exec.stdout = self.stdout.finish_non_blank();
-        exec.stderr = self.stderr.finish_non_blank();
+        exec.details = self.details.take().finish_non_blank();
+        exec.stdout = self.stdout.take().finish_non_blank();
+        exec.stderr = self.stderr.take().finish_non_blank();
         if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
             exec.message = exec
                 .details
@@ -450,6 +470,12 @@ impl Case {
             exec.outcome = Outcome::Flaky;
             exec.message = self.flaky_message.take();
         }
+        self.classname_given = false;
+        self.flaky_attempts = 0;
+        self.rerun_attempts = 0;
+        self.flaky_message = None;
+        self.failure_type = None;
+        self.not_run = false;
         exec
     }
 }

@@ -64,6 +64,11 @@ impl BoundedText {
         self.tail.drain(..cut);
     }
 
+    /// The text so far, leaving this empty (same limit).
+    pub(crate) fn take(&mut self) -> BoundedText {
+        std::mem::replace(self, BoundedText::new(self.max))
+    }
+
     /// Whether anything (even "") was pushed: `<failure></failure>` differs from no element.
     pub(crate) fn is_touched(&self) -> bool {
         self.touched
