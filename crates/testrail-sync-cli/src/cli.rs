@@ -69,7 +69,7 @@ pub struct Connection {
 /// Which project and suite (flags and the environment win over the config file).
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
-    /// Project ID (env TESTRAIL_PROJECT_ID)
+    /// Project ID
     #[arg(
         long,
         env = "TESTRAIL_PROJECT_ID",
@@ -80,7 +80,7 @@ pub struct TargetArgs {
     /// Project name
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
-    /// Suite ID (env TESTRAIL_SUITE_ID); optional for single-suite projects
+    /// Suite ID; optional for single-suite projects
     #[arg(
         long,
         env = "TESTRAIL_SUITE_ID",
