@@ -333,7 +333,7 @@ impl Case {
             }
             "time" => exec.duration = parse_seconds(&v),
             "file" | "filepath" => exec.file = Some(v.into_owned()),
-            "line" | "lineno" => exec.line = v.trim().parse().ok(),
+            "line" | "lineno" => exec.line = trim(&v).parse().ok(),
             "status" => not_run = is_not_run(&v),
             _ => {}
         })?;
@@ -585,11 +585,22 @@ fn attachment(line: &str) -> Option<&str> {
 /// Seconds as JUnit writers print them: `0.001`, `9.7e-05`, `1,234.5` (grouping), `0,5`
 /// (decimal comma), or garbage (→ `None`).
 pub(crate) fn parse_seconds(s: &str) -> Option<Duration> {
-    let s = s.trim();
+    let s = trim(s);
     if let Some(d) = plain_seconds(s) {
         return Some(d);
     }
     seconds_as_f64(s)
+}
+
+/// `str::trim`, without its Unicode search when both ends are visibly ASCII (attribute values
+/// such as `time` and `line` nearly always are).
+fn trim(s: &str) -> &str {
+    let plain_end = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if plain_end(s.as_bytes().first()) && plain_end(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
 }
 
 /// `123.456` (up to 6 integer and 9 fraction digits, what nearly every writer prints) without
