@@ -227,13 +227,23 @@ pub(crate) fn for_each_attr<'a>(
     mut f: impl FnMut(&str, Cow<'a, str>),
 ) -> Result<(), String> {
     // Almost every start tag in a report is plain `name="value"` pairs: split those here
-    // (quick-xml's attribute iterator costs more than the rest of a test case). Anything
-    // unusual goes through quick-xml, which also words the errors.
-    let mut pairs = [PlainAttr::default(); PLAIN_ATTRIBUTES];
-    let Some(n) = plain_attributes(e.attributes_raw(), &mut pairs) else {
-        return for_each_attr_checked(e, f);
-    };
-    for attr in &pairs[..n] {
+    // (quick-xml's attribute iterator costs more than the rest of a test case). At anything
+    // unusual, quick-xml takes over after the pairs already delivered (it reads those the
+    // same way) and words the errors.
+    let raw = e.attributes_raw();
+    let b = raw.as_bytes();
+    let mut i = 0;
+    let mut delivered = 0;
+    loop {
+        while i < b.len() && class(b[i]) == SPACE {
+            i += 1;
+        }
+        if i == b.len() {
+            return Ok(());
+        }
+        let Some(attr) = plain_attribute(raw, i) else {
+            return for_each_attr_checked(e, delivered, f);
+        };
         let value = if attr.escaped {
             normalized(&Attribute {
                 key: QName(attr.key),
@@ -243,22 +253,21 @@ pub(crate) fn for_each_attr<'a>(
             Cow::Borrowed(attr.value)
         };
         f(local_part(attr.key), value);
+        delivered += 1;
+        i = attr.end;
     }
-    Ok(())
 }
 
-/// Start tags with more attributes than this take quick-xml's path.
-const PLAIN_ATTRIBUTES: usize = 12;
-
-#[derive(Clone, Copy, Default)]
 struct PlainAttr<'a> {
     key: &'a str,
     /// Raw: with references and literal tabs/line ends still in it if `escaped`.
     value: &'a str,
     escaped: bool,
+    /// Where the next attribute may start.
+    end: usize,
 }
 
-/// Byte classes for [`plain_attributes`].
+/// Byte classes for [`plain_attribute`].
 const NAME: u8 = 1;
 const SPACE: u8 = 2;
 
@@ -282,69 +291,61 @@ fn class(b: u8) -> u8 {
     BYTE_CLASS[b as usize]
 }
 
-/// Whether a raw value holds a reference (`&`) or a tab / line end (normalised to a space):
-/// eight bytes at a time, since values are most of a start tag. Other control bytes count
-/// too (quick-xml then leaves them as they are).
-fn needs_normalising(value: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut words = value.chunks_exact(8);
-    for word in words.by_ref() {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let amp = w ^ (ONES * u64::from(b'&'));
-        // A byte is `&` (zero after the xor) or below 0x20: its high bit survives.
-        let hits = (amp.wrapping_sub(ONES) & !amp) | (w.wrapping_sub(ONES * 0x20) & !w);
-        if hits & HIGHS != 0 {
-            return true;
-        }
+/// `key="value"` or `key='value'` at `start` (an ASCII name, `=` without spaces around it,
+/// then whitespace or the end); `None` for anything else.
+fn plain_attribute(raw: &str, start: usize) -> Option<PlainAttr<'_>> {
+    let b = raw.as_bytes();
+    let mut i = start;
+    while i < b.len() && class(b[i]) == NAME {
+        i += 1;
     }
-    words.remainder().iter().any(|&b| b == b'&' || b < 0x20)
+    let quote = *b.get(i + 1)?;
+    if i == start || b[i] != b'=' || (quote != b'"' && quote != b'\'') {
+        return None;
+    }
+    let (close, escaped) = closing_quote(b, i + 2, quote)?;
+    if close + 1 < b.len() && class(b[close + 1]) != SPACE {
+        return None;
+    }
+    Some(PlainAttr {
+        key: &raw[start..i],
+        value: &raw[i + 2..close],
+        escaped,
+        end: close + 1,
+    })
 }
 
-/// Splits `key="value" key2='value2'` (ASCII names, `=` without spaces around it, whitespace
-/// between pairs) into raw keys and values; `None` for anything else.
-fn plain_attributes<'a>(
-    raw: &'a str,
-    pairs: &mut [PlainAttr<'a>; PLAIN_ATTRIBUTES],
-) -> Option<usize> {
-    let b = raw.as_bytes();
-    let mut n = 0;
-    let mut i = 0;
-    loop {
-        while i < b.len() && class(b[i]) & SPACE != 0 {
-            i += 1;
+/// The index of the first `quote` in `b` from `start`, and whether the bytes before it hold a
+/// reference (`&`) or a tab / line end (normalised to a space) — or another control byte,
+/// which quick-xml then leaves as it is. Eight bytes at a time: values are most of a tag.
+fn closing_quote(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `x` that is zero, exact up to and including the lowest
+    // one (above it, a borrow can mark more).
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = start;
+    let mut escaped = false;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let quotes = zeros(w ^ (ONES * u64::from(quote)));
+        let special =
+            zeros(w ^ (ONES * u64::from(b'&'))) | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
+        if quotes != 0 {
+            let at = quotes.trailing_zeros() / 8;
+            let before = special & ((1u64 << (at * 8)) - 1);
+            return Some((i + at as usize, escaped || before != 0));
         }
-        if i == b.len() {
-            return Some(n);
-        }
-        let key_start = i;
-        while i < b.len() && class(b[i]) & NAME != 0 {
-            i += 1;
-        }
-        let quote = *b.get(i + 1)?;
-        if n == PLAIN_ATTRIBUTES
-            || i == key_start
-            || b[i] != b'='
-            || (quote != b'"' && quote != b'\'')
-        {
-            return None;
-        }
-        let key = &raw[key_start..i];
-        i += 2;
-        let value_start = i;
-        i += memchr::memchr(quote, &b[i..])?;
-        let value = &raw[value_start..i];
-        pairs[n] = PlainAttr {
-            key,
-            value,
-            escaped: needs_normalising(value.as_bytes()),
-        };
-        n += 1;
-        i += 1;
-        if i < b.len() && class(b[i]) & SPACE == 0 {
-            return None;
-        }
+        escaped |= special != 0;
+        i += 8;
     }
+    for (j, &c) in b.iter().enumerate().skip(i) {
+        if c == quote {
+            return Some((j, escaped));
+        }
+        escaped |= c == b'&' || c < 0x20;
+    }
+    None
 }
 
 /// `ns:key` → `key`, as quick-xml's `local_name`.
@@ -364,14 +365,15 @@ fn normalized<'a>(attr: &Attribute<'a>) -> Result<Cow<'a, str>, String> {
         })
 }
 
-/// [`for_each_attr`] through quick-xml's attribute iterator.
+/// [`for_each_attr`] through quick-xml's attribute iterator, from attribute `skip` on.
 fn for_each_attr_checked<'a>(
     e: &'a BytesStart<'a>,
+    skip: usize,
     mut f: impl FnMut(&str, Cow<'a, str>),
 ) -> Result<(), String> {
     // Duplicate checks cost a hash set per element; a duplicate attribute is harmless here
     // (the last one wins).
-    for attr in e.attributes().with_checks(false) {
+    for attr in e.attributes().with_checks(false).skip(skip) {
         let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
         f(attr.key.local_name().into_inner(), normalized(&attr)?);
     }
@@ -434,7 +436,7 @@ mod tests {
         if fast {
             for_each_attr(&e, push)?;
         } else {
-            for_each_attr_checked(&e, push)?;
+            for_each_attr_checked(&e, 0, push)?;
         }
         Ok(out)
     }
@@ -475,7 +477,7 @@ mod tests {
                 "\"",
                 "'",
             ]),
-            0..6,
+            0..12,
         )
         .prop_map(|v| v.concat());
         let attr = (
