@@ -31,7 +31,7 @@ pub(crate) const MAX_HELD_BYTES: usize = 16 * 1024 * 1024;
 pub(crate) struct RerunFolder {
     /// `(sequence number, execution)`, in report order.
     held: VecDeque<(u64, TestExecution)>,
-    /// Sum of [`weight`] over `held`.
+    /// Sum of [`weight`] over `held` (kept in distant mode only).
     held_bytes: usize,
     next_seq: u64,
     /// Test key hash → sequence number of its latest held execution (distant mode only).
@@ -54,19 +54,20 @@ impl RerunFolder {
         // Hashing is only needed to find distant attempts (gotestsum suites).
         let key = if self.distant { key_hash(&exec) } else { 0 };
         match self.find_attempt(&exec, key) {
-            Some(i) => {
+            Some(i) if self.distant => {
                 let first = &mut self.held[i].1;
                 self.held_bytes -= weight(first);
                 fold(first, exec);
                 self.held_bytes += weight(first);
             }
+            Some(i) => fold(&mut self.held[i].1, exec),
             None => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 if self.distant {
                     self.index.insert(key, seq);
+                    self.held_bytes += weight(&exec);
                 }
-                self.held_bytes += weight(&exec);
                 self.held.push_back((seq, exec));
             }
         }
@@ -91,6 +92,10 @@ impl RerunFolder {
 
     /// The current suite comes from a writer that puts reruns far from the first attempt.
     pub(crate) fn fold_distant_reruns(&mut self) {
+        if !self.distant {
+            // Bytes are only counted while the window can grow.
+            self.held_bytes = self.held.iter().map(|(_, e)| weight(e)).sum();
+        }
         self.distant = true;
     }
 
@@ -111,8 +116,8 @@ impl RerunFolder {
 
     fn pop_front(&mut self, sink: &mut impl Sink) {
         if let Some((seq, exec)) = self.held.pop_front() {
-            self.held_bytes -= weight(&exec);
             if self.distant {
+                self.held_bytes -= weight(&exec);
                 let key = key_hash(&exec);
                 if self.index.get(&key) == Some(&seq) {
                     self.index.remove(&key);
@@ -126,6 +131,7 @@ impl RerunFolder {
     pub(crate) fn flush(&mut self, sink: &mut impl Sink) {
         self.flush_held(sink);
         self.index.clear();
+        self.held_bytes = 0;
         self.distant = false;
     }
 
