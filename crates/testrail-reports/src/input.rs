@@ -88,12 +88,18 @@ impl<R: BufRead> CountingReader<R> {
 impl Counter {
     /// Looks for newlines in `buf` (which starts at the consumed offset) up to `want` bytes
     /// into it, or [`LOOKAHEAD`] bytes if that is further and the buffer holds them.
+    #[inline]
     fn scan(&mut self, buf: &[u8], want: usize) {
         let from = (self.scanned - self.offset) as usize;
         // Scan in batches: not again until half the look-ahead is used up.
         if from >= want && (from >= LOOKAHEAD / 2 || from >= buf.len()) {
             return;
         }
+        self.scan_from(buf, from, want);
+    }
+
+    #[inline(never)]
+    fn scan_from(&mut self, buf: &[u8], from: usize, want: usize) {
         let end = buf.len().min(want.max(LOOKAHEAD));
         for i in memchr::memchr_iter(b'\n', &buf[from..end]) {
             self.newlines += 1;
@@ -148,12 +154,14 @@ impl<R: BufRead> Read for CountingReader<R> {
 }
 
 impl<R: BufRead> BufRead for CountingReader<R> {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         let buf = self.inner.fill_buf()?;
         self.counter.scan(buf, 0);
         Ok(buf)
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         if amt == 0 {
             return;
@@ -374,6 +382,7 @@ impl<R: BufRead> Read for Decoded<R> {
 }
 
 impl<R: BufRead> BufRead for Decoded<R> {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         match self {
             Decoded::Plain(r) => r.fill_buf(),
@@ -381,6 +390,7 @@ impl<R: BufRead> BufRead for Decoded<R> {
         }
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         match self {
             Decoded::Plain(r) => r.consume(amt),
