@@ -454,9 +454,9 @@ impl Case {
         if self.not_run && exec.outcome == Outcome::Passed {
             exec.outcome = Outcome::Skipped;
         }
-        exec.details = self.details.take().finish_non_blank();
-        exec.stdout = self.stdout.take().finish_non_blank();
-        exec.stderr = self.stderr.take().finish_non_blank();
+        exec.details = self.details.take_non_blank();
+        exec.stdout = self.stdout.take_non_blank();
+        exec.stderr = self.stderr.take_non_blank();
         if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
             exec.message = exec
                 .details
@@ -607,22 +607,28 @@ fn trim(s: &str) -> &str {
 /// going through `f64`: the same `Duration`, since such values are exact in nanoseconds and
 /// far from an `f64` rounding step.
 fn plain_seconds(s: &str) -> Option<Duration> {
-    let (int, frac) = s.split_at(s.bytes().position(|b| b == b'.').unwrap_or(s.len()));
-    let frac = frac.strip_prefix('.').unwrap_or(frac);
-    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || int.len() > 6 || frac.len() > 9 || !all_digits(int) || !all_digits(frac) {
-        return None;
+    let (mut secs, mut int_digits) = (0u64, 0);
+    let mut nanos = 0u32;
+    let mut scale = 1_000_000_000u32;
+    let mut in_fraction = false;
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' if !in_fraction => {
+                if int_digits == 6 {
+                    return None;
+                }
+                secs = secs * 10 + u64::from(b - b'0');
+                int_digits += 1;
+            }
+            b'.' if !in_fraction => in_fraction = true,
+            b'0'..=b'9' if scale > 1 => {
+                scale /= 10;
+                nanos += u32::from(b - b'0') * scale;
+            }
+            _ => return None,
+        }
     }
-    let secs: u64 = int.parse().ok()?;
-    let mut nanos: u32 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
-    };
-    for _ in frac.len()..9 {
-        nanos *= 10;
-    }
-    Some(Duration::new(secs, nanos))
+    (int_digits > 0).then(|| Duration::new(secs, nanos))
 }
 
 fn seconds_as_f64(s: &str) -> Option<Duration> {
@@ -680,7 +686,17 @@ mod tests {
             assert_eq!(plain_seconds(&s), seconds_as_f64(&s), "{s}");
         }
         assert_eq!(plain_seconds("1."), seconds_as_f64("1."));
-        for s in [".5", "1e3", "1234567.5", "0.1234567891", "-1", "1,5", "+1"] {
+        for s in [
+            ".5",
+            "1e3",
+            "1234567.5",
+            "0.1234567891",
+            "-1",
+            "1,5",
+            "+1",
+            "1.2.3",
+            "99999999999999999999999",
+        ] {
             assert_eq!(plain_seconds(s), None, "{s}");
         }
     }

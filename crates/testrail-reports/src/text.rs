@@ -85,6 +85,14 @@ impl BoundedText {
         self.head
     }
 
+    /// [`BoundedText::finish_non_blank`] of the text so far, leaving this empty.
+    pub(crate) fn take_non_blank(&mut self) -> Option<String> {
+        if !self.touched {
+            return None;
+        }
+        self.take().finish_non_blank()
+    }
+
     /// `None` when nothing but whitespace was collected.
     pub(crate) fn finish_non_blank(self) -> Option<String> {
         let s = self.finish();
