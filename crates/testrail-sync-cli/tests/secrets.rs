@@ -162,8 +162,25 @@ fn the_key_never_shows_on_success_or_on_401_or_400() {
     let env = env_accepting(KEY, Faults::default());
     let report = env.write_file("r.xml", junit_for(1..=20).as_bytes());
     let report = report.display().to_string();
+    // `run show`/`run close` get a run of their own: the commands run concurrently, and closing
+    // a run a `report` is posting into would fail that report.
+    let client = testrail_api::Client::new(testrail_api::ClientConfig {
+        rate_limit_per_minute: None,
+        ..testrail_api::ClientConfig::new(env.url.clone(), EMAIL, testrail_api::ApiKey::new(KEY))
+    })
+    .unwrap();
+    let own_run = env
+        .block(client.add_run(
+            1,
+            &testrail_api::models::RunFields {
+                name: Some("closed by the test".into()),
+                ..Default::default()
+            },
+        ))
+        .unwrap()
+        .id;
     for rust_log in [false, true] {
-        let outs = check_all(&env, &env.url, &commands(&report, 1, "1"), rust_log);
+        let outs = check_all(&env, &env.url, &commands(&report, own_run, "1"), rust_log);
         // The successful runs really did talk to TestRail at trace level.
         let report_out = &outs[0];
         assert_exit(report_out, 0);
