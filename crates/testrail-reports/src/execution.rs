@@ -111,8 +111,9 @@ impl TestExecution {
         }
     }
 
-    /// The name with its classname in front, as most frameworks display it. Case-ID patterns
-    /// run over this so IDs in a describe/class title are found too.
+    /// The name with its classname in front, as most frameworks display it (for summaries and
+    /// comments). Case-ID patterns do not use it: they run over `name` alone, so a pytest class
+    /// `TestC109Profile` cannot hand C109 to every method in it.
     pub fn full_name(&self) -> String {
         if self.classname.is_empty() || self.name.contains(&self.classname) {
             self.name.clone()
