@@ -249,6 +249,7 @@ fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
 
 fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
     let from_file = |path: &Path| {
+        warn_if_readable_by_others(path);
         std::fs::read_to_string(path).map(ApiKey::new).map_err(|e| {
             bad_input(format!(
                 "{}: cannot read the API key file: {e}",

@@ -343,3 +343,27 @@ fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
     let private = run(0o600);
     assert!(!private.contains("readable by other users"), "{private}");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_api_key_file_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = env_accepting(KEY, Faults::default());
+    let key_file = env.write_file("key", KEY.as_bytes());
+    let run = |mode: u32| {
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = env
+            .cmd()
+            .args(["statuses", "--api-key-file"])
+            .arg(&key_file)
+            .env_remove("TESTRAIL_API_KEY")
+            .env("TESTRAIL_USER", EMAIL)
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        assert_clean("key file", &stderr(&out));
+        stderr(&out)
+    };
+    assert!(run(0o644).contains("readable by other users"));
+    assert!(!run(0o600).contains("readable by other users"));
+}
