@@ -41,6 +41,10 @@ pub struct OpenArgs {
     /// Milestone the run belongs to
     #[arg(long, value_name = "N")]
     pub milestone_id: Option<u64>,
+    /// Reuse the open run carrying this key instead of opening another (a retried `run open`
+    /// job finds the run it opened the first time); the key is kept in the run's description
+    #[arg(long, value_name = "KEY")]
+    pub run_key: Option<String>,
     /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
     #[arg(
         long,
@@ -145,7 +149,13 @@ fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failu
         .or(file.run_name.clone())
         .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
     testrail_sync::text::check_template(&name_template)?;
-    options.run = RunTarget::New { name_template };
+    options.run = match &args.run_key {
+        Some(key) => RunTarget::Key {
+            key: key.clone(),
+            name_template,
+        },
+        None => RunTarget::New { name_template },
+    };
     options.milestone_id = args.milestone_id.or(file.milestone_id);
     options.ci = testrail_sync::CiInfo::detect(|k| std::env::var(k).ok());
     Ok(options)

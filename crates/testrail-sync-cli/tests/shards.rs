@@ -318,3 +318,32 @@ fn eight_concurrent_shards_under_faults_lose_nothing() {
         code("dropped")
     ));
 }
+
+#[test]
+fn run_open_with_a_key_finds_the_run_it_opened_before() {
+    let env = env_for_shards(0);
+    let open = || {
+        let out = env.run(&[
+            "run",
+            "open",
+            "--project-id",
+            "1",
+            "--run-key",
+            "pipeline-77",
+        ]);
+        assert_exit(&out, 0);
+        stdout(&out).trim().parse::<u64>().unwrap()
+    };
+    let first = open();
+    assert_eq!(open(), first, "a retried open job reuses the run");
+    let other = env.run(&[
+        "run",
+        "open",
+        "--project-id",
+        "1",
+        "--run-key",
+        "pipeline-78",
+    ]);
+    assert_exit(&other, 0);
+    assert_ne!(stdout(&other).trim().parse::<u64>().unwrap(), first);
+}

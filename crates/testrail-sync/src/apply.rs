@@ -116,6 +116,15 @@ pub async fn open_run(
         }
     };
     let mut ctx = Context::resolve(client, options).await?;
+    if let Some(run) = match key {
+        Some(key) => ctx.find_run_by_key(key).await?,
+        None => None,
+    } {
+        return Ok(OpenedRun {
+            run,
+            unknown_case_ids: Vec::new(),
+        });
+    }
     let (include_all, case_ids) = match scope {
         RunScope::AllCases => (true, None),
         RunScope::Empty => (false, Some(Vec::new())),
