@@ -16,6 +16,7 @@ pub mod options;
 pub mod plan;
 mod plans;
 mod poster;
+mod shared_run;
 pub mod statuses;
 pub mod summary;
 pub mod text;
