@@ -76,8 +76,10 @@ async fn project(c: &Client) -> (Id, Id, Id) {
     (p.id, s.id, sec.id)
 }
 
+/// Adds `n` cases, 8 at a time, and returns their IDs in ascending order (the order TestRail
+/// lists them in; concurrent adds may be numbered out of submission order).
 async fn add_cases(c: &Client, section_id: Id, n: usize) -> Vec<Id> {
-    futures_util::stream::iter(0..n)
+    let mut ids: Vec<Id> = futures_util::stream::iter(0..n)
         .map(|i| {
             let c = c.clone();
             async move {
@@ -91,7 +93,9 @@ async fn add_cases(c: &Client, section_id: Id, n: usize) -> Vec<Id> {
         .buffered(8)
         .try_collect()
         .await
-        .unwrap()
+        .unwrap();
+    ids.sort_unstable();
+    ids
 }
 
 #[tokio::test]
