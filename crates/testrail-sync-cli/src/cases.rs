@@ -180,63 +180,16 @@ fn refs(common: &Common, file: &FileConfig) -> Result<(ProjectRef, Option<SuiteR
     ))
 }
 
-fn refused(message: String) -> Failure {
-    Failure { code: 3, message }
-}
-
 pub async fn resolve(
     client: &Client,
     project: &ProjectRef,
     suite: Option<&SuiteRef>,
 ) -> Result<Target, Failure> {
-    let project_id = match project {
-        ProjectRef::Id(id) => *id,
-        ProjectRef::Name(name) => {
-            let projects = client.get_projects().await?;
-            projects
-                .iter()
-                .find(|p| p.name == *name)
-                .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(name)))
-                .map(|p| p.id)
-                .ok_or_else(|| {
-                    refused(format!(
-                        "no project named \"{name}\"; `testrail-sync projects` lists them"
-                    ))
-                })?
-        }
-    };
-    let suites = client.get_suites(project_id).await?;
-    let listing = || {
-        suites
-            .iter()
-            .map(|s| format!("{} (S{})", s.name, s.id))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let found = match suite {
-        Some(SuiteRef::Id(id)) => suites.iter().find(|s| s.id == *id),
-        Some(SuiteRef::Name(name)) => suites
-            .iter()
-            .find(|s| s.name == *name)
-            .or_else(|| suites.iter().find(|s| s.name.eq_ignore_ascii_case(name))),
-        None if suites.len() > 1 => {
-            return Err(bad_input(format!(
-                "project {project_id} has several suites; pass --suite-id or --suite NAME (suites: {})",
-                listing()
-            )));
-        }
-        None => suites.first(),
-    };
-    let suite = found.ok_or_else(|| {
-        refused(format!(
-            "project {project_id} has no such suite (check --suite-id/--suite); suites: {}",
-            listing()
-        ))
-    })?;
+    let found = testrail_sync::resolve_target(client, project, suite).await?;
     Ok(Target {
-        project_id,
-        suite_id: suite.id,
-        suite_name: suite.name.clone(),
+        project_id: found.project_id,
+        suite_id: found.suite_id,
+        suite_name: found.suite_name,
     })
 }
 

@@ -174,9 +174,12 @@ impl<'a> Context<'a> {
         for template in run_templates(&options.run) {
             check_template(template)?;
         }
-        let (project_id, mut project_name) = resolve_project(client, &options.project).await?;
-        let (suite_id, suite_name) =
-            resolve_suite(client, project_id, options.suite.as_ref()).await?;
+        let ResolvedTarget {
+            project_id,
+            mut project_name,
+            suite_id,
+            suite_name,
+        } = resolve_target(client, &options.project, options.suite.as_ref()).await?;
         let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
         if wants_project_name && project_name.is_none() {
             let project = client.get_project(project_id).await.map_err(|e| {
@@ -616,6 +619,33 @@ pub(crate) fn rejects_case_ids(e: &ApiError) -> bool {
     e.status() == Some(400)
         && e.testrail_message()
             .is_some_and(|m| m.contains(":case_ids"))
+}
+
+/// A project and suite TestRail confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedTarget {
+    pub project_id: Id,
+    /// Known when the project was looked up by name.
+    pub project_name: Option<String>,
+    pub suite_id: Id,
+    pub suite_name: String,
+}
+
+/// Confirms the project (by ID, or found by name) and the suite (by ID or name, or the only
+/// one) with reads: `get_suites` alone when the project is given by ID.
+pub async fn resolve_target(
+    client: &Client,
+    project: &ProjectRef,
+    suite: Option<&SuiteRef>,
+) -> Result<ResolvedTarget, SyncError> {
+    let (project_id, project_name) = resolve_project(client, project).await?;
+    let (suite_id, suite_name) = resolve_suite(client, project_id, suite).await?;
+    Ok(ResolvedTarget {
+        project_id,
+        project_name,
+        suite_id,
+        suite_name,
+    })
 }
 
 /// The project's ID, and its name when it was read on the way (a name lookup reads it).

@@ -21,7 +21,7 @@ pub mod statuses;
 pub mod summary;
 pub mod text;
 
-pub use apply::{OpenedRun, RunScope, open_run, sync};
+pub use apply::{OpenedRun, ResolvedTarget, RunScope, open_run, resolve_target, sync};
 pub use ci::CiInfo;
 pub use collect::{Collected, Collector};
 pub use error::SyncError;
