@@ -165,14 +165,18 @@ fn entry_reply(c: &Ctx, plan: u64, entry_id: &str) -> ApiResult<Reply> {
     json(c.state.entry_json(entry, c.base))
 }
 
-fn add_run_to_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
-    let plan = c.id(0, "plan_id")?;
-    let entry_id = c
-        .call
+/// The plan entry's UUID, the second path segment (`…/{plan_id}/{entry_id}`).
+fn entry_id(c: &Ctx) -> ApiResult<String> {
+    c.call
         .ids
         .get(1)
         .cloned()
-        .ok_or_else(|| ApiError::required("entry_id"))?;
+        .ok_or_else(|| ApiError::required("entry_id"))
+}
+
+fn add_run_to_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
+    let plan = c.id(0, "plan_id")?;
+    let entry_id = entry_id(c)?;
     let body = run_fields(&c.fields())?;
     c.state
         .add_run_to_plan_entry(plan, &entry_id, body, c.user, c.now)?;
@@ -181,12 +185,7 @@ fn add_run_to_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
 
 fn update_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
     let plan = c.id(0, "plan_id")?;
-    let entry_id = c
-        .call
-        .ids
-        .get(1)
-        .cloned()
-        .ok_or_else(|| ApiError::required("entry_id"))?;
+    let entry_id = entry_id(c)?;
     let body = run_fields(&c.fields())?;
     c.state.update_plan_entry(plan, &entry_id, body, c.now)?;
     entry_reply(c, plan, &entry_id)
@@ -219,12 +218,7 @@ fn delete_plan(c: &mut Ctx) -> ApiResult<Reply> {
 
 fn delete_plan_entry(c: &mut Ctx) -> ApiResult<Reply> {
     let plan = c.id(0, "plan_id")?;
-    let entry_id = c
-        .call
-        .ids
-        .get(1)
-        .cloned()
-        .ok_or_else(|| ApiError::required("entry_id"))?;
+    let entry_id = entry_id(c)?;
     c.state.delete_plan_entry(plan, &entry_id)?;
     empty()
 }
