@@ -203,6 +203,16 @@ impl crate::cli::TargetArgs {
     }
 }
 
+/// The new run's name template, flag over file over the default, checked before any request.
+pub fn run_name_template(flag: Option<&str>, file: &FileConfig) -> Result<String, Failure> {
+    let template = flag
+        .map(str::to_owned)
+        .or(file.run_name.clone())
+        .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
+    testrail_sync::text::check_template(&template)?;
+    Ok(template)
+}
+
 /// Builds the API client from flags > env > file.
 pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     let host = conn.host.clone().or_else(|| file.host.clone()).ok_or_else(|| {

@@ -172,12 +172,7 @@ fn options(
 ) -> Result<SyncOptions, Failure> {
     let mut o = SyncOptions::new(args.target.project_ref(file)?);
     o.suite = args.target.suite_ref(file);
-    let name_template = args
-        .run_name
-        .clone()
-        .or(file.run_name.clone())
-        .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
-    testrail_sync::text::check_template(&name_template)?;
+    let name_template = config::run_name_template(args.run_name.as_deref(), file)?;
     let plan = match (args.plan_id, &args.plan_name) {
         (Some(id), _) => Some(PlanRef::Id(id)),
         (None, Some(name)) => Some(PlanRef::Name(name.clone())),

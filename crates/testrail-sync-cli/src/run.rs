@@ -143,12 +143,7 @@ async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fail
 fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failure> {
     let mut options = SyncOptions::new(args.target.project_ref(file)?);
     options.suite = args.target.suite_ref(file);
-    let name_template = args
-        .run_name
-        .clone()
-        .or(file.run_name.clone())
-        .unwrap_or_else(|| testrail_sync::options::DEFAULT_RUN_NAME.into());
-    testrail_sync::text::check_template(&name_template)?;
+    let name_template = config::run_name_template(args.run_name.as_deref(), file)?;
     options.run = match &args.run_key {
         Some(key) => RunTarget::Key {
             key: key.clone(),
