@@ -7,18 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quick_xml::events::BytesStart;
-
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
-use crate::input::{CountingReader, Decoded};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
-use crate::xml::{LineCol, Xml, XmlSource, end_name, for_each_attr, local_name};
+use crate::xml::{LineCol, Tag, Xml, XmlSource, end_name, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location_in};
 
 pub(crate) fn read<R: BufRead>(
-    input: CountingReader<Decoded<R>>,
+    input: R,
     path: &Path,
     options: &ReadOptions,
     sink: &mut impl Sink,
@@ -50,7 +47,11 @@ pub(crate) fn read<R: BufRead>(
         step.map_err(|(at, msg)| xml.error(at, msg))?;
         // Text is always streamed: unwanted text (suite-level output, ignored elements) is
         // dropped as it is read instead of being buffered whole by quick-xml.
-        xml.stream_text(&mut |t| state.text(t))?;
+        if state.wants_text() {
+            xml.stream_text(&mut |t| state.text(t))?;
+        } else {
+            xml.skip_text()?;
+        }
     }
 }
 
@@ -109,13 +110,7 @@ impl Junit {
         }
     }
 
-    fn start(
-        &mut self,
-        e: &BytesStart<'_>,
-        at: LineCol,
-        empty: bool,
-        sink: &mut impl Sink,
-    ) -> Step {
+    fn start(&mut self, e: &Tag<'_>, at: LineCol, empty: bool, sink: &mut impl Sink) -> Step {
         if let Some(capture) = &mut self.capture {
             if !empty {
                 capture.depth += 1;
@@ -156,7 +151,7 @@ impl Junit {
         }
     }
 
-    fn start_suite(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
+    fn start_suite(&mut self, e: &Tag<'_>) -> Result<(), String> {
         let mut suite = Suite {
             name: String::new(),
             file: None,
@@ -171,7 +166,7 @@ impl Junit {
         Ok(())
     }
 
-    fn property(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+    fn property(&mut self, e: &Tag<'_>, empty: bool) -> Result<(), String> {
         let (mut name, mut value) = (String::new(), None);
         for_each_attr(e, |k, v| match k {
             "name" => name = v.into_owned(),
@@ -207,6 +202,12 @@ impl Junit {
                 self.suite_props.push((name, value));
             }
         }
+    }
+
+    fn wants_text(&self) -> bool {
+        self.capture
+            .as_ref()
+            .is_some_and(|c| c.target != Target::Ignore)
     }
 
     fn text(&mut self, t: &str) {
@@ -321,7 +322,7 @@ impl Case {
     }
 
     /// Reads `<testcase>`'s attributes into a blank case (new, or left so by [`Case::finish`]).
-    fn start(&mut self, e: &BytesStart<'_>, at: crate::ReportLocation) -> Result<(), String> {
+    fn start(&mut self, e: &Tag<'_>, at: crate::ReportLocation) -> Result<(), String> {
         let exec = &mut self.exec;
         let mut classname_given = false;
         let mut not_run = false;
@@ -344,12 +345,7 @@ impl Case {
     }
 
     /// A child element of `<testcase>`: sets the verdict and says where its text goes.
-    fn child(
-        &mut self,
-        name: &str,
-        e: &BytesStart<'_>,
-        max: usize,
-    ) -> Result<Option<Target>, String> {
+    fn child(&mut self, name: &str, e: &Tag<'_>, max: usize) -> Result<Option<Target>, String> {
         let target = match name {
             "failure" | "error" => {
                 let outcome = if name == "error" {
@@ -383,7 +379,7 @@ impl Case {
         Ok(Some(target))
     }
 
-    fn verdict(&mut self, outcome: Outcome, e: &BytesStart<'_>, max: usize) -> Result<(), String> {
+    fn verdict(&mut self, outcome: Outcome, e: &Tag<'_>, max: usize) -> Result<(), String> {
         let (message, kind) = attr_message(e, max)?;
         if self.details.is_touched() {
             self.details.push_str("\n");
@@ -488,10 +484,7 @@ fn is_not_run(status: &str) -> bool {
 }
 
 /// `message` and `type` attributes of a failure/error/skipped element.
-fn attr_message(
-    e: &BytesStart<'_>,
-    max: usize,
-) -> Result<(Option<String>, Option<String>), String> {
+fn attr_message(e: &Tag<'_>, max: usize) -> Result<(Option<String>, Option<String>), String> {
     let (mut message, mut kind) = (None, None);
     for_each_attr(e, |k, v| match k {
         "message" => message = Some(bound(&v, max)),

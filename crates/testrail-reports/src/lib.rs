@@ -146,14 +146,16 @@ pub fn read<R: BufRead>(
         head.drain(..3);
     }
     let joined = Cursor::new(head).chain(rest);
-    let input = CountingReader::new(Decoded::new(joined, encoding));
+    let input = Decoded::new(joined, encoding);
+    // The XML readers count lines themselves, only where asked (see xml/window.rs).
+    let counted = |input| CountingReader::new(input);
     let mut counting = CountingSink { inner: sink, n: 0 };
     let bytes = match format {
         Format::Junit => junit::read(input, source_name, options, &mut counting)?,
         Format::Robot => robot::read(input, source_name, options, &mut counting)?,
-        Format::Cucumber => cucumber::read(input, source_name, options, &mut counting)?,
-        Format::Tap => tap::read(input, source_name, options, &mut counting)?,
-        Format::Ctrf => ctrf::read(input, source_name, options, &mut counting)?,
+        Format::Cucumber => cucumber::read(counted(input), source_name, options, &mut counting)?,
+        Format::Tap => tap::read(counted(input), source_name, options, &mut counting)?,
+        Format::Ctrf => ctrf::read(counted(input), source_name, options, &mut counting)?,
     };
     Ok(ReadSummary {
         format,

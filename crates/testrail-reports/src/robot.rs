@@ -6,17 +6,14 @@ use std::io::BufRead;
 use std::path::Path;
 use std::time::Duration;
 
-use quick_xml::events::BytesStart;
-
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
-use crate::input::{CountingReader, Decoded};
 use crate::text::{BoundedText, first_line};
-use crate::xml::{LineCol, Xml, XmlSource, for_each_attr, local_name};
+use crate::xml::{LineCol, Tag, Xml, XmlSource, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
 
 pub(crate) fn read<R: BufRead>(
-    input: CountingReader<Decoded<R>>,
+    input: R,
     path: &Path,
     options: &ReadOptions,
     sink: &mut impl Sink,
@@ -91,12 +88,7 @@ struct Robot<'p> {
 }
 
 impl Robot<'_> {
-    fn start(
-        &mut self,
-        e: &BytesStart<'_>,
-        at: LineCol,
-        empty: bool,
-    ) -> Result<(), (LineCol, String)> {
+    fn start(&mut self, e: &Tag<'_>, at: LineCol, empty: bool) -> Result<(), (LineCol, String)> {
         let depth = self.depth;
         if !empty {
             self.depth += 1;
@@ -121,7 +113,7 @@ impl Robot<'_> {
         result.map_err(|m| (at, m))
     }
 
-    fn start_suite(&mut self, e: &BytesStart<'_>, depth: usize) -> Result<(), String> {
+    fn start_suite(&mut self, e: &Tag<'_>, depth: usize) -> Result<(), String> {
         let mut suite = Suite {
             name: String::new(),
             source: None,
@@ -138,7 +130,7 @@ impl Robot<'_> {
 
     fn start_test(
         &mut self,
-        e: &BytesStart<'_>,
+        e: &Tag<'_>,
         at: LineCol,
         depth: usize,
         empty: bool,
@@ -252,7 +244,7 @@ impl Test {
     }
 }
 
-fn parse_status(e: &BytesStart<'_>, max: usize) -> Result<Status, String> {
+fn parse_status(e: &Tag<'_>, max: usize) -> Result<Status, String> {
     let (mut outcome, mut elapsed) = (Outcome::Error, None);
     let (mut start, mut end) = (None, None);
     for_each_attr(e, |k, v| match k {

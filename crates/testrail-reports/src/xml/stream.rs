@@ -24,24 +24,27 @@ enum RawError {
     TruncatedCdata,
 }
 
-/// Pieces of decoded text go to `out`; a `\r` at the end of a piece is remembered so that a
-/// `\n` starting the next piece is not doubled.
+/// Pieces of decoded text go to `out` (if anybody wants them); a `\r` at the end of a piece is
+/// remembered so that a `\n` starting the next piece is not doubled.
 struct Emitter<'o, F: FnMut(&str)> {
-    out: &'o mut F,
+    out: Option<&'o mut F>,
     pending_cr: bool,
 }
 
 impl<F: FnMut(&str)> Emitter<'_, F> {
     fn emit(&mut self, mut s: &str) {
+        let Some(out) = &mut self.out else {
+            return;
+        };
         if self.pending_cr && s.starts_with('\n') {
             s = &s[1..];
         }
         self.pending_cr = false;
         while let Some(i) = memchr::memchr(b'\r', s.as_bytes()) {
             if i > 0 {
-                (self.out)(&s[..i]);
+                out(&s[..i]);
             }
-            (self.out)("\n");
+            out("\n");
             s = &s[i + 1..];
             if let Some(rest) = s.strip_prefix('\n') {
                 s = rest;
@@ -50,7 +53,7 @@ impl<F: FnMut(&str)> Emitter<'_, F> {
             }
         }
         if !s.is_empty() {
-            (self.out)(s);
+            out(s);
         }
     }
 }
@@ -58,23 +61,27 @@ impl<F: FnMut(&str)> Emitter<'_, F> {
 impl<R: BufRead> XmlSource<R> {
     /// Reads the text content that follows, up to the next markup quick-xml must see.
     pub(crate) fn stream_text(&mut self, out: &mut impl FnMut(&str)) -> Result<(), ReportError> {
-        let mut emitter = Emitter {
-            out,
+        self.text(Emitter {
+            out: Some(out),
             pending_cr: false,
-        };
+        })
+    }
+
+    /// Reads past the text that follows, which nobody wants (it must still be well-formed).
+    pub(crate) fn skip_text(&mut self) -> Result<(), ReportError> {
+        self.text::<fn(&str)>(Emitter {
+            out: None,
+            pending_cr: false,
+        })
+    }
+
+    fn text<F: FnMut(&str)>(&mut self, mut emitter: Emitter<'_, F>) -> Result<(), ReportError> {
         loop {
-            let round = {
-                let mut stream = self.reader.stream();
-                text_round(&mut stream, &mut emitter)
-            };
-            match round {
+            match text_round(&mut self.window, &mut emitter) {
                 Ok(Round::More) => {}
                 Ok(Round::Stop) => return Ok(()),
                 Ok(Round::Cdata) => {
-                    let mut stream = self.reader.stream();
-                    let done = cdata(&mut stream, &mut emitter);
-                    drop(stream);
-                    done.map_err(|e| self.raw_error(e))?;
+                    cdata(&mut self.window, &mut emitter).map_err(|e| self.raw_error(e))?;
                 }
                 Err(e) => return Err(self.raw_error(e)),
             }
@@ -82,8 +89,7 @@ impl<R: BufRead> XmlSource<R> {
     }
 
     fn raw_error(&self, e: RawError) -> ReportError {
-        let input = self.reader.get_ref();
-        let at = input.here();
+        let at = self.window.here();
         match e {
             RawError::Io(e) => ReportError::io(&self.path, e),
             RawError::Utf8 => ReportError::malformed(
@@ -109,7 +115,17 @@ fn text_round<B: BufRead, F: FnMut(&str)>(
 ) -> Result<Round, RawError> {
     let chunk = stream.fill_buf().map_err(RawError::Io)?;
     match chunk.first() {
-        None | Some(b'&') => return Ok(Round::Stop),
+        None => return Ok(Round::Stop),
+        Some(b'&') => {
+            // Resolved here when it is whole in this buffer and known; quick-xml words
+            // anything else.
+            let Some((c, len)) = reference(chunk) else {
+                return Ok(Round::Stop);
+            };
+            emitter.emit(c.encode_utf8(&mut [0u8; 4]));
+            stream.consume(len);
+            return Ok(Round::More);
+        }
         Some(b'<') if chunk.starts_with(CDATA_OPEN) => {
             stream.consume(CDATA_OPEN.len());
             return Ok(Round::Cdata);
@@ -138,6 +154,16 @@ fn text_round<B: BufRead, F: FnMut(&str)>(
         // Invalid bytes: quick-xml reports them with their position.
         Err(_) => Ok(Round::Stop),
     }
+}
+
+/// The character a reference at the start of `chunk` (`&amp;`, `&#10;`) stands for, and the
+/// reference's length.
+fn reference(chunk: &[u8]) -> Option<(char, usize)> {
+    const LONGEST: usize = "&#x10FFFF;".len();
+    let semicolon = memchr::memchr(b';', &chunk[..chunk.len().min(LONGEST)])?;
+    let name = std::str::from_utf8(&chunk[1..semicolon]).ok()?;
+    let c = super::resolve_reference(&quick_xml::events::BytesRef::new(name)).ok()?;
+    Some((c, semicolon + 1))
 }
 
 /// Reads one UTF-8 character whose bytes straddle buffer refills.
