@@ -49,8 +49,12 @@ pub(crate) struct XmlSource<R: BufRead> {
 
 impl<R: BufRead> XmlSource<R> {
     pub(crate) fn new(input: R, path: &Path) -> Self {
+        Self::with_window(Window::new(input), path)
+    }
+
+    fn with_window(window: Window<R>, path: &Path) -> Self {
         XmlSource {
-            window: Window::new(input),
+            window,
             path: path.to_path_buf(),
             open: OpenElements::default(),
             attrs: Vec::new(),
@@ -330,11 +334,32 @@ mod tests {
     use crate::input::{Decoded, Encoding};
 
     fn events(xml: &str) -> Result<Vec<String>, ReportError> {
-        let input = Decoded::new(xml.as_bytes(), Encoding::Utf8);
-        let mut src = XmlSource::new(input, Path::new("r.xml"));
-        let mut out = Vec::new();
+        events_in_window(xml, 256 * 1024, false)
+    }
+
+    /// The events of `xml` read through a window of `size` bytes, as strings; with `texts`,
+    /// text is streamed after every event as the readers do, and runs of text are joined.
+    fn events_in_window(
+        xml: impl AsRef<[u8]>,
+        size: usize,
+        texts: bool,
+    ) -> Result<Vec<String>, ReportError> {
+        let input = Decoded::new(xml.as_ref(), Encoding::Utf8);
+        let mut src = XmlSource::with_window(Window::with_size(input, size), Path::new("r.xml"));
+        let mut out: Vec<String> = Vec::new();
+        let mut text = String::new();
         loop {
-            match src.next()? {
+            if texts {
+                src.stream_text(&mut |t| text.push_str(t))?;
+            }
+            let (event, at) = src.next()?;
+            let is_text = matches!(event, Xml::Text(_) | Xml::Char(_) | Xml::Skip);
+            if texts && !is_text && !text.is_empty() {
+                out.push(std::mem::take(&mut text));
+            }
+            match (event, at) {
+                (Xml::Text(t), _) if texts => text.push_str(&t),
+                (Xml::Char(c), _) if texts => text.push(c),
                 (Xml::Start(e), at) => out.push(format!("<{}@{}:{}", local_name(&e), at.0, at.1)),
                 (Xml::Empty(e), at) => out.push(format!("<{}/@{}:{}", local_name(&e), at.0, at.1)),
                 (Xml::End(n), _) => out.push(format!("</{}", n.local_name().into_inner())),
@@ -360,6 +385,46 @@ mod tests {
         assert_eq!(e.to_string(), "r.xml:2:1: DTDs are not allowed in reports");
         let e = events("<x>\n  &a;</x>").err().unwrap();
         assert_eq!(e.to_string(), "r.xml:2:3: unknown entity &a;");
+    }
+
+    /// Every construct whose end the window cannot see from its start.
+    const AWKWARD: &str = "<?xml version='1.0' encoding='utf-8'?>\r\n<!-- a <b> c -->\
+        <r a=\"x > y\" b='&lt;&#10;é'>t&amp;u &#x1F600;é\r\n<![CDATA[ <x> ]] ]]>\
+        <?pi <y> ?><e x='1'\n  y=\"2\" /><n:f>v</n:f >ü<g/>\
+        <h z=\"<\">z</h><!--x--></r>\n";
+
+    #[test]
+    fn window_edges_do_not_change_events() {
+        let whole = events_in_window(AWKWARD, 1 << 20, true).unwrap();
+        assert_eq!(whole.len(), 14, "{whole:?}");
+        for size in 1..=AWKWARD.len() + 1 {
+            assert_eq!(
+                events_in_window(AWKWARD, size, true).unwrap(),
+                whole,
+                "window of {size} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn window_edges_do_not_change_errors() {
+        for bad in [
+            &b"<r><a></b></r>"[..],
+            b"<r>\n  <a x='1'\n y='2'>&bogus;</a></r>",
+            b"<r><!-- never closed </r>",
+            b"<r><a x=\"unclosed></r>",
+            b"<r>\n</r></s>",
+            b"<r>ok \xFF</r>",
+            b"<r><a b='\xFF'/></r>",
+        ] {
+            let whole = events_in_window(bad, 1 << 20, true)
+                .unwrap_err()
+                .to_string();
+            for size in 1..=bad.len() + 1 {
+                let got = events_in_window(bad, size, true).unwrap_err().to_string();
+                assert_eq!(got, whole, "{bad:?} in a window of {size} bytes");
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@ const WINDOW: usize = 256 * 1024;
 
 pub(crate) struct Window<R> {
     input: R,
+    /// Bytes read per refill ([`WINDOW`] but in tests).
+    size: usize,
     buf: Vec<u8>,
     /// Where the next event starts, in `buf`. Cells here and in the line counts let an event
     /// borrowed from `buf` coexist with moving on and asking for positions.
@@ -35,6 +37,11 @@ struct Lines {
 
 impl<R: BufRead> Window<R> {
     pub(crate) fn new(input: R) -> Self {
+        Self::with_size(input, WINDOW)
+    }
+
+    /// A window refilled `size` bytes at a time (tests put its edges everywhere).
+    pub(crate) fn with_size(input: R, size: usize) -> Self {
         let start = Lines {
             at: 0,
             line: 1,
@@ -42,6 +49,7 @@ impl<R: BufRead> Window<R> {
         };
         Window {
             input,
+            size: size.max(1),
             buf: Vec::new(),
             pos: Cell::new(0),
             base: 0,
@@ -99,10 +107,10 @@ impl<R: BufRead> Window<R> {
             return Ok(());
         }
         self.move_base_to_pos();
-        let target = WINDOW.max(2 * self.buf.len());
-        if self.buf.capacity() > 4 * WINDOW && target == WINDOW {
+        let target = self.size.max(2 * self.buf.len());
+        if self.buf.capacity() > 4 * self.size && target == self.size {
             // One huge event must not pin its buffer for the rest of the file.
-            self.buf.shrink_to(WINDOW);
+            self.buf.shrink_to(self.size);
         }
         self.buf.reserve(target - self.buf.len());
         while self.buf.len() < target {
