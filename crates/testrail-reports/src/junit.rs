@@ -276,13 +276,15 @@ impl Junit {
             return;
         };
         let suite = self.suites.last();
-        let exec = case.finish(
+        case.finish(
             &self.suite_props,
             suite.map(|s| s.name.as_str()),
             suite.and_then(|s| s.file.as_deref()),
         );
+        // Moved out once, straight into the folder: an execution is a few hundred bytes, and
+        // each move of it costs as much as reading an attribute.
+        self.reruns.push(case.take_execution(), sink);
         self.spare = Some(case);
-        self.reruns.push(exec, sink);
     }
 }
 
@@ -424,15 +426,14 @@ impl Case {
         self.lines.flush(&mut self.exec);
     }
 
-    /// The execution, leaving this case blank for the next `<testcase>`.
+    /// Completes the execution in place; [`Case::take_execution`] then hands it over.
     fn finish(
         &mut self,
         suite_props: &[(String, String)],
         suite_name: Option<&str>,
         suite_file: Option<&str>,
-    ) -> TestExecution {
-        let blank = TestExecution::new(String::new(), Outcome::Passed);
-        let mut exec = std::mem::replace(&mut self.exec, blank);
+    ) {
+        let exec = &mut self.exec;
         self.lines = LineScanner::default();
         if !self.classname_given
             && let Some(name) = suite_name
@@ -458,7 +459,7 @@ impl Case {
                 .details
                 .as_deref()
                 .and_then(first_line)
-                .or_else(|| skip_annotation(&exec))
+                .or_else(|| skip_annotation(exec))
                 .or(self.failure_type.take().filter(|t| !t.trim().is_empty()));
         }
         exec.attempts = 1 + self.flaky_attempts + self.rerun_attempts;
@@ -472,7 +473,14 @@ impl Case {
         self.flaky_message = None;
         self.failure_type = None;
         self.not_run = false;
-        exec
+    }
+
+    /// The finished execution, leaving this case blank for the next `<testcase>`.
+    fn take_execution(&mut self) -> TestExecution {
+        std::mem::replace(
+            &mut self.exec,
+            TestExecution::new(String::new(), Outcome::Passed),
+        )
     }
 }
 

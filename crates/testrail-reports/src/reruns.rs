@@ -29,8 +29,9 @@ pub(crate) const MAX_HELD_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Default)]
 pub(crate) struct RerunFolder {
-    /// `(sequence number, execution)`, in report order.
-    held: VecDeque<(u64, TestExecution)>,
+    /// In report order; the sequence numbers of `held[i]` is `front_seq() + i` (no tuple:
+    /// an execution is large, and every move of it costs).
+    held: VecDeque<TestExecution>,
     /// Sum of [`weight`] over `held` (kept in distant mode only).
     held_bytes: usize,
     next_seq: u64,
@@ -55,12 +56,12 @@ impl RerunFolder {
         let key = if self.distant { key_hash(&exec) } else { 0 };
         match self.find_attempt(&exec, key) {
             Some(i) if self.distant => {
-                let first = &mut self.held[i].1;
+                let first = &mut self.held[i];
                 self.held_bytes -= weight(first);
                 fold(first, exec);
                 self.held_bytes += weight(first);
             }
-            Some(i) => fold(&mut self.held[i].1, exec),
+            Some(i) => fold(&mut self.held[i], exec),
             None => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
@@ -68,7 +69,7 @@ impl RerunFolder {
                     self.index.insert(key, seq);
                     self.held_bytes += weight(&exec);
                 }
-                self.held.push_back((seq, exec));
+                self.held.push_back(exec);
             }
         }
         self.last_is_back = true;
@@ -78,23 +79,27 @@ impl RerunFolder {
     /// Index in `held` of an earlier attempt of the same test, if `exec` is a rerun of it.
     fn find_attempt(&self, exec: &TestExecution, key: u64) -> Option<usize> {
         let last = self.held.len().checked_sub(1)?;
-        if self.last_is_back && same_test(&self.held[last].1, exec) {
+        if self.last_is_back && same_test(&self.held[last], exec) {
             return exec.line.is_some().then_some(last);
         }
         if !self.distant {
             return None;
         }
-        let front = self.held.front()?.0;
-        let i = usize::try_from(self.index.get(&key)?.checked_sub(front)?).ok()?;
+        let i = usize::try_from(self.index.get(&key)?.checked_sub(self.front_seq())?).ok()?;
         let held = self.held.get(i)?;
-        same_test(&held.1, exec).then_some(i)
+        same_test(held, exec).then_some(i)
+    }
+
+    /// Sequence number of the execution at the front of `held`.
+    fn front_seq(&self) -> u64 {
+        self.next_seq - self.held.len() as u64
     }
 
     /// The current suite comes from a writer that puts reruns far from the first attempt.
     pub(crate) fn fold_distant_reruns(&mut self) {
         if !self.distant {
             // Bytes are only counted while the window can grow.
-            self.held_bytes = self.held.iter().map(|(_, e)| weight(e)).sum();
+            self.held_bytes = self.held.iter().map(weight).sum();
         }
         self.distant = true;
     }
@@ -104,7 +109,7 @@ impl RerunFolder {
     /// failure on (up to [`MAX_HELD`]).
     fn release(&mut self, sink: &mut impl Sink) {
         while self.held.len() > 1 {
-            let front = &self.held[0].1;
+            let front = &self.held[0];
             let may_rerun = matches!(front.outcome, Outcome::Failed | Outcome::Error);
             let within_budget = self.held.len() <= MAX_HELD && self.held_bytes <= MAX_HELD_BYTES;
             if self.distant && may_rerun && within_budget {
@@ -115,7 +120,8 @@ impl RerunFolder {
     }
 
     fn pop_front(&mut self, sink: &mut impl Sink) {
-        if let Some((seq, exec)) = self.held.pop_front() {
+        let seq = self.front_seq();
+        if let Some(exec) = self.held.pop_front() {
             if self.distant {
                 self.held_bytes -= weight(&exec);
                 let key = key_hash(&exec);

@@ -90,7 +90,15 @@ impl BoundedText {
         if !self.touched {
             return None;
         }
-        self.take().finish_non_blank()
+        if self.trimmed > 0 || !self.tail.is_empty() {
+            return self.take().finish_non_blank();
+        }
+        // Copied out at its size, and the buffer kept: text arrives in many small pieces, and
+        // growing a new buffer for every test case costs more than the copy.
+        let text = (!self.head.trim().is_empty()).then(|| self.head.clone());
+        self.head.clear();
+        self.touched = false;
+        text
     }
 
     /// `None` when nothing but whitespace was collected.

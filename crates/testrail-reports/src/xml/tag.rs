@@ -225,11 +225,13 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
+#[inline(always)]
 fn class(b: u8) -> u8 {
     BYTE_CLASS[b as usize]
 }
 
 /// The end of the ASCII name that starts at `start`.
+#[inline(always)]
 fn name_end(b: &[u8], start: usize) -> usize {
     let mut i = start;
     while i < b.len() && class(b[i]) == NAME {
@@ -240,6 +242,7 @@ fn name_end(b: &[u8], start: usize) -> usize {
 
 /// `key="value"` or `key='value'` at `start` (an ASCII name, `=` without spaces around it);
 /// `None` for anything else. What follows the closing quote is for the caller to check.
+#[inline(always)]
 fn plain_attribute(b: &[u8], start: usize) -> Option<AttrSpan> {
     let eq = name_end(b, start);
     let quote = *b.get(eq + 1)?;
@@ -258,6 +261,7 @@ fn plain_attribute(b: &[u8], start: usize) -> Option<AttrSpan> {
 /// The index of the first `quote` in `b` from `start`, and whether the bytes before it hold a
 /// reference (`&`) or a tab / line end (normalised to a space) — or another control byte,
 /// which quick-xml then leaves as it is. Eight bytes at a time: values are most of a tag.
+#[inline(always)]
 fn closing_quote(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
