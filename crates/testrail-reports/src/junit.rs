@@ -11,16 +11,28 @@ use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
-use crate::xml::{LineCol, Tag, Xml, XmlSource, end_name, for_each_attr, local_name};
+use crate::xml::{LineCol, Tag, Xml, XmlEvents, XmlSource, end_name, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location_in};
 
-pub(crate) fn read<R: BufRead>(
+pub(crate) fn read<R: BufRead + Send>(
     input: R,
     path: &Path,
     options: &ReadOptions,
     sink: &mut impl Sink,
 ) -> Result<u64, ReportError> {
     let mut xml = XmlSource::new(input, path);
+    if !options.use_pipeline() || xml.is_small()? {
+        return read_events(&mut xml, path, options, sink);
+    }
+    crate::xml::piped(xml, |events| read_events(events, path, options, sink))
+}
+
+pub(crate) fn read_events(
+    xml: &mut impl XmlEvents,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<u64, ReportError> {
     let mut state = Junit::new(path, options.max_text_bytes);
     loop {
         let step = match xml.next()? {

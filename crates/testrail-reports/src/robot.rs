@@ -9,16 +9,28 @@ use std::time::Duration;
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::text::{BoundedText, first_line};
-use crate::xml::{LineCol, Tag, Xml, XmlSource, for_each_attr, local_name};
+use crate::xml::{LineCol, Tag, Xml, XmlEvents, XmlSource, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
 
-pub(crate) fn read<R: BufRead>(
+pub(crate) fn read<R: BufRead + Send>(
     input: R,
     path: &Path,
     options: &ReadOptions,
     sink: &mut impl Sink,
 ) -> Result<u64, ReportError> {
     let mut xml = XmlSource::new(input, path);
+    if !options.use_pipeline() || xml.is_small()? {
+        return read_events(&mut xml, path, options, sink);
+    }
+    crate::xml::piped(xml, |events| read_events(events, path, options, sink))
+}
+
+pub(crate) fn read_events(
+    xml: &mut impl XmlEvents,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<u64, ReportError> {
     let mut state = Robot {
         path,
         max: options.max_text_bytes,

@@ -15,9 +15,28 @@ use tag::{AttrSpan, local_part, scan_end, scan_start, split_tag};
 pub(crate) use tag::{Tag, for_each_attr};
 use window::Window;
 
+mod pipeline;
 mod stream;
 mod tag;
 mod window;
+
+pub(crate) use pipeline::piped;
+
+/// What readers pull XML from: events, with the text between them streamed on request
+/// ([`XmlSource`] on one thread, or [`pipeline::PipedEvents`] from a tokenizer thread, which
+/// delivers text as [`Xml::Text`] events instead).
+pub(crate) trait XmlEvents {
+    /// The next event and the `line:col` where it starts (start tags only, else `(0, 0)`).
+    fn next(&mut self) -> Result<(Xml<'_>, LineCol), ReportError>;
+    /// The text up to the next event, in pieces.
+    fn stream_text(&mut self, out: &mut impl FnMut(&str)) -> Result<(), ReportError>;
+    /// Reads past the text up to the next event (it must still be well-formed).
+    fn skip_text(&mut self) -> Result<(), ReportError>;
+    /// Bytes read so far.
+    fn bytes(&self) -> u64;
+    /// An error about content at `at` (for readers' own checks).
+    fn error(&self, at: LineCol, message: impl Into<String>) -> ReportError;
+}
 
 const FIX_XML: &str = "the report is not well-formed XML: regenerate it, or fix it at that spot";
 
@@ -52,7 +71,7 @@ impl<R: BufRead> XmlSource<R> {
         Self::with_window(Window::new(input), path)
     }
 
-    fn with_window(window: Window<R>, path: &Path) -> Self {
+    pub(crate) fn with_window(window: Window<R>, path: &Path) -> Self {
         XmlSource {
             window,
             path: path.to_path_buf(),
@@ -161,6 +180,37 @@ impl<R: BufRead> XmlSource<R> {
     /// An error about content at `at` (for readers' own checks).
     pub(crate) fn error(&self, at: LineCol, message: impl Into<String>) -> ReportError {
         ReportError::malformed(&self.path, at, message, FIX_XML)
+    }
+
+    /// Whether the whole input fits in the first window (then a second thread is not worth
+    /// starting).
+    pub(crate) fn is_small(&mut self) -> Result<bool, ReportError> {
+        self.window
+            .fill_for_event()
+            .map_err(|e| ReportError::io(&self.path, e))?;
+        Ok(self.window.at_eof())
+    }
+}
+
+impl<R: BufRead> XmlEvents for XmlSource<R> {
+    fn next(&mut self) -> Result<(Xml<'_>, LineCol), ReportError> {
+        XmlSource::next(self)
+    }
+
+    fn stream_text(&mut self, out: &mut impl FnMut(&str)) -> Result<(), ReportError> {
+        XmlSource::stream_text(self, out)
+    }
+
+    fn skip_text(&mut self) -> Result<(), ReportError> {
+        XmlSource::skip_text(self)
+    }
+
+    fn bytes(&self) -> u64 {
+        XmlSource::bytes(self)
+    }
+
+    fn error(&self, at: LineCol, message: impl Into<String>) -> ReportError {
+        XmlSource::error(self, at, message)
     }
 }
 

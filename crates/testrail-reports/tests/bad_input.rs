@@ -260,6 +260,7 @@ fn giant_text_is_trimmed_while_streaming() {
     xml.push_str("</system-out></testcase></testsuite>");
     let options = ReadOptions {
         max_text_bytes: 1000,
+        ..ReadOptions::default()
     };
     let got = read_with(xml.as_bytes(), Format::Junit, &options).unwrap();
     let details = got[0].details.as_deref().unwrap();

@@ -42,7 +42,10 @@ fn corpus() -> &'static [Vec<u8>] {
 }
 
 fn read_all(bytes: &[u8], format: Format, max_text_bytes: usize) {
-    let options = ReadOptions { max_text_bytes };
+    let options = ReadOptions {
+        max_text_bytes,
+        ..ReadOptions::default()
+    };
     let mut n = 0u64;
     let result = read(
         bytes,
@@ -183,6 +186,7 @@ fn unmutated_corpus_reports_read_with_tiny_text_limits() {
         for max in [1, 7, 64] {
             let options = ReadOptions {
                 max_text_bytes: max,
+                ..ReadOptions::default()
             };
             let result = read(
                 &report[..],

@@ -5,7 +5,10 @@ use std::path::Path;
 use testrail_reports::{Format, ReadOptions, TestExecution, read};
 
 fn read_bytes(bytes: &[u8], format: Format) {
-    let options = ReadOptions { max_text_bytes: 16 };
+    let options = ReadOptions {
+        max_text_bytes: 16,
+        ..ReadOptions::default()
+    };
     let _ = read(
         bytes,
         Path::new("r.xml"),

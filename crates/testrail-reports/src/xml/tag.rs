@@ -42,6 +42,35 @@ impl<'a> Tag<'a> {
         Tag(Repr::Parsed(e))
     }
 
+    /// The tag's content (name and attributes), the name's length, and the attributes split
+    /// in one pass (`None` when quick-xml read the tag).
+    pub(crate) fn parts(&self) -> (&str, usize, Option<&[AttrSpan]>) {
+        match &self.0 {
+            Repr::Split {
+                content,
+                name_len,
+                attrs,
+            } => (content, *name_len, Some(attrs)),
+            Repr::Parsed(e) => (e, e.name().into_inner().len(), None),
+        }
+    }
+
+    /// The tag [`Tag::parts`] describes.
+    pub(crate) fn from_parts(
+        content: &'a str,
+        name_len: usize,
+        attrs: Option<&'a [AttrSpan]>,
+    ) -> Self {
+        match attrs {
+            Some(attrs) => Tag(Repr::Split {
+                content,
+                name_len,
+                attrs,
+            }),
+            None => Tag(Repr::Parsed(BytesStart::from_content(content, name_len))),
+        }
+    }
+
     /// The qualified name (`ns:testcase`).
     pub(crate) fn name(&self) -> &str {
         match &self.0 {
