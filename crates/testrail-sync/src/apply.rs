@@ -5,6 +5,7 @@
 //! before the first write, and the first write (`add_run`/`update_run`) is one TestRail either
 //! applies whole or rejects whole.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -255,14 +256,17 @@ impl<'a> Context<'a> {
         let landed = poster.landed_among_settled(&pending).await?;
         poster.acknowledge_landed(landed.keys().copied().collect());
         let skip: BTreeSet<Id> = acked.into_iter().chain(landed.into_keys()).collect();
-        let to_post: Vec<NewResult> = plan
-            .results
-            .iter()
-            .filter(|r| r.case_id.is_some_and(|c| !skip.contains(&c)))
-            .cloned()
-            .collect();
+        // Only a resumed sync has anything to skip: the plan's results are posted as they are.
+        let to_post: Cow<'_, [NewResult]> = if skip.is_empty() {
+            Cow::Borrowed(&plan.results)
+        } else {
+            let rest = plan.results.iter();
+            let rest = rest.filter(|r| r.case_id.is_some_and(|c| !skip.contains(&c)));
+            Cow::Owned(rest.cloned().collect())
+        };
         progress.start(to_post.len() as u64);
-        poster.post_all(to_post, progress).await?;
+        poster.post_all(&to_post, progress).await?;
+        drop(to_post);
         progress.finish();
         self.repost_if_cases_were_removed(&poster, plan, &run, summary.created_run)
             .await?;

@@ -146,7 +146,7 @@ impl Context<'_> {
                 cases = lost.len(),
                 "results missing after another job replaced the run's cases; posting them again"
             );
-            poster.post_all(lost, &crate::summary::Quiet).await?;
+            poster.post_all(&lost, &crate::summary::Quiet).await?;
         }
         Err(SyncError::Target(format!(
             "run R{} kept losing our cases: other jobs keep replacing its case set; open the run \
