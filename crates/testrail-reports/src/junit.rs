@@ -2,7 +2,6 @@
 //! behave, node:test, Robot xunit, cargo-nextest, Playwright, …), streamed: each `<testcase>`
 //! becomes one execution the moment its end tag is read.
 
-use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,58 +10,50 @@ use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
-use crate::xml::{LineCol, Tag, Xml, XmlEvents, XmlSource, end_name, for_each_attr, local_name};
+use crate::xml::{Dialect, LineCol, Tag, Xml, XmlEvents, end_name, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location_in};
 
-pub(crate) fn read<R: BufRead + Send>(
-    input: R,
-    path: &Path,
-    options: &ReadOptions,
-    sink: &mut impl Sink,
-) -> Result<u64, ReportError> {
-    let mut xml = XmlSource::new(input, path);
-    if !options.use_pipeline() || xml.is_small()? {
-        return read_events(&mut xml, path, options, sink);
-    }
-    crate::xml::piped(xml, |events| read_events(events, path, options, sink))
-}
+/// JUnit XML, for [`crate::xml::read_xml`].
+pub(crate) struct JunitXml;
 
-pub(crate) fn read_events(
-    xml: &mut impl XmlEvents,
-    path: &Path,
-    options: &ReadOptions,
-    sink: &mut impl Sink,
-) -> Result<u64, ReportError> {
-    let mut state = Junit::new(path, options.max_text_bytes);
-    loop {
-        let step = match xml.next()? {
-            (Xml::Start(e), at) => state.start(&e, at, false, sink),
-            (Xml::Empty(e), at) => state.start(&e, at, true, sink),
-            (Xml::End(e), _) => {
-                state.end(end_name(&e), sink);
-                Ok(())
+impl Dialect for JunitXml {
+    fn read(
+        xml: &mut impl XmlEvents,
+        path: &Path,
+        options: &ReadOptions,
+        sink: &mut impl Sink,
+    ) -> Result<u64, ReportError> {
+        let mut state = Junit::new(path, options.max_text_bytes);
+        loop {
+            let step = match xml.next()? {
+                (Xml::Start(e), at) => state.start(&e, at, false, sink),
+                (Xml::Empty(e), at) => state.start(&e, at, true, sink),
+                (Xml::End(e), _) => {
+                    state.end(end_name(&e), sink);
+                    Ok(())
+                }
+                (Xml::Text(t), _) => {
+                    state.text(&t);
+                    Ok(())
+                }
+                (Xml::Char(c), _) => {
+                    state.text(c.encode_utf8(&mut [0u8; 4]));
+                    Ok(())
+                }
+                (Xml::Skip, _) => Ok(()),
+                (Xml::Eof, _) => {
+                    state.reruns.flush(sink);
+                    return Ok(xml.bytes());
+                }
+            };
+            step.map_err(|(at, msg)| xml.error(at, msg))?;
+            // Text is always streamed: unwanted text (suite-level output, ignored elements) is
+            // dropped as it is read instead of being buffered whole by quick-xml.
+            if state.wants_text() {
+                xml.stream_text(&mut |t| state.text(t))?;
+            } else {
+                xml.skip_text()?;
             }
-            (Xml::Text(t), _) => {
-                state.text(&t);
-                Ok(())
-            }
-            (Xml::Char(c), _) => {
-                state.text(c.encode_utf8(&mut [0u8; 4]));
-                Ok(())
-            }
-            (Xml::Skip, _) => Ok(()),
-            (Xml::Eof, _) => {
-                state.reruns.flush(sink);
-                return Ok(xml.bytes());
-            }
-        };
-        step.map_err(|(at, msg)| xml.error(at, msg))?;
-        // Text is always streamed: unwanted text (suite-level output, ignored elements) is
-        // dropped as it is read instead of being buffered whole by quick-xml.
-        if state.wants_text() {
-            xml.stream_text(&mut |t| state.text(t))?;
-        } else {
-            xml.skip_text()?;
         }
     }
 }

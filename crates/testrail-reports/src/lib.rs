@@ -163,8 +163,12 @@ pub fn read<R: BufRead + Send>(
     let counted = |input| CountingReader::new(input);
     let mut counting = CountingSink { inner: sink, n: 0 };
     let bytes = match format {
-        Format::Junit => junit::read(input, source_name, options, &mut counting)?,
-        Format::Robot => robot::read(input, source_name, options, &mut counting)?,
+        Format::Junit => {
+            xml::read_xml::<junit::JunitXml, _>(input, source_name, options, &mut counting)?
+        }
+        Format::Robot => {
+            xml::read_xml::<robot::RobotXml, _>(input, source_name, options, &mut counting)?
+        }
         Format::Cucumber => cucumber::read(counted(input), source_name, options, &mut counting)?,
         Format::Tap => tap::read(counted(input), source_name, options, &mut counting)?,
         Format::Ctrf => ctrf::read(counted(input), source_name, options, &mut counting)?,

@@ -2,65 +2,56 @@
 //! direct* `<status>` child; keyword statuses nested below are ignored (a retried keyword fails
 //! then passes inside a passing test).
 
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::text::{BoundedText, first_line};
-use crate::xml::{LineCol, Tag, Xml, XmlEvents, XmlSource, for_each_attr, local_name};
+use crate::xml::{Dialect, LineCol, Tag, Xml, XmlEvents, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
 
-pub(crate) fn read<R: BufRead + Send>(
-    input: R,
-    path: &Path,
-    options: &ReadOptions,
-    sink: &mut impl Sink,
-) -> Result<u64, ReportError> {
-    let mut xml = XmlSource::new(input, path);
-    if !options.use_pipeline() || xml.is_small()? {
-        return read_events(&mut xml, path, options, sink);
-    }
-    crate::xml::piped(xml, |events| read_events(events, path, options, sink))
-}
+/// Robot Framework output.xml, for [`crate::xml::read_xml`].
+pub(crate) struct RobotXml;
 
-pub(crate) fn read_events(
-    xml: &mut impl XmlEvents,
-    path: &Path,
-    options: &ReadOptions,
-    sink: &mut impl Sink,
-) -> Result<u64, ReportError> {
-    let mut state = Robot {
-        path,
-        max: options.max_text_bytes,
-        depth: 0,
-        suites: Vec::new(),
-        test: None,
-        capture: None,
-    };
-    loop {
-        let step = match xml.next()? {
-            (Xml::Start(e), at) => state.start(&e, at, false),
-            (Xml::Empty(e), at) => state.start(&e, at, true),
-            (Xml::End(_), _) => {
-                state.end(sink);
-                Ok(())
-            }
-            (Xml::Text(t), _) => {
-                state.text(&t);
-                Ok(())
-            }
-            (Xml::Char(c), _) => {
-                state.text(c.encode_utf8(&mut [0u8; 4]));
-                Ok(())
-            }
-            (Xml::Skip, _) => Ok(()),
-            (Xml::Eof, _) => return Ok(xml.bytes()),
+impl Dialect for RobotXml {
+    fn read(
+        xml: &mut impl XmlEvents,
+        path: &Path,
+        options: &ReadOptions,
+        sink: &mut impl Sink,
+    ) -> Result<u64, ReportError> {
+        let mut state = Robot {
+            path,
+            max: options.max_text_bytes,
+            depth: 0,
+            suites: Vec::new(),
+            test: None,
+            capture: None,
         };
-        step.map_err(|(at, msg)| xml.error(at, msg))?;
-        // Keyword messages can be huge: stream text past instead of buffering it.
-        xml.stream_text(&mut |t| state.text(t))?;
+        loop {
+            let step = match xml.next()? {
+                (Xml::Start(e), at) => state.start(&e, at, false),
+                (Xml::Empty(e), at) => state.start(&e, at, true),
+                (Xml::End(_), _) => {
+                    state.end(sink);
+                    Ok(())
+                }
+                (Xml::Text(t), _) => {
+                    state.text(&t);
+                    Ok(())
+                }
+                (Xml::Char(c), _) => {
+                    state.text(c.encode_utf8(&mut [0u8; 4]));
+                    Ok(())
+                }
+                (Xml::Skip, _) => Ok(()),
+                (Xml::Eof, _) => return Ok(xml.bytes()),
+            };
+            step.map_err(|(at, msg)| xml.error(at, msg))?;
+            // Keyword messages can be huge: stream text past instead of buffering it.
+            xml.stream_text(&mut |t| state.text(t))?;
+        }
     }
 }
 

@@ -1,6 +1,9 @@
-//! Safe, streaming XML on top of quick-xml: one reused buffer, `line:col` for elements and
-//! errors, no DTDs and no entities beyond the five predefined ones and character references
-//! (so no billion laughs and no external entities), and detection of truncated files.
+//! Safe, streaming XML on top of quick-xml: events parsed in place from a window of the input
+//! (window.rs), plain tags read in one pass (tag.rs), text streamed so no element is held whole
+//! (stream.rs), large reports tokenized on a second thread (pipeline.rs). `line:col` for
+//! elements and errors, no DTDs and no entities beyond the five predefined ones and character
+//! references (so no billion laughs and no external entities), and detection of truncated
+//! files.
 
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -11,6 +14,7 @@ use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesEnd, Event};
 
 use crate::error::ReportError;
+use crate::{ReadOptions, Sink};
 use tag::{AttrSpan, local_part, scan_end, scan_start, split_tag};
 pub(crate) use tag::{Tag, for_each_attr};
 use window::Window;
@@ -20,7 +24,30 @@ mod stream;
 mod tag;
 mod window;
 
-pub(crate) use pipeline::piped;
+/// An XML report format: turns events into executions.
+pub(crate) trait Dialect {
+    fn read(
+        events: &mut impl XmlEvents,
+        path: &Path,
+        options: &ReadOptions,
+        sink: &mut impl Sink,
+    ) -> Result<u64, ReportError>;
+}
+
+/// Reads a report in dialect `D`: on this thread when it is small (or `options` say so), else
+/// tokenized on a second thread. Returns the bytes read.
+pub(crate) fn read_xml<D: Dialect, R: BufRead + Send>(
+    input: R,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut impl Sink,
+) -> Result<u64, ReportError> {
+    let mut xml = XmlSource::new(input, path);
+    if !options.use_pipeline() || xml.is_small()? {
+        return D::read(&mut xml, path, options, sink);
+    }
+    pipeline::piped(xml, |events| D::read(events, path, options, sink))
+}
 
 /// What readers pull XML from: events, with the text between them streamed on request
 /// ([`XmlSource`] on one thread, or [`pipeline::PipedEvents`] from a tokenizer thread, which
@@ -49,7 +76,8 @@ pub(crate) enum Xml<'a> {
     Text(Cow<'a, str>),
     /// A resolved character or entity reference (no allocation per reference).
     Char(char),
-    /// Declarations, comments, processing instructions: nothing for readers.
+    /// Declarations, comments, processing instructions, or an event the window's end cut
+    /// (read again next time): nothing for readers.
     Skip,
     Eof,
 }

@@ -326,6 +326,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::xml::Dialect;
     use crate::xml::window::Window;
     use crate::{ReadOptions, TestExecution};
 
@@ -347,18 +348,18 @@ mod tests {
         let one_thread = run(&mut |got| {
             let mut sink = |e| got.push(e);
             if robot {
-                crate::robot::read_events(&mut source(), path, &options, &mut sink)
+                crate::robot::RobotXml::read(&mut source(), path, &options, &mut sink)
             } else {
-                crate::junit::read_events(&mut source(), path, &options, &mut sink)
+                crate::junit::JunitXml::read(&mut source(), path, &options, &mut sink)
             }
         });
         let piped = run(&mut |got| {
             let mut sink = |e| got.push(e);
             piped_in_batches(source(), batch, |events| {
                 if robot {
-                    crate::robot::read_events(events, path, &options, &mut sink)
+                    crate::robot::RobotXml::read(events, path, &options, &mut sink)
                 } else {
-                    crate::junit::read_events(events, path, &options, &mut sink)
+                    crate::junit::JunitXml::read(events, path, &options, &mut sink)
                 }
             })
         });
