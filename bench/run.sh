@@ -142,6 +142,12 @@ if [[ -z "${SKIP_BIG:-}" ]]; then
         --rate-limit 0 --dry-run > "$OUT/big.json" 2> "$OUT/big.time" || true
     grep -E 'Elapsed|Maximum resident' "$OUT/big.time"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({k: d.get(k) for k in ("executions","posted","api_calls","elapsed_ms")})' "$OUT/big.json" || true
+    # A real sync of the same file: 10,000 results, nearly all failures with long comments.
+    /usr/bin/time -v timeout 600 "$BIN" report "$BIG" --project-id 1 --suite-id 1 --no-journal --format json \
+        --rate-limit 0 > "$OUT/big-sync.json" 2> "$OUT/big-sync.time" || true
+    echo "real sync:"
+    grep -E 'Elapsed|Maximum resident' "$OUT/big-sync.time"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({k: d.get(k) for k in ("executions","posted","api_calls","batches","elapsed_ms")})' "$OUT/big-sync.json" || true
     # The same file with no IDs at all: everything unmapped.
     BIGN=$OUT/big-noids-$BIG_TESTS.xml
     if [[ ! -s "$BIGN" ]]; then
@@ -162,7 +168,9 @@ if [[ -z "${SKIP_PARSE_BENCH:-}" ]]; then
     timeout 1200 "$PARSE_EXE" --bench | tee "$OUT/parse.txt"
     for f in "$OUT"/big-*.xml; do
         [[ -s "$f" && -x /usr/bin/time ]] || continue
-        echo "reader alone, streaming $(basename "$f"):"
+        echo "reader alone, streaming $(basename "$f") (default: tokenized on a second thread):"
         PARSE_FILE=$f /usr/bin/time -f "  wall %e s, peak RSS %M KiB" timeout 600 "$PARSE_EXE"
+        echo "the same on one thread:"
+        PARSE_THREADS=1 PARSE_FILE=$f /usr/bin/time -f "  wall %e s, peak RSS %M KiB" timeout 600 "$PARSE_EXE"
     done
 fi
