@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use quick_xml::errors::IllFormedError;
+use quick_xml::errors::{IllFormedError, SyntaxError};
 use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesEnd, Event};
 
@@ -155,9 +155,9 @@ impl<R: BufRead> XmlSource<R> {
                 self.window.advance(rest.len() - unread);
                 event
             }
-            Err(quick_xml::Error::Syntax(_)) if !eof => {
-                // Probably an event cut by the window's end (a `<` inside a comment, CDATA
-                // or quoted value moved the boundary): parse it again with more input.
+            Err(quick_xml::Error::Syntax(e)) if !eof && may_be_cut(&e, rest.len()) => {
+                // An event the window's end cut (a tag, a comment, CDATA…): parse it again
+                // with more input.
                 self.needs_more = true;
                 return Ok((Xml::Skip, (0, 0)));
             }
@@ -244,13 +244,20 @@ impl<R: BufRead> XmlEvents for XmlSource<R> {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Whether a syntax error may only mean that the window ended inside the event. quick-xml says
+/// "unclosed" when the rest of its input lacks the end of a tag, comment, CDATA…; an unknown
+/// `<!…` with bytes enough after it to tell is broken wherever the window ends.
+fn may_be_cut(e: &SyntaxError, rest: usize) -> bool {
+    !matches!(e, SyntaxError::InvalidBangMarkup) || rest < "<![CDATA[".len()
+}
+
 /// A quick-xml reader for one event at the start of `rest`.
 fn event_reader(rest: &[u8]) -> quick_xml::Reader<&[u8]> {
     let mut reader = quick_xml::Reader::from_reader(rest);
     let config = reader.config_mut();
     config.trim_text(false);
     config.expand_empty_elements = false;
-    // End names are checked by `check_end` across events.
+    // End names are checked across events by `OpenElements::end`.
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.allow_dangling_amp = false;
@@ -503,6 +510,24 @@ mod tests {
                 assert_eq!(got, whole, "{bad:?} in a window of {size} bytes");
             }
         }
+    }
+
+    #[test]
+    fn broken_markup_is_reported_without_reading_on() {
+        let mut xml = b"<r>\n  <!x>".to_vec();
+        xml.resize(4 << 20, b' ');
+        let input = Decoded::new(&xml[..], Encoding::Utf8);
+        let mut src = XmlSource::with_window(Window::with_size(input, 1024), Path::new("r.xml"));
+        let error = loop {
+            match src.next() {
+                Ok((Xml::Eof, _)) => panic!("no error"),
+                Ok(_) => {}
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(error.starts_with("r.xml:2:3: "), "{error}");
+        let held = src.window.held();
+        assert!(held < 64 * 1024, "read on, holding {held} bytes");
     }
 
     #[test]

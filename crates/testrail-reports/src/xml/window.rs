@@ -160,6 +160,12 @@ impl<R: BufRead> Window<R> {
         (lines.line, offset - lines.line_start + 1)
     }
 
+    /// Bytes held (read and not yet dropped).
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.buf.len()
+    }
+
     /// `line:col` of the next unread byte.
     pub(crate) fn here(&self) -> (u64, u64) {
         self.line_col(self.offset())
