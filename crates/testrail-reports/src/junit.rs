@@ -47,8 +47,8 @@ impl Dialect for JunitXml {
                 }
             };
             step.map_err(|(at, msg)| xml.error(at, msg))?;
-            // Text is always streamed: unwanted text (suite-level output, ignored elements) is
-            // dropped as it is read instead of being buffered whole by quick-xml.
+            // Text is streamed (piped, it comes as `Xml::Text` events instead): unwanted text
+            // (suite-level output, ignored elements) is passed over as it is read, never held.
             if state.wants_text() {
                 xml.stream_text(&mut |t| state.text(t))?;
             } else {
