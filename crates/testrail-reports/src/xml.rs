@@ -66,6 +66,9 @@ pub(crate) trait XmlEvents {
 }
 
 const FIX_XML: &str = "the report is not well-formed XML: regenerate it, or fix it at that spot";
+const NOT_UTF8: &str = "the report is not valid UTF-8";
+const UTF8_HINT: &str = "save the report as UTF-8, or declare its real encoding in the XML \
+                         declaration (UTF-16 with a BOM and ISO-8859-1 are supported)";
 
 /// One XML event, reduced to what readers need.
 pub(crate) enum Xml<'a> {
@@ -375,13 +378,7 @@ fn xml_error(path: &Path, at: LineCol, e: quick_xml::Error) -> ReportError {
             let source = std::io::Error::new(io.kind(), io.to_string());
             ReportError::io(path, source)
         }
-        quick_xml::Error::Encoding(_) => ReportError::malformed(
-            path,
-            at,
-            "the report is not valid UTF-8",
-            "save the report as UTF-8, or declare its real encoding in the XML declaration \
-             (UTF-16 with a BOM and ISO-8859-1 are supported)",
-        ),
+        quick_xml::Error::Encoding(_) => ReportError::malformed(path, at, NOT_UTF8, UTF8_HINT),
         quick_xml::Error::Escape(esc) => {
             ReportError::malformed(path, at, escape_message(&esc), ENTITY_HINT)
         }

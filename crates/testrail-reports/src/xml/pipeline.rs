@@ -401,6 +401,71 @@ mod tests {
         }
     }
 
+    /// A corpus report with bytes changed: cut, flipped, spliced or dropped.
+    fn mutated_report() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let reports: Vec<Vec<u8>> = corpus_reports()
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .filter(|xml| std::str::from_utf8(xml).is_ok())
+            .collect();
+        let junk = proptest::sample::select(vec![
+            &b"<"[..],
+            b">",
+            b"&",
+            b"&amp;",
+            b"\r\n",
+            b"<![CDATA[",
+            b"]]>",
+            b"<!--",
+            b"-->",
+            b"'",
+            b"\"",
+            b"\xC3",
+            b"\xE2\x82",
+            b"</testcase>",
+            b"<testcase name='x'>",
+        ]);
+        (
+            proptest::sample::select(reports),
+            any::<proptest::sample::Index>(),
+            0..4u8,
+            junk,
+        )
+            .prop_map(|(mut xml, at, how, junk)| {
+                let i = at.index(xml.len() + 1);
+                match how {
+                    0 => xml.truncate(i),
+                    1 => xml.splice(i..i, junk.iter().copied()).for_each(drop),
+                    2 => xml.drain(i..(i + junk.len()).min(xml.len())).for_each(drop),
+                    _ => {
+                        if let Some(b) = xml.get_mut(i) {
+                            *b = junk[0];
+                        }
+                    }
+                }
+                xml
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+        /// The window's size and the pipeline's batches never change what is read, nor the
+        /// error said about a broken report.
+        #[test]
+        fn window_and_batches_never_change_the_reading(
+            xml in mutated_report(),
+            window in 1..400usize,
+            batch in 1..3000usize,
+        ) {
+            let (reference, _) = both_ways(&xml, 256 * 1024, BATCH_BYTES);
+            let (one_thread, piped) = both_ways(&xml, window, batch);
+            proptest::prop_assert_eq!(&one_thread, &reference);
+            proptest::prop_assert_eq!(&piped, &reference);
+        }
+    }
+
     #[test]
     fn piped_errors_match_and_stop_the_tokenizer() {
         let long = "<testcase name='t'/>\n".repeat(5000);

@@ -7,6 +7,7 @@
 
 use std::io::BufRead;
 
+use super::window::Window;
 use super::{ReportError, XmlSource};
 
 const CDATA_OPEN: &[u8] = b"<![CDATA[";
@@ -88,16 +89,14 @@ impl<R: BufRead> XmlSource<R> {
         }
     }
 
+    /// The error, at the current position (the bad byte, or the end of the input).
     fn raw_error(&self, e: RawError) -> ReportError {
         let at = self.window.here();
         match e {
             RawError::Io(e) => ReportError::io(&self.path, e),
-            RawError::Utf8 => ReportError::malformed(
-                &self.path,
-                at,
-                "the report is not valid UTF-8",
-                "save the report as UTF-8, or declare its real encoding in the XML declaration",
-            ),
+            RawError::Utf8 => {
+                ReportError::malformed(&self.path, at, super::NOT_UTF8, super::UTF8_HINT)
+            }
             RawError::TruncatedCdata => ReportError::malformed(
                 &self.path,
                 at,
@@ -108,52 +107,74 @@ impl<R: BufRead> XmlSource<R> {
     }
 }
 
-/// One buffer's worth of plain text.
-fn text_round<B: BufRead, F: FnMut(&str)>(
-    stream: &mut B,
+/// One window's worth of plain text. Whatever the window's size, the same text comes out and
+/// an error points at the same byte: a character or `<![CDATA[` cut by the window's end is
+/// read again after a refill.
+fn text_round<R: BufRead, F: FnMut(&str)>(
+    w: &mut Window<R>,
     emitter: &mut Emitter<'_, F>,
 ) -> Result<Round, RawError> {
-    let chunk = stream.fill_buf().map_err(RawError::Io)?;
+    w.fill_buf().map_err(RawError::Io)?;
+    let eof = w.at_eof();
+    let chunk = w.rest();
     match chunk.first() {
         None => return Ok(Round::Stop),
         Some(b'&') => {
-            // Resolved here when it is whole in this buffer and known; quick-xml words
+            // Resolved here when it is whole in this window and known; quick-xml words
             // anything else.
             let Some((c, len)) = reference(chunk) else {
                 return Ok(Round::Stop);
             };
             emitter.emit(c.encode_utf8(&mut [0u8; 4]));
-            stream.consume(len);
+            w.consume(len);
             return Ok(Round::More);
         }
         Some(b'<') if chunk.starts_with(CDATA_OPEN) => {
-            stream.consume(CDATA_OPEN.len());
+            w.consume(CDATA_OPEN.len());
             return Ok(Round::Cdata);
+        }
+        Some(b'<') if CDATA_OPEN.starts_with(chunk) && !eof => {
+            w.refill().map_err(RawError::Io)?;
+            return Ok(Round::More);
         }
         Some(b'<') => return Ok(Round::Stop),
         _ => {}
     }
     let end = memchr::memchr2(b'<', b'&', chunk).unwrap_or(chunk.len());
-    match std::str::from_utf8(&chunk[..end]) {
-        Ok(s) => {
-            emitter.emit(s);
-            stream.consume(end);
-            Ok(Round::More)
+    let cut_at_end = end == chunk.len() && !eof;
+    emit_valid(w, emitter, end, cut_at_end)?;
+    Ok(Round::More)
+}
+
+/// Emits the first `len` unread bytes as text, or as much of them as is valid UTF-8: the rest
+/// is an error, or (`cut_at_end`) a character the window's end cut, read again after a refill.
+fn emit_valid<R: BufRead, F: FnMut(&str)>(
+    w: &mut Window<R>,
+    emitter: &mut Emitter<'_, F>,
+    len: usize,
+    cut_at_end: bool,
+) -> Result<(), RawError> {
+    let bytes = &w.rest()[..len];
+    let (valid, complete) = match std::str::from_utf8(bytes) {
+        Ok(s) => (s, true),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let cut = cut_at_end && e.error_len().is_none();
+            if !cut {
+                emitter.emit(valid);
+                w.consume(valid.len());
+                return Err(RawError::Utf8);
+            }
+            (valid, false)
         }
-        Err(e) if e.valid_up_to() > 0 => {
-            let n = e.valid_up_to();
-            emitter.emit(std::str::from_utf8(&chunk[..n]).unwrap_or_default());
-            stream.consume(n);
-            Ok(Round::More)
-        }
-        // A character split by the buffer's end: put it together here.
-        Err(e) if e.error_len().is_none() && end == chunk.len() => {
-            split_char(stream, emitter)?;
-            Ok(Round::More)
-        }
-        // Invalid bytes: quick-xml reports them with their position.
-        Err(_) => Ok(Round::Stop),
+    };
+    emitter.emit(valid);
+    let n = valid.len();
+    w.consume(n);
+    if !complete && n == 0 {
+        w.refill().map_err(RawError::Io)?;
     }
+    Ok(())
 }
 
 /// The character a reference at the start of `chunk` (`&amp;`, `&#10;`) stands for, and the
@@ -166,119 +187,28 @@ fn reference(chunk: &[u8]) -> Option<(char, usize)> {
     Some((c, semicolon + 1))
 }
 
-/// Reads one UTF-8 character whose bytes straddle buffer refills.
-fn split_char<B: BufRead, F: FnMut(&str)>(
-    stream: &mut B,
-    emitter: &mut Emitter<'_, F>,
-) -> Result<(), RawError> {
-    let mut bytes = [0u8; 4];
-    let mut len = 0;
-    loop {
-        let chunk = stream.fill_buf().map_err(RawError::Io)?;
-        let Some(&b) = chunk.first() else {
-            return Err(RawError::Utf8);
-        };
-        if len == 4 || (len > 0 && b & 0xC0 != 0x80) {
-            return Err(RawError::Utf8);
-        }
-        bytes[len] = b;
-        len += 1;
-        stream.consume(1);
-        match std::str::from_utf8(&bytes[..len]) {
-            Ok(s) => {
-                emitter.emit(s);
-                return Ok(());
-            }
-            Err(e) if e.error_len().is_some() => return Err(RawError::Utf8),
-            Err(_) => {}
-        }
-    }
-}
-
 /// The rest of a CDATA section (after `<![CDATA[`), through `]]>`.
-fn cdata<B: BufRead, F: FnMut(&str)>(
-    stream: &mut B,
+fn cdata<R: BufRead, F: FnMut(&str)>(
+    w: &mut Window<R>,
     emitter: &mut Emitter<'_, F>,
 ) -> Result<(), RawError> {
-    // `]` bytes seen at the end of a buffer: maybe the start of `]]>`.
-    let mut brackets = 0usize;
     loop {
-        let chunk = stream.fill_buf().map_err(RawError::Io)?;
-        if chunk.is_empty() {
-            return Err(RawError::TruncatedCdata);
-        }
-        if brackets > 0 {
-            match close_after_brackets(chunk, brackets) {
-                Some(n) => {
-                    stream.consume(n);
-                    return Ok(());
-                }
-                None if chunk[0] == b']' => {
-                    // `]]]`: the oldest bracket is text, the newest two may still close.
-                    if brackets == 2 {
-                        emitter.emit("]");
-                    } else {
-                        brackets += 1;
-                    }
-                    stream.consume(1);
-                    continue;
-                }
-                None => {
-                    emitter.emit(&"]]"[..brackets]);
-                    brackets = 0;
-                }
-            }
-        }
-        if let Some(i) = find(chunk, b"]]>") {
-            emit_utf8(&chunk[..i], emitter)?;
-            stream.consume(i + 3);
+        w.fill_buf().map_err(RawError::Io)?;
+        let rest = w.rest();
+        if let Some(i) = memchr::memmem::find(rest, b"]]>") {
+            emit_valid(w, emitter, i, false)?;
+            w.consume(3);
             return Ok(());
         }
-        // Hold back trailing `]`s, and a character cut by the buffer's end.
-        let tail = chunk
-            .iter()
-            .rev()
-            .take(2)
-            .take_while(|&&b| b == b']')
-            .count();
-        let body = &chunk[..chunk.len() - tail];
-        let n = match std::str::from_utf8(body) {
-            Ok(s) => {
-                emitter.emit(s);
-                body.len()
-            }
-            Err(e) if e.error_len().is_none() => {
-                let n = e.valid_up_to();
-                emitter.emit(std::str::from_utf8(&body[..n]).unwrap_or_default());
-                if n == 0 {
-                    split_char(stream, emitter)?;
-                    continue;
-                }
-                stream.consume(n);
-                continue;
-            }
-            Err(_) => return Err(RawError::Utf8),
-        };
-        brackets = tail;
-        stream.consume(n + tail);
+        if w.at_eof() {
+            let len = rest.len();
+            emit_valid(w, emitter, len, false)?;
+            return Err(RawError::TruncatedCdata);
+        }
+        // The last two bytes may start `]]>`: they wait for the next round, with a character
+        // the window's end cut.
+        let len = rest.len().saturating_sub(2);
+        emit_valid(w, emitter, len, true)?;
+        w.refill().map_err(RawError::Io)?;
     }
-}
-
-/// With `brackets` `]` already seen, does `chunk` finish `]]>`? Bytes to consume if so.
-fn close_after_brackets(chunk: &[u8], brackets: usize) -> Option<usize> {
-    match brackets {
-        2 if chunk.first() == Some(&b'>') => Some(1),
-        1 if chunk.starts_with(b"]>") => Some(2),
-        _ => None,
-    }
-}
-
-fn emit_utf8<F: FnMut(&str)>(bytes: &[u8], emitter: &mut Emitter<'_, F>) -> Result<(), RawError> {
-    let s = std::str::from_utf8(bytes).map_err(|_| RawError::Utf8)?;
-    emitter.emit(s);
-    Ok(())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
 }
