@@ -2,6 +2,7 @@
 //!
 //! Owns: format sniffing, JUnit XML in its dialects, Robot output.xml, Cucumber JSON, TAP, CTRF,
 //! safe XML handling, `path:line:col` errors, and case-ID extraction from names/properties/tags.
+//! Large XML reports are tokenized on a second thread; the sink is always called on the caller's.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
 pub mod case_ids;
@@ -120,7 +121,8 @@ fn unknown_format(path: &Path, head: &[u8]) -> ReportError {
 }
 
 /// Reads a report of a known format from any buffered reader. `source_name` is used in
-/// locations and errors.
+/// locations and errors. The reader is `Send` because a large XML report is tokenized on a
+/// second thread (see [`ReadOptions::pipeline`]); `sink` is called on this one.
 ///
 /// ```
 /// use std::path::Path;
