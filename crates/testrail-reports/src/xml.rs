@@ -46,7 +46,11 @@ pub(crate) fn read_xml<D: Dialect, R: BufRead + Send>(
     if !options.use_pipeline() || xml.is_small()? {
         return D::read(&mut xml, path, options, sink);
     }
-    pipeline::piped(xml, |events| D::read(events, path, options, sink))
+    match pipeline::piped(xml, |events| D::read(events, path, options, sink)) {
+        Ok(read) => read,
+        // No thread to be had: this one does it all.
+        Err(mut xml) => D::read(&mut *xml, path, options, sink),
+    }
 }
 
 /// What readers pull XML from: events, with the text between them streamed on request

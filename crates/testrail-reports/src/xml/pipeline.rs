@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::io::BufRead;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use quick_xml::events::BytesEnd;
@@ -24,11 +25,12 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// Batches on their way to the consumer (and as many on their way back).
 const IN_FLIGHT: usize = 4;
 
-/// Runs `consume` on this thread over the events `xml` yields, tokenized on a second thread.
+/// Runs `consume` on this thread over the events `xml` yields, tokenized on a second thread;
+/// `Err(xml)`, untouched, if no thread can be started (a process or container limit).
 pub(crate) fn piped<R: BufRead + Send, T>(
     xml: XmlSource<R>,
     consume: impl FnOnce(&mut PipedEvents) -> Result<T, ReportError>,
-) -> Result<T, ReportError> {
+) -> Result<Result<T, ReportError>, Box<XmlSource<R>>> {
     piped_in_batches(xml, BATCH_BYTES, consume)
 }
 
@@ -37,12 +39,31 @@ fn piped_in_batches<R: BufRead + Send, T>(
     xml: XmlSource<R>,
     batch_bytes: usize,
     consume: impl FnOnce(&mut PipedEvents) -> Result<T, ReportError>,
-) -> Result<T, ReportError> {
+) -> Result<Result<T, ReportError>, Box<XmlSource<R>>> {
     let path = xml.path.clone();
+    // Handed over through a slot so that it comes back if the thread cannot start.
+    let slot = Mutex::new(Some(xml));
     let (full_tx, full_rx) = sync_channel(IN_FLIGHT);
     let (free_tx, free_rx) = sync_channel(IN_FLIGHT);
-    std::thread::scope(|scope| {
-        scope.spawn(move || tokenize(xml, batch_bytes, &full_tx, &free_rx));
+    let piped = std::thread::scope(|scope| {
+        let slot = &slot;
+        let tokenizer = std::thread::Builder::new().name("report-tokenizer".into());
+        #[cfg(test)]
+        let refused = tests::NO_THREADS.get();
+        #[cfg(not(test))]
+        let refused = false;
+        let started = if refused {
+            Err(std::io::Error::other("no threads in this test"))
+        } else {
+            tokenizer.spawn_scoped(scope, move || {
+                if let Some(xml) = take(slot) {
+                    tokenize(xml, batch_bytes, &full_tx, &free_rx);
+                }
+            })
+        };
+        if started.is_err() {
+            return None;
+        }
         let mut events = PipedEvents {
             path,
             full: full_rx,
@@ -52,8 +73,13 @@ fn piped_in_batches<R: BufRead + Send, T>(
             bytes: 0,
         };
         // Returning drops the receiver: a tokenizer still running stops at its next send.
-        consume(&mut events)
-    })
+        Some(consume(&mut events))
+    });
+    piped.ok_or_else(|| Box::new(take(&slot).expect("the tokenizer never started")))
+}
+
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
 #[derive(Default)]
@@ -362,6 +388,7 @@ mod tests {
                     crate::junit::JunitXml::read(events, path, &options, &mut sink)
                 }
             })
+            .unwrap_or_else(|_| panic!("no tokenizer thread"))
         });
         (one_thread, piped)
     }
@@ -464,6 +491,36 @@ mod tests {
             proptest::prop_assert_eq!(&one_thread, &reference);
             proptest::prop_assert_eq!(&piped, &reference);
         }
+    }
+
+    thread_local! {
+        /// Makes [`piped`] act as if no thread could be started.
+        pub(super) static NO_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    #[test]
+    fn without_a_thread_the_caller_reads_it_all() {
+        let xml = "<testsuite>".to_string()
+            + &"<testcase name='C1 t' time='0.5'><failure>x</failure></testcase>\n".repeat(9000)
+            + "</testsuite>";
+        let options = ReadOptions::default();
+        let read = || {
+            let mut got = Vec::new();
+            let path = Path::new("r.xml");
+            let bytes = crate::xml::read_xml::<crate::junit::JunitXml, _>(
+                xml.as_bytes(),
+                path,
+                &options,
+                &mut |e| got.push(e),
+            );
+            (bytes.unwrap(), got)
+        };
+        let piped = read();
+        NO_THREADS.set(true);
+        let alone = read();
+        NO_THREADS.set(false);
+        assert_eq!(alone.1.len(), 9000);
+        assert_eq!(alone, piped);
     }
 
     #[test]
