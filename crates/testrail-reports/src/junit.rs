@@ -32,18 +32,13 @@ impl Dialect for JunitXml {
                     state.end(end_name(&e), sink);
                     Ok(())
                 }
-                (Xml::Text(t), _) => {
-                    state.text(&t);
-                    Ok(())
-                }
-                (Xml::Char(c), _) => {
-                    state.text(c.encode_utf8(&mut [0u8; 4]));
-                    Ok(())
-                }
-                (Xml::Skip, _) => Ok(()),
                 (Xml::Eof, _) => {
                     state.reruns.flush(sink);
                     return Ok(xml.bytes());
+                }
+                (other, _) => {
+                    other.with_text(|t| state.text(t));
+                    Ok(())
                 }
             };
             step.map_err(|(at, msg)| xml.error(at, msg))?;

@@ -37,16 +37,11 @@ impl Dialect for RobotXml {
                     state.end(sink);
                     Ok(())
                 }
-                (Xml::Text(t), _) => {
-                    state.text(&t);
-                    Ok(())
-                }
-                (Xml::Char(c), _) => {
-                    state.text(c.encode_utf8(&mut [0u8; 4]));
-                    Ok(())
-                }
-                (Xml::Skip, _) => Ok(()),
                 (Xml::Eof, _) => return Ok(xml.bytes()),
+                (other, _) => {
+                    other.with_text(|t| state.text(t));
+                    Ok(())
+                }
             };
             step.map_err(|(at, msg)| xml.error(at, msg))?;
             // Keyword messages can be huge: stream text past instead of buffering it.

@@ -89,6 +89,17 @@ pub(crate) enum Xml<'a> {
     Eof,
 }
 
+impl Xml<'_> {
+    /// Hands a text or character event's text to `f` (other events have none).
+    pub(crate) fn with_text(&self, f: impl FnOnce(&str)) {
+        match self {
+            Xml::Text(t) => f(t),
+            Xml::Char(c) => f(c.encode_utf8(&mut [0u8; 4])),
+            _ => {}
+        }
+    }
+}
+
 pub(crate) type LineCol = (u64, u64);
 
 pub(crate) struct XmlSource<R: BufRead> {

@@ -242,14 +242,12 @@ fn tokenize_one<R: BufRead>(
             let name = batch.copy(e.name().into_inner());
             batch.tokens.push(Token::End { name });
         }
-        (Xml::Text(t), _) => batch.push_text(&t),
-        (Xml::Char(c), _) => batch.push_text(c.encode_utf8(&mut [0u8; 4])),
-        (Xml::Skip, _) => {}
         (Xml::Eof, at) => {
             let bytes = xml.bytes();
             batch.tokens.push(Token::Eof { at, bytes });
             return Ok(false);
         }
+        (other, _) => other.with_text(|t| batch.push_text(t)),
     }
     out.send_if_big();
     // All text goes through: which text is wanted is the consumer's business.
