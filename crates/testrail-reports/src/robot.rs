@@ -3,6 +3,7 @@
 //! then passes inside a passing test).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::case_ids::id_from_tag;
@@ -54,6 +55,7 @@ struct Suite {
     name: String,
     source: Option<String>,
     depth: usize,
+    path: Arc<[String]>,
 }
 
 struct Test {
@@ -116,12 +118,14 @@ impl Robot<'_> {
             name: String::new(),
             source: None,
             depth,
+            path: Arc::from(Vec::new()),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),
             "source" => suite.source = Some(v.into_owned()),
             _ => {}
         })?;
+        suite.path = crate::junit::nested_path(self.suites.last().map(|s| &s.path), &suite.name);
         self.suites.push(suite);
         Ok(())
     }
@@ -147,6 +151,9 @@ impl Robot<'_> {
             .collect::<Vec<_>>()
             .join(".");
         exec.file = self.suites.last().and_then(|s| s.source.clone());
+        if let Some(suite) = self.suites.last() {
+            exec.suite_path = suite.path.clone();
+        }
         self.test = Some(Test {
             exec,
             depth,
