@@ -2,12 +2,15 @@
 //!
 //! Owns: collecting executions per case, status mapping, aggregation, comments and elapsed
 //! (the pure plan), then the apply step — run creation/reuse, batching, ambiguity resolution,
-//! the resume journal — and the summary.
+//! the resume journal — and the summary. Also the automation-ID matching trcli users rely on
+//! and the local case index that keeps it cheap on big suites.
 //! Must not know: report file formats (testrail-reports does), HTTP details (testrail-api
 //! does), command-line parsing or terminal output (the CLI does).
 
 pub mod apply;
 mod attachments;
+pub mod automation;
+pub mod case_index;
 pub mod ci;
 pub mod collect;
 pub mod error;
