@@ -30,6 +30,10 @@ pub struct FileConfig {
     pub milestone_id: Option<u64>,
     pub case_patterns: Option<Vec<String>>,
     pub case_properties: Option<Vec<String>>,
+    /// trcli's matcher name: auto, name or property.
+    pub case_matcher: Option<String>,
+    /// Where the case index of `case_matcher = "auto"` lives.
+    pub cache_dir: Option<PathBuf>,
     pub batch_size: Option<usize>,
     pub concurrency: Option<usize>,
     pub rate_limit: Option<u32>,
@@ -69,6 +73,8 @@ const TOP_KEYS: &[&str] = &[
     "milestone_id",
     "case_patterns",
     "case_properties",
+    "case_matcher",
+    "cache_dir",
     "batch_size",
     "concurrency",
     "rate_limit",

@@ -11,7 +11,8 @@ use testrail_sync::{
     SyncError, SyncOptions,
 };
 
-use crate::cli::{InputFormat, OutputFormat, ReportArgs};
+use crate::auto_cases;
+use crate::cli::{CaseMatcher, InputFormat, OutputFormat, ReportArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
 use crate::output;
@@ -20,12 +21,30 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
     let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
     let files = expand(&args.files)?;
-    let matcher = matcher(&args, file)?;
+    let case_matcher = case_matcher(&args, file)?;
+    let matcher = matcher(&args, file, case_matcher)?;
     let options = options(&args, file, &files)?;
     let client = config::client(&args.connection, file)?;
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
-    let collected = if args.match_by_title {
+    let mut auto = None;
+    let collected = if case_matcher == Some(CaseMatcher::Auto) {
+        let settings = auto_cases::AutoSettings {
+            files: &files,
+            format: args.input_format,
+            options: &options,
+            cache_dir: Some(&cache_dir(&args, file)),
+            create: args
+                .create_cases
+                .then(|| auto_cases::case_field_flags(&args.case_field))
+                .transpose()?
+                .map(|fields| auto_cases::CreateSpec { fields }),
+        };
+        let (collected, report, index) =
+            auto_cases::read_matching_automation_ids(&client, settings).await?;
+        auto = Some((report, index));
+        collected
+    } else if args.match_by_title {
         crate::cases::read_matching_titles(&client, &files, args.input_format, &matcher, &options)
             .await?
     } else {
@@ -35,6 +54,11 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
     let mut summary = sync(&client, collected, &options, &args, quiet).await?;
+    if let Some((report, index)) = &auto
+        && auto_cases::stale(report, &summary.unknown_case_ids)
+    {
+        index.invalidate();
+    }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);
     if let Some(failures) = annotations {
@@ -109,16 +133,59 @@ fn check_file(path: &std::path::Path) -> Result<(), Failure> {
     }
 }
 
-fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failure> {
+/// `--case-matcher`, else `case_matcher` of the config file (or trcli's); `--create-cases`
+/// only goes with `auto`, the one matcher that knows what a new case is for.
+fn case_matcher(args: &ReportArgs, file: &FileConfig) -> Result<Option<CaseMatcher>, Failure> {
+    let matcher = match (args.case_matcher, &file.case_matcher) {
+        (Some(m), _) => Some(m),
+        (None, Some(text)) => Some(CaseMatcher::parse(text).ok_or_else(|| {
+            bad_input(format!(
+                "case_matcher = \"{text}\" (config file): use auto, name or property"
+            ))
+        })?),
+        (None, None) => None,
+    };
+    if args.create_cases && matcher != Some(CaseMatcher::Auto) {
+        return Err(bad_input(
+            "--create-cases goes with --case-matcher auto: only automation IDs tell a new case \
+             from an existing one on the next run (for C123 IDs in names use `testrail-sync cases create`)",
+        ));
+    }
+    if matcher == Some(CaseMatcher::Auto) && args.match_by_title {
+        return Err(bad_input(
+            "--match-by-title and case_matcher auto both map tests without IDs; pick one",
+        ));
+    }
+    Ok(matcher)
+}
+
+/// The local case index's directory: `--cache-dir`, `cache_dir`, else the journal's.
+fn cache_dir(args: &ReportArgs, file: &FileConfig) -> PathBuf {
+    args.cache_dir
+        .clone()
+        .or(file.cache_dir.clone())
+        .or(args.journal.clone())
+        .or(file.journal_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(".testrail-sync"))
+}
+
+fn matcher(
+    args: &ReportArgs,
+    file: &FileConfig,
+    case_matcher: Option<CaseMatcher>,
+) -> Result<CaseIdMatcher, Failure> {
     // An empty list keeps the built-in rule / properties.
     let from_flags = !args.case_pattern.is_empty();
     let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
     let properties = non_empty(&args.case_property).or(file.case_properties.clone());
-    CaseIdMatcher::new(
-        &patterns.unwrap_or_default(),
-        &properties.unwrap_or_default(),
-    )
-    .map_err(|e| {
+    let (patterns, properties) = (patterns.unwrap_or_default(), properties.unwrap_or_default());
+    let built = match case_matcher {
+        Some(CaseMatcher::Name) => CaseIdMatcher::names_only(&patterns),
+        Some(CaseMatcher::Property) => Ok(CaseIdMatcher::properties_only(&properties)),
+        Some(CaseMatcher::Auto) => Ok(CaseIdMatcher::tagged_only()),
+        None => CaseIdMatcher::new(&patterns, &properties),
+    };
+    built.map_err(|e| {
         // Name the setting the pattern came from, so the fix is found where it was made.
         let setting = if from_flags {
             "--case-pattern"
