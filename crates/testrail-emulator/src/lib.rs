@@ -271,6 +271,8 @@ fn open_store(config: &EmulatorConfig, users: &[Credential]) -> Result<Store, Em
             for u in users {
                 loaded.ensure_user(&u.email, None);
             }
+            fixture::install_fields(&mut loaded, config.fixture.as_ref())
+                .map_err(EmulatorError::Fixture)?;
             loaded
         }
         None => {

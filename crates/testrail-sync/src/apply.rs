@@ -19,6 +19,7 @@ use crate::journal::{Event, Journal, Recovered};
 use crate::options::{ProjectRef, RunTarget, SuiteRef, SyncOptions};
 use crate::plan::{MAX_BATCH_BYTES, ResultPlan, batches, plan_results};
 use crate::poster::Poster;
+use crate::preflight;
 use crate::statuses::StatusMap;
 use crate::summary::{Progress, Summary};
 use crate::text::{check_template, render_template, utc_now};
@@ -44,10 +45,25 @@ pub async fn sync(
             .await
             .map_err(|e| SyncError::api("reading statuses (get_statuses)", e))
     };
-    let (mut ctx, statuses) = tokio::try_join!(Context::resolve(client, options), statuses)?;
+    let fields = async {
+        client
+            .get_result_fields()
+            .await
+            .map_err(|e| SyncError::api("reading result fields (get_result_fields)", e))
+    };
+    let (mut ctx, statuses, fields) =
+        tokio::try_join!(Context::resolve(client, options), statuses, fields)?;
     let status_map = StatusMap::resolve(&options.statuses, &statuses)?;
     let assignee = ctx.failure_assignee(options).await?;
     let mut plan = plan_results(&collected, &status_map, options, assignee);
+    // Last check before any write: results TestRail would refuse stop the sync here.
+    preflight::check_results(
+        &fields,
+        ctx.project_id,
+        &mut plan.results,
+        &collected,
+        options,
+    )?;
     let mut summary = Summary {
         executions: collected.executions,
         unmapped: collected.unmapped.iter().map(|u| u.name.clone()).collect(),
@@ -63,6 +79,8 @@ pub async fn sync(
     }
     if options.dry_run {
         ctx.dry_run(&mut plan, &mut summary).await?;
+        let values = preflight::describe(&fields, ctx.project_id, &plan.results);
+        summary.planned_calls.extend(values);
     } else {
         ctx.apply(&mut plan, &mut summary, progress).await?;
     }

@@ -25,6 +25,8 @@ pub struct ExecutionBrief {
     pub attachments: Vec<PathBuf>,
     /// Where it came from (`file:line:col`), for messages.
     pub location: String,
+    /// Result field → value of the report property mapped to it (`--result-field-from-property`).
+    pub field_values: BTreeMap<String, String>,
 }
 
 /// A test the report has that carries no case ID.
@@ -68,6 +70,8 @@ pub struct CaseExecutions {
     pub kept: Vec<ExecutionBrief>,
     pub defects: Vec<String>,
     pub attachments: Vec<PathBuf>,
+    /// Per-test result field values; the first execution carrying a field's property wins.
+    pub field_values: BTreeMap<String, String>,
     kept_chars: usize,
 }
 
@@ -81,6 +85,7 @@ impl CaseExecutions {
             kept: Vec::new(),
             defects: Vec::new(),
             attachments: Vec::new(),
+            field_values: BTreeMap::new(),
             kept_chars: 0,
         }
     }
@@ -97,6 +102,9 @@ impl CaseExecutions {
             &mut self.attachments,
             std::mem::take(&mut brief.attachments),
         );
+        for (field, value) in std::mem::take(&mut brief.field_values) {
+            self.field_values.entry(field).or_insert(value);
+        }
         let problem = brief.outcome != Outcome::Passed;
         let size = brief.text_len();
         let first_problem = problem && !self.kept.iter().any(|k| k.outcome != Outcome::Passed);
@@ -171,6 +179,7 @@ pub struct Collector<'a> {
     defects_from: Option<&'a str>,
     include_output: bool,
     comment_budget: usize,
+    field_properties: BTreeMap<String, String>,
     pub collected: Collected,
 }
 
@@ -185,6 +194,7 @@ impl<'a> Collector<'a> {
             defects_from,
             include_output,
             comment_budget: crate::options::CommentOptions::default().max_chars,
+            field_properties: BTreeMap::new(),
             collected: Collected::default(),
         }
     }
@@ -192,6 +202,12 @@ impl<'a> Collector<'a> {
     /// Keeps per case only as much text as a comment of `max_chars` can show.
     pub fn with_comment_budget(mut self, max_chars: usize) -> Self {
         self.comment_budget = max_chars;
+        self
+    }
+
+    /// Takes per-test result field values from report properties (field → property).
+    pub fn with_field_properties(mut self, field_properties: &BTreeMap<String, String>) -> Self {
+        self.field_properties = field_properties.clone();
         self
     }
 
@@ -230,6 +246,14 @@ impl<'a> Collector<'a> {
         } else {
             None
         };
+        let field_values = self
+            .field_properties
+            .iter()
+            .filter_map(|(field, property)| {
+                let value = e.property(property).next()?.trim();
+                (!value.is_empty()).then(|| (field.clone(), value.to_owned()))
+            })
+            .collect();
         let report_dir = e.location.file.parent().map(Path::to_path_buf);
         let attachments = e
             .attachments
@@ -246,6 +270,7 @@ impl<'a> Collector<'a> {
             output,
             duration: e.duration,
             defects,
+            field_values,
         }
     }
 }

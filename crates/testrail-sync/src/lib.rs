@@ -19,6 +19,7 @@ pub mod options;
 pub mod plan;
 mod plans;
 mod poster;
+pub mod preflight;
 mod shared_run;
 pub mod statuses;
 pub mod summary;

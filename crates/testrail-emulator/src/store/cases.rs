@@ -111,6 +111,10 @@ impl State {
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| ApiError::required("title"))?;
         self.check_case_fields(self.project_of_suite(suite_id), &f)?;
+        let template_id = f.template_id.unwrap_or(1);
+        let project_id = self.project_of_suite(suite_id);
+        let fields = &self.custom_fields.case;
+        self.check_custom_values(fields, project_id, template_id, &f.custom, true)?;
         let id = self.alloc(Kind::Case);
         let display_order = self
             .cases
@@ -153,6 +157,11 @@ impl State {
             return Err(ApiError::not_valid("section_id", "section"));
         }
         self.check_case_fields(self.project_of_suite(suite_id), &f)?;
+        // Only the values sent are checked: an update never has to repeat required fields.
+        let template_id = f.template_id.unwrap_or(self.case(id)?.template_id);
+        let project_id = self.project_of_suite(suite_id);
+        let fields = &self.custom_fields.case;
+        self.check_custom_values(fields, project_id, template_id, &f.custom, false)?;
         let c = self.cases.get_mut(&id).expect("checked");
         c.title = f.title.unwrap_or(std::mem::take(&mut c.title));
         c.section_id = f.section_id.unwrap_or(c.section_id);
