@@ -15,6 +15,7 @@ use testrail_api::models::{Case, CaseFields, Extra, Field, Id, Section};
 use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
 use testrail_sync::automation::{AutomationIndex, Lookup, automation_field};
 use testrail_sync::case_index::CaseIndex;
+use testrail_sync::preflight::{FieldKind, FieldRules};
 use testrail_sync::{Collected, Collector, SyncError, SyncOptions};
 
 use crate::cases::{self, Target};
@@ -87,7 +88,7 @@ pub async fn read_matching_automation_ids(
         .map_err(|e| SyncError::api("reading the case fields (get_case_fields)", e))?;
     let field = automation_field(&fields, target.project_id)?;
     let new_case_fields = match &settings.create {
-        Some(spec) => Some(required_fields(
+        Some(spec) => Some(new_case_fields(
             &fields,
             target.project_id,
             &field,
@@ -314,85 +315,24 @@ fn trcli_title(name: &str) -> String {
     title
 }
 
-/// The fields every new case gets: the user's, plus the default of every field the project
-/// requires that the user left out. A required field without a default stops everything
-/// before the first case is created.
-fn required_fields(
+/// The fields every new case gets: the user's `--case-field`s and the automation ID,
+/// checked with the same rules `cases create` uses (labels → IDs, types, every field the
+/// project requires), so a required field nobody gives stops everything before the first case.
+fn new_case_fields(
     fields: &[Field],
     project_id: Id,
     automation_field: &str,
     given: &Extra,
 ) -> Result<Extra, Failure> {
-    let mut out = given.clone();
-    let mut missing = Vec::new();
-    for f in fields.iter().filter(|f| f.is_active) {
-        if f.system_name == automation_field || given.contains_key(&f.system_name) {
-            continue;
-        }
-        let Some(options) = project_config(f, project_id).map(|c| &c["options"]) else {
-            continue;
-        };
-        if options["is_required"].as_bool() != Some(true) {
-            continue;
-        }
-        match typed_default(f.type_id, &options["default_value"]) {
-            Some(value) => {
-                out.insert(f.system_name.clone(), value);
-            }
-            None => missing.push(format!("{} ({})", f.system_name, f.label)),
-        }
-    }
-    if missing.is_empty() {
-        return Ok(out);
-    }
-    Err(bad_input(format!(
-        "--create-cases: project P{project_id} requires the case field(s) {} and they have no \
-         default value; give each a value for the new cases with --case-field NAME=VALUE \
-         (nothing was created)",
-        missing.join(", ")
-    )))
-}
-
-/// The config of `field` that applies in the project: one naming it, else the global one.
-fn project_config(field: &Field, project_id: Id) -> Option<&Value> {
-    let names_project = |c: &&Value| {
-        c["context"]["project_ids"]
-            .as_array()
-            .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(project_id)))
-    };
-    field
-        .configs
-        .iter()
-        .find(names_project)
-        .or_else(|| {
-            field
-                .configs
-                .iter()
-                .find(|c| c["context"]["is_global"].as_bool() == Some(true))
-        })
-}
-
-/// A field's `default_value` (always a string in `get_case_fields`) as the type wants it:
-/// numbers for integers, dropdowns, users and milestones, a list for multi-selects, a boolean
-/// for checkboxes.
-fn typed_default(type_id: u32, default: &Value) -> Option<Value> {
-    let text = match default {
-        Value::String(s) if !s.trim().is_empty() => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => return Some(Value::Bool(*b)),
-        _ => return None,
-    };
-    let number = || text.parse::<i64>().ok().map(Value::from);
-    match type_id {
-        2 | 6 | 7 | 9 => number(),
-        5 => Some(Value::Bool(matches!(text.as_str(), "1" | "true"))),
-        12 => Some(Value::Array(
-            text.split(',')
-                .filter_map(|v| v.trim().parse::<i64>().ok().map(Value::from))
-                .collect(),
-        )),
-        _ => Some(Value::String(text)),
-    }
+    let rules = FieldRules::for_project(FieldKind::Case, fields, project_id).for_template(1);
+    let mut values = given.clone();
+    // A placeholder for the check; each case gets its own automation ID.
+    values.insert(automation_field.to_owned(), Value::String("x".into()));
+    let mut resolved = rules
+        .prepare(&values, "the cases --create-cases makes")
+        .map_err(|e| bad_input(format!("--create-cases: {e} (nothing was created)")))?;
+    resolved.remove(automation_field);
+    Ok(resolved)
 }
 
 /// The auto matcher's own lines, on stderr so `--format json` output stays one document.
@@ -453,7 +393,6 @@ pub fn case_field_flags(flags: &[String]) -> Result<Extra, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn titles_are_trcli_last_words() {
@@ -462,37 +401,5 @@ mod tests {
         let long = format!("{} end", "w".repeat(300));
         assert_eq!(trcli_title(&long), "end");
         assert_eq!(trcli_title(&"x".repeat(300)).chars().count(), MAX_TITLE);
-    }
-
-    #[test]
-    fn required_fields_take_their_defaults_or_stop_everything() {
-        let field = |name: &str, type_id, required, default: &str, projects: Value| Field {
-            system_name: name.into(),
-            label: name.into(),
-            type_id,
-            is_active: true,
-            configs: vec![json!({
-                "context": {"is_global": projects.is_null(), "project_ids": projects},
-                "options": {"is_required": required, "default_value": default}
-            })],
-            ..Field::default()
-        };
-        let fields = vec![
-            field("custom_automation_id", 1, true, "", Value::Null),
-            field("custom_atmstatus", 6, true, "1", Value::Null),
-            field("custom_opt", 1, false, "", Value::Null),
-            field("custom_other_project", 1, true, "", json!([9])),
-        ];
-        let got = required_fields(&fields, 1, "custom_automation_id", &Extra::new()).unwrap();
-        assert_eq!(got, Extra::from([("custom_atmstatus".into(), json!(1))]));
-        let err = required_fields(&fields, 9, "custom_automation_id", &Extra::new())
-            .unwrap_err()
-            .message;
-        assert!(
-            err.contains("custom_other_project") && err.contains("--case-field"),
-            "{err}"
-        );
-        let given = Extra::from([("custom_other_project".into(), json!("x"))]);
-        assert!(required_fields(&fields, 9, "custom_automation_id", &given).is_ok());
     }
 }

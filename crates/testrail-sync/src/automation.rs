@@ -32,14 +32,8 @@ pub fn automation_field(fields: &[Field], project_id: Id) -> Result<String, Sync
             field.system_name
         )));
     }
-    let in_project = field.configs.is_empty()
-        || field.configs.iter().any(|c| {
-            let context = &c["context"];
-            context["is_global"].as_bool() == Some(true)
-                || context["project_ids"]
-                    .as_array()
-                    .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(project_id)))
-        });
+    // trcli accepts a field without configs as usable everywhere.
+    let in_project = field.configs.is_empty() || field.config_for(project_id).is_some();
     if !in_project {
         return Err(field_error(&format!(
             "the case field `{}` is not enabled for project P{project_id} (its contexts name other projects)",
@@ -174,7 +168,10 @@ mod tests {
         Field {
             system_name: system_name.into(),
             is_active: active,
-            configs,
+            configs: configs
+                .into_iter()
+                .map(|c| serde_json::from_value(c).unwrap())
+                .collect(),
             ..Field::default()
         }
     }
