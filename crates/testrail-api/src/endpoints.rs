@@ -140,6 +140,17 @@ impl Client {
         }
     }
 
+    /// Deletes a case (TestRail keeps it only for the results it already has).
+    pub async fn delete_case(&self, case_id: Id) -> Result<(), ApiError> {
+        self.post_bytes(
+            Call::IdempotentWrite,
+            &format!("delete_case/{case_id}"),
+            &serde_json::json!({}),
+        )
+        .await
+        .map(drop)
+    }
+
     pub async fn delete_run(&self, run_id: Id) -> Result<(), ApiError> {
         self.post_bytes(
             Call::IdempotentWrite,
