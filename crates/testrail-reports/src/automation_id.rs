@@ -69,7 +69,8 @@ mod tests {
         assert_eq!(e.automation_id(), "tests.test_auth.TestLogin.test_login");
         e.automation_id = Some(" stated ".into());
         assert_eq!(e.automation_id(), "stated");
-        e.properties.push(("testrail_case_field".into(), "refs:JIRA-1".into()));
+        e.properties
+            .push(("testrail_case_field".into(), "refs:JIRA-1".into()));
         e.properties.push((
             "testrail_case_field".into(),
             "custom_automation_id: from.property".into(),

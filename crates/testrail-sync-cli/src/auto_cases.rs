@@ -96,8 +96,13 @@ pub async fn read_matching_automation_ids(
         )?),
         None => None,
     };
-    let mut index =
-        CaseIndex::load(client, settings.cache_dir, target.project_id, target.suite_id).await?;
+    let mut index = CaseIndex::load(
+        client,
+        settings.cache_dir,
+        target.project_id,
+        target.suite_id,
+    )
+    .await?;
     let mut by_automation_id = AutomationIndex::new(
         index
             .cases()

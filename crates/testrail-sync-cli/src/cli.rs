@@ -260,7 +260,12 @@ pub struct ReportArgs {
     pub match_by_title: bool,
     /// trcli's matchers: auto = by the case field automation_id (classname.name), name = C123 in
     /// test names, property = test_id property. Default: C123 in names and test_id-like properties
-    #[arg(long, value_enum, value_name = "MATCHER", conflicts_with = "match_by_title")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MATCHER",
+        conflicts_with = "match_by_title"
+    )]
     pub case_matcher: Option<CaseMatcher>,
     /// With --case-matcher auto: create a case (in a section per test suite, automation ID set)
     /// for every test no case has yet, and list the new IDs

@@ -50,7 +50,10 @@ const BUILD_2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 fn rich_text_instance() -> Fixture {
     let mut f = fixture_with_cases([]);
     f.sections.clear();
-    f.case_fields = vec![automation_field(3, json!({"is_global": true, "project_ids": null}))];
+    f.case_fields = vec![automation_field(
+        3,
+        json!({"is_global": true, "project_ids": null}),
+    )];
     f.rich_text = true;
     f
 }
@@ -116,7 +119,14 @@ fn all_cases(env: &Env) -> Vec<Case> {
 
 fn report(env: &Env, file: &str, extra: &[&str]) -> std::process::Output {
     env.cmd()
-        .args(["report", file, "--project-id", "1", "--case-matcher", "auto"])
+        .args([
+            "report",
+            file,
+            "--project-id",
+            "1",
+            "--case-matcher",
+            "auto",
+        ])
         .args(["--rate-limit", "0", "--format", "json"])
         .args(extra)
         .output()
@@ -158,7 +168,11 @@ fn cases_trcli_created_map_new_tests_are_unmapped_until_created_once() {
     assert_eq!(unmapped.len(), 2, "{unmapped:?}");
     assert!(unmapped.iter().any(|t| t.contains("test_C999_paypal")));
     assert!(unmapped.iter().any(|t| t.contains("test_by_price")));
-    assert_eq!(all_cases(&env).len(), seeded.len(), "no case without --create-cases");
+    assert_eq!(
+        all_cases(&env).len(),
+        seeded.len(),
+        "no case without --create-cases"
+    );
     let run_id = summary["run_id"].as_u64().unwrap();
     let tests = env.block(env.client().get_tests(run_id)).unwrap();
     let mut in_run: Vec<Id> = tests.iter().map(|t| t.case_id).collect();
@@ -210,7 +224,11 @@ fn cases_trcli_created_map_new_tests_are_unmapped_until_created_once() {
     let out = report(&env, build_2, &["--create-cases"]);
     assert_exit(&out, 0);
     assert!(!stderr(&out).contains("Created"), "{}", stderr(&out));
-    assert_eq!(all_cases(&env).len(), after.len(), "a rerun creates nothing");
+    assert_eq!(
+        all_cases(&env).len(),
+        after.len(),
+        "a rerun creates nothing"
+    );
     assert_eq!(json(&out)["posted"], 6);
     assert!(env.writes() > writes_before, "results were still posted");
 }
@@ -228,7 +246,10 @@ fn dry_run_lists_what_it_would_create_and_writes_nothing() {
     );
     assert_exit(&out, 0);
     let err = stderr(&out);
-    assert!(err.contains("Would create section \"search/filters\""), "{err}");
+    assert!(
+        err.contains("Would create section \"search/filters\""),
+        "{err}"
+    );
     assert!(err.contains("Would create 2 cases"), "{err}");
     assert!(
         err.contains("new  tests.search.filters.test_by_price  (section \"search/filters\""),
@@ -275,7 +296,10 @@ fn an_unchanged_suite_is_read_from_the_index_in_one_page() {
     assert_eq!(json(&out)["posted"], 4);
     assert_eq!(get_cases_calls(&env), 4, "second sync: one page of changes");
     let err = stderr(&out);
-    assert!(err.contains("case index") && err.contains("600 cases"), "{err}");
+    assert!(
+        err.contains("case index") && err.contains("600 cases"),
+        "{err}"
+    );
     assert!(err.contains("changed since the last read"), "{err}");
 
     // A case deleted since: updated_after cannot show it; TestRail refusing it does.
@@ -293,7 +317,11 @@ fn an_unchanged_suite_is_read_from_the_index_in_one_page() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(get_cases_calls(&env) - before, 3, "one full read after that");
+    assert_eq!(
+        get_cases_calls(&env) - before,
+        3,
+        "one full read after that"
+    );
     assert_eq!(json(&out)["posted"], 3);
 }
 
@@ -313,7 +341,11 @@ fn shared_automation_ids_are_listed_as_ambiguous_never_guessed() {
     let summary = json(&out);
     assert_eq!(summary["posted"], 1, "{summary}");
     assert_eq!(summary["unmapped_count"], 1, "{summary}");
-    assert_eq!(all_cases(&env).len(), 3, "an ambiguous test gets no new case either");
+    assert_eq!(
+        all_cases(&env).len(),
+        3,
+        "an ambiguous test gets no new case either"
+    );
 }
 
 #[test]
@@ -354,5 +386,9 @@ fn create_cases_needs_auto() {
         .output()
         .unwrap();
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("--case-matcher auto"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--case-matcher auto"),
+        "{}",
+        stderr(&out)
+    );
 }

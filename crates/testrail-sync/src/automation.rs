@@ -74,7 +74,9 @@ fn strip_paragraph(value: &str) -> String {
     if v.len() >= 3 && v[..3].eq_ignore_ascii_case("<p>") {
         v = &v[3..];
     }
-    if v.len() >= 4 && v.is_char_boundary(v.len() - 4) && v[v.len() - 4..].eq_ignore_ascii_case("</p>")
+    if v.len() >= 4
+        && v.is_char_boundary(v.len() - 4)
+        && v[v.len() - 4..].eq_ignore_ascii_case("</p>")
     {
         v = &v[..v.len() - 4];
     }
@@ -194,7 +196,10 @@ mod tests {
             "{err}"
         );
         let err = automation_field(&fields[..1], 7).unwrap_err().to_string();
-        assert!(err.contains("no case field `custom_automation_id`"), "{err}");
+        assert!(
+            err.contains("no case field `custom_automation_id`"),
+            "{err}"
+        );
         let inactive = [field("custom_automation_id", false, vec![])];
         assert!(automation_field(&inactive, 7).is_err());
         let no_configs = [field("custom_automation_id", true, vec![])];
