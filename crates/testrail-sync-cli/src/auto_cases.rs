@@ -382,6 +382,24 @@ fn print_report(report: &AutoReport, dry_run: bool) {
     }
 }
 
+/// One line per ambiguous automation ID, for the summary's warnings.
+pub fn warnings(report: &AutoReport) -> Vec<String> {
+    report
+        .ambiguous
+        .iter()
+        .map(|a| {
+            let ids: Vec<String> = a.case_ids.iter().map(|i| format!("C{i}")).collect();
+            format!(
+                "automation ID {} is carried by {}: {} ({}) left unmapped",
+                a.automation_id,
+                ids.join(", "),
+                a.test,
+                a.location
+            )
+        })
+        .collect()
+}
+
 /// The report's case IDs TestRail refused and the index had handed out: the index is stale
 /// (deleted cases never show in `updated_after`).
 pub fn stale(report: &AutoReport, refused: &[Id]) -> bool {

@@ -54,10 +54,12 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
     let mut summary = sync(&client, collected, &options, &args, quiet).await?;
-    if let Some((report, index)) = &auto
-        && auto_cases::stale(report, &summary.unknown_case_ids)
-    {
-        index.invalidate();
+    if let Some((report, index)) = &auto {
+        if auto_cases::stale(report, &summary.unknown_case_ids) {
+            index.invalidate();
+        }
+        // JSON readers see the ambiguity too (people saw it on stderr already).
+        summary.warnings.extend(auto_cases::warnings(report));
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);

@@ -341,6 +341,11 @@ fn shared_automation_ids_are_listed_as_ambiguous_never_guessed() {
     let summary = json(&out);
     assert_eq!(summary["posted"], 1, "{summary}");
     assert_eq!(summary["unmapped_count"], 1, "{summary}");
+    let warning = summary["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warning.contains("automation ID t.dup is carried by C1, C2"),
+        "{summary}"
+    );
     assert_eq!(
         all_cases(&env).len(),
         3,
