@@ -3,17 +3,14 @@
 //! trcli create their cases have thousands of cases keyed by it, so it must be built exactly as
 //! trcli 1.15.3 builds it:
 //!
-//! - JUnit: `classname.name`; a `<property name="testrail_case_field"
-//!   value="custom_automation_id:VALUE"/>` wins, then a `custom_automation_id` attribute on
-//!   `<testcase>`.
+//! - JUnit: `classname.name`, with the `classname` attribute as written (`None.name` when it
+//!   is missing: Python's `None`, which is what trcli stored); a `<property
+//!   name="testrail_case_field" value="custom_automation_id:VALUE"/>` wins, then a
+//!   `custom_automation_id` attribute on `<testcase>`.
 //! - Robot: the dotted suite path, then the test name (`Suite.Sub.Test name`). Our Robot reader
 //!   joins the suites into `classname` the same way, so the JUnit rule gives it.
 //! - Cucumber: feature name, every tag as written (`@smoke`, feature tags first), scenario name,
 //!   joined with `.` — built by the reader into [`TestExecution::automation_id`].
-//!
-//! One difference is known: trcli writes `None.name` for a JUnit `<testcase>` without a
-//! `classname` attribute (Python's `None`); our reader gives such a test its suite's name as
-//! classname, so those cases need a `custom_automation_id` property or a rename.
 
 use std::borrow::Cow;
 

@@ -457,10 +457,15 @@ impl Case {
     ) {
         let exec = &mut self.exec;
         self.lines = LineScanner::default();
-        if !self.classname_given
-            && let Some(name) = suite_name
-        {
-            exec.classname = name.to_string();
+        if !self.classname_given {
+            // trcli builds `classname.name` from the attribute itself, and Python prints a
+            // missing one as `None`: cases it created for such tests carry `None.name`.
+            if exec.automation_id.is_none() {
+                exec.automation_id = Some(format!("None.{}", exec.name));
+            }
+            if let Some(name) = suite_name {
+                exec.classname = name.to_string();
+            }
         }
         if exec.file.is_none() {
             exec.file = suite_file.map(str::to_string);

@@ -32,6 +32,7 @@ fn junit_nested_suites_give_the_path_and_classname_dot_name() {
     <testcase classname="tests.Api" name="top"/>
   </testsuite>
   <testsuite><testcase classname="x" name="nameless suite"/></testsuite>
+  <testsuite name="go"><testcase name="TestNoClass"/></testsuite>
 </testsuites>"#;
     let got: Vec<(String, Vec<String>)> = executions(xml, Format::Junit)
         .iter()
@@ -46,6 +47,8 @@ fn junit_nested_suites_give_the_path_and_classname_dot_name() {
             ("prop.id".into(), path(&["api", "login"])),
             ("tests.Api.top".into(), path(&["api"])),
             ("x.nameless suite".into(), path(&[])),
+            // trcli formats the missing attribute as Python's None.
+            ("None.TestNoClass".into(), path(&["go"])),
         ]
     );
 }
