@@ -77,3 +77,38 @@ fn cucumber_joins_feature_tags_as_written_then_scenario() {
     assert_eq!(e.automation_id(), "Checkout.@web.@smoke.@C12.Pay");
     assert_eq!(e.suite_path.to_vec(), ["Checkout"]);
 }
+
+/// Our automation IDs for every JUnit report of the corpus against the ones trcli 1.15.3's own
+/// reader gives (`tests/corpus/trcli_automation_ids.py` wrote them with trcli installed).
+/// Every ID trcli builds must be one of ours, or the cases trcli created would not be found;
+/// ours may have more, because trcli skips tests of nested `<testsuite>`s (its reader iterates
+/// direct children only) and keeps every rerun element where we fold reruns into one test.
+#[test]
+fn every_automation_id_trcli_builds_for_the_corpus_is_ours_too() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(corpus.join("trcli-automation-ids.json"))
+        .expect("trcli-automation-ids.json is part of the corpus");
+    let expected: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    let reports = expected["reports"].as_object().unwrap();
+    assert!(reports.len() >= 20, "the corpus lost its JUnit reports");
+    let mut compared = 0;
+    for (entry, theirs) in reports {
+        let Some(ids) = theirs["automation_ids"].as_array() else {
+            continue; // trcli cannot read it (recorded as trcli_error)
+        };
+        let text = std::fs::read_to_string(corpus.join(entry).join("report.xml")).unwrap();
+        let ours: std::collections::BTreeSet<String> = executions(&text, Format::Junit)
+            .iter()
+            .map(|e| e.automation_id().into_owned())
+            .collect();
+        for id in ids {
+            let id = id.as_str().unwrap();
+            assert!(
+                ours.contains(id),
+                "{entry}: trcli builds {id:?}, we do not; ours: {ours:#?}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 20, "{compared}");
+}
