@@ -397,3 +397,41 @@ fn create_cases_needs_auto() {
         stderr(&out)
     );
 }
+
+#[test]
+fn trcli_settings_choose_the_matcher_too() {
+    let mut f = fixture_with_cases(1..=2);
+    for (case, aid) in f.cases.iter_mut().zip(["t.a", "t.b C1"]) {
+        case.extra.insert("custom_automation_id".into(), json!(aid));
+    }
+    let env = Env::start(f);
+    let xml = r#"<testsuite name="t"><testcase classname="t" name="a"/><testcase classname="t" name="b C1"/></testsuite>"#;
+    let file = env.write_file("r.xml", xml.as_bytes());
+    let file = file.to_str().unwrap();
+    let base = ["report", file, "--project-id", "1", "--format", "json"];
+    let out = env
+        .cmd()
+        .args(base)
+        .env("TR_CLI_CASE_MATCHER", "auto")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(
+        json(&out)["posted"],
+        2,
+        "TR_CLI_CASE_MATCHER=auto: both by automation ID"
+    );
+    let yaml = env.write_file("config.yml", b"case_matcher: name\n");
+    let out = env
+        .cmd()
+        .args(base)
+        .args(["--trcli-config", yaml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let summary = json(&out);
+    assert_eq!(
+        summary["posted"], 1,
+        "trcli YAML name: only C1 in a name {summary}"
+    );
+}
