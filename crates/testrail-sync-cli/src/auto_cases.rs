@@ -195,10 +195,17 @@ fn plan(held: &[(String, TestExecution)]) -> Vec<Planned> {
     let mut seen = BTreeSet::new();
     held.iter()
         .filter(|(automation_id, _)| seen.insert(automation_id.clone()))
-        .map(|(automation_id, e)| Planned {
-            automation_id: automation_id.clone(),
-            title: trcli_title(&e.name),
-            path: section_path(e),
+        .map(|(automation_id, e)| {
+            let mut title = trcli_title(&e.name);
+            if title.trim().is_empty() {
+                // TestRail requires a title; a nameless test still has its automation ID.
+                title = trcli_title(automation_id);
+            }
+            Planned {
+                automation_id: automation_id.clone(),
+                title,
+                path: section_path(e),
+            }
         })
         .collect()
 }

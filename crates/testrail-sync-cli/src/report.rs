@@ -53,7 +53,15 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
-    let mut summary = sync(&client, collected, &options, &args, quiet).await?;
+    let synced = sync(&client, collected, &options, &args, quiet).await;
+    if let (Err(failure), Some((_, index))) = (&synced, &auto)
+        && failure.code == 3
+    {
+        // TestRail refused the target itself (e.g. none of the cases exist any more): an index
+        // that may be stale must not be trusted by the next run.
+        index.invalidate();
+    }
+    let mut summary = synced?;
     if let Some((report, index)) = &auto {
         if auto_cases::stale(report, &summary.unknown_case_ids) {
             index.invalidate();
