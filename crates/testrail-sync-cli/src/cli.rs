@@ -103,6 +103,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the instance's result statuses (to fill in [statuses] in the config)
     Statuses(LookupArgs),
+    /// List a project's custom result fields (or case fields with --cases): type, required, values
+    Fields(FieldsArgs),
     /// List projects you can see
     Projects(LookupArgs),
     /// List the suites of a project
@@ -195,9 +197,12 @@ pub struct ReportArgs {
     /// Report property holding case IDs (repeatable; replaces the defaults)
     #[arg(long, value_name = "NAME")]
     pub case_property: Vec<String>,
-    /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
+    /// Extra result field for every result, e.g. custom_environment=production; dropdowns take a label or ID (repeatable; `testrail-sync fields` lists them)
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,
+    /// Take a result field per test from a report property, e.g. custom_browser=browser (repeatable)
+    #[arg(long, value_name = "FIELD=PROPERTY")]
+    pub result_field_from_property: Vec<String>,
     /// Do not upload files the reports link to tests (screenshots, logs)
     #[arg(long)]
     pub no_attachments: bool,
@@ -311,6 +316,15 @@ pub struct LookupArgs {
     pub connection: Connection,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    #[command(flatten)]
+    pub lookup: ProjectLookupArgs,
+    /// List case fields (what `cases create --case-field` fills) instead of result fields
+    #[arg(long)]
+    pub cases: bool,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,8 @@ pub struct FileConfig {
     pub include_output: Option<bool>,
     pub statuses: Option<StatusesConfig>,
     pub result_fields: Option<BTreeMap<String, toml::Value>>,
+    /// Result field = report property it takes its value from, per test.
+    pub result_field_properties: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +85,7 @@ const TOP_KEYS: &[&str] = &[
     "include_output",
     "statuses",
     "result_fields",
+    "result_field_properties",
 ];
 const STATUS_KEYS: &[&str] = &["passed", "failed", "error", "flaky", "skipped"];
 

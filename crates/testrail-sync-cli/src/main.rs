@@ -58,6 +58,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Demo(args) => demo::run(args, quiet).await,
         Command::Statuses(args) => lookups::statuses(args, cli.global.config.as_deref()).await,
+        Command::Fields(args) => lookups::fields(args, cli.global.config.as_deref()).await,
         Command::Projects(args) => lookups::projects(args, cli.global.config.as_deref()).await,
         Command::Suites(args) => lookups::suites(args, cli.global.config.as_deref()).await,
         Command::Runs(args) => lookups::runs(args, cli.global.config.as_deref()).await,

@@ -146,7 +146,8 @@ pub fn read_reports(
         options.defects_from.as_deref(),
         options.comments.include_output,
     )
-    .with_comment_budget(options.comments.max_chars);
+    .with_comment_budget(options.comments.max_chars)
+    .with_field_properties(&options.result_field_properties);
     for path in files {
         testrail_reports::read_path(path, format, &read_options, &mut collector)
             .map_err(SyncError::from)?;
@@ -221,6 +222,7 @@ fn options(
         .clone()
         .or(file.assign_failures_to.clone());
     o.result_fields = result_fields(&args.result_field, file)?;
+    o.result_field_properties = result_field_properties(&args.result_field_from_property, file)?;
     o.batch_size = positive(
         "batch-size",
         args.batch_size.or(file.batch_size),
@@ -290,6 +292,27 @@ fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
         }
     }
     Ok(config)
+}
+
+/// `--result-field-from-property FIELD=PROPERTY` over the config's `[result_field_properties]`.
+fn result_field_properties(
+    flags: &[String],
+    file: &FileConfig,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let mut map = file.result_field_properties.clone().unwrap_or_default();
+    for flag in flags {
+        match flag.split_once('=') {
+            Some((field, property)) if !field.trim().is_empty() && !property.trim().is_empty() => {
+                map.insert(field.trim().to_owned(), property.trim().to_owned());
+            }
+            _ => {
+                return Err(bad_input(format!(
+                    "--result-field-from-property {flag}: expected FIELD=PROPERTY, e.g. custom_browser=browser"
+                )));
+            }
+        }
+    }
+    Ok(map)
 }
 
 fn result_fields(

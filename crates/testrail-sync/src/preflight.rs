@@ -39,13 +39,11 @@ impl FieldKind {
         let name = &field.system_name;
         match self {
             FieldKind::Result => format!(
-                "set it with --result-field {name}={example}, or in testrail-sync.toml under \
-                 [result_fields]: {name} = \"{example}\", or per test from a report property \
-                 with --result-field-from-property {name}=PROPERTY"
+                "set it with --result-field {name}={example}\n  \
+                 or in testrail-sync.toml: [result_fields] {name} = \"{example}\"\n  \
+                 or per test from a report property: --result-field-from-property {name}=PROPERTY"
             ),
-            FieldKind::Case => format!(
-                "set it with --case-field {name}={example} (or case_fields in the config file)"
-            ),
+            FieldKind::Case => format!("set it with --case-field {name}={example}"),
         }
     }
 }
@@ -55,7 +53,7 @@ impl FieldKind {
 pub enum FieldError {
     #[error(
         "{kind} {name} ({described}) is required in project {project_id} and {whom} gives it no \
-         value, so TestRail would refuse it; {allowed}; {how}"
+         value, so TestRail would refuse it\n  {allowed}\n  {how}"
     )]
     Required {
         kind: &'static str,
@@ -67,7 +65,7 @@ pub enum FieldError {
         allowed: String,
         how: String,
     },
-    #[error("{kind} {name} ({described}) from {source_desc}: {problem}; {allowed}")]
+    #[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
     Invalid {
         kind: &'static str,
         name: String,
@@ -346,6 +344,20 @@ fn problem_text(p: &ValueProblem, given: &Value) -> String {
         ValueProblem::NotArray => format!("{given} is not a list"),
         ValueProblem::UnknownItem { id } => format!("{id} is not one of its IDs"),
     }
+}
+
+/// The check before creating cases (`cases create`, `report --create-cases`): `values` as the
+/// user gave them (labels, `name` keys) → the custom fields to send with every new case, or why
+/// TestRail would refuse it. `template_id` is the template the new cases get (1 when unset).
+pub fn prepare_case_fields(
+    case_fields: &[Field],
+    project_id: Id,
+    template_id: Id,
+    values: &Extra,
+) -> Result<Extra, FieldError> {
+    FieldRules::for_project(FieldKind::Case, case_fields, project_id)
+        .for_template(template_id)
+        .prepare(values, "every new case")
 }
 
 /// Reads the result fields and keeps those of the project (for `doctor` and `fields`).
