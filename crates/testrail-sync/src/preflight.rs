@@ -51,29 +51,39 @@ impl FieldKind {
 /// A field TestRail would refuse, found before anything was written.
 #[derive(Debug, thiserror::Error)]
 pub enum FieldError {
-    #[error(
-        "{kind} {name} ({described}) is required in project {project_id} and {whom} gives it no \
-         value, so TestRail would refuse it\n  {allowed}\n  {how}"
-    )]
-    Required {
-        kind: &'static str,
-        name: String,
-        described: String,
-        project_id: Id,
-        /// "this sync" or "test NAME (file:line:col)".
-        whom: String,
-        allowed: String,
-        how: String,
-    },
-    #[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
-    Invalid {
-        kind: &'static str,
-        name: String,
-        described: String,
-        source_desc: String,
-        problem: String,
-        allowed: String,
-    },
+    #[error(transparent)]
+    Required(Box<MissingField>),
+    #[error(transparent)]
+    Invalid(Box<InvalidValue>),
+}
+
+/// A required field nothing gives a value.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{kind} {name} ({described}) is required in project {project_id} and {whom} gives it no \
+     value, so TestRail would refuse it\n  {allowed}\n  {how}"
+)]
+pub struct MissingField {
+    pub kind: &'static str,
+    pub name: String,
+    pub described: String,
+    pub project_id: Id,
+    /// "this sync" or "test NAME (file:line:col)".
+    pub whom: String,
+    pub allowed: String,
+    pub how: String,
+}
+
+/// A value that does not fit its field (unknown label, wrong type, too long).
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
+pub struct InvalidValue {
+    pub kind: &'static str,
+    pub name: String,
+    pub described: String,
+    pub source_desc: String,
+    pub problem: String,
+    pub allowed: String,
 }
 
 impl From<FieldError> for SyncError {
@@ -221,15 +231,17 @@ impl<'a> FieldRules<'a> {
         for (key, value) in values {
             match self.find(key) {
                 Some(f) => {
-                    let sendable =
-                        resolve_value(&f, value).map_err(|problem| FieldError::Invalid {
+                    let invalid = |problem| {
+                        FieldError::Invalid(Box::new(InvalidValue {
                             kind: self.kind.noun(),
                             name: f.field.system_name.clone(),
                             described: f.described(),
                             source_desc: source_of(key),
                             problem,
                             allowed: f.allowed(),
-                        })?;
+                        }))
+                    };
+                    let sendable = resolve_value(&f, value).map_err(invalid)?;
                     out.insert(f.field.system_name.clone(), sendable);
                 }
                 None => {
@@ -242,7 +254,7 @@ impl<'a> FieldRules<'a> {
 
     /// The error for a required field nobody gives; `whom` is "this sync" or a test.
     pub fn required_error(&self, f: &ApplicableField, whom: String) -> FieldError {
-        FieldError::Required {
+        FieldError::Required(Box::new(MissingField {
             kind: self.kind.noun(),
             name: f.field.system_name.clone(),
             described: f.described(),
@@ -250,7 +262,7 @@ impl<'a> FieldRules<'a> {
             whom,
             allowed: f.allowed(),
             how: self.kind.how_to_set(f.field, &f.example()),
-        }
+        }))
     }
 
     /// Resolves `values` and requires every required field: the check `cases create` (and
