@@ -269,7 +269,7 @@ pub struct EmulatorArgs {
     /// Custom result status NAME:LABEL (repeatable)
     #[arg(long = "status", value_name = "NAME:LABEL")]
     pub statuses: Vec<String>,
-    /// Preload projects, suites, sections, cases, statuses and users from a JSON file
+    /// Preload projects, suites, sections, cases, statuses, users and custom result/case fields from a JSON file
     #[arg(long, value_name = "FILE", conflicts_with = "demo_data")]
     pub fixture: Option<PathBuf>,
     /// Preload the demo project (what `testrail-sync demo` uses)
