@@ -495,7 +495,9 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
     if !to_add.is_empty() {
         // Before the first write (and in the preview too): cases TestRail would refuse for a
         // missing or mistyped custom field stop here, with labels turned into IDs.
-        custom = new_case_fields(&client, target.project_id, &custom).await?;
+        custom = testrail_sync::preflight::new_case_fields(&client, target.project_id, &custom)
+            .await
+            .map_err(Failure::from)?;
     }
     if to_add.is_empty() || !args.yes {
         if !to_add.is_empty() {
@@ -535,20 +537,6 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
     }
     print_create(&report, common.format);
     Ok(0)
-}
-
-/// The custom fields every new case gets, checked against the project's case fields for the
-/// default template (new cases get it, as no template is sent).
-async fn new_case_fields(
-    client: &Client,
-    project_id: Id,
-    given: &BTreeMap<String, serde_json::Value>,
-) -> Result<BTreeMap<String, serde_json::Value>, Failure> {
-    let (fields, templates) =
-        tokio::try_join!(client.get_case_fields(), client.get_templates(project_id))?;
-    let template_id = templates.iter().find(|t| t.is_default).map_or(1, |t| t.id);
-    testrail_sync::preflight::prepare_case_fields(&fields, project_id, template_id, given)
-        .map_err(|e| bad_input(e.to_string()))
 }
 
 fn section_path(text: &str) -> Result<Vec<String>, Failure> {

@@ -372,6 +372,37 @@ pub fn prepare_case_fields(
         .prepare(values, "every new case")
 }
 
+/// Reads the case fields and the project's default template, then [`prepare_case_fields`]:
+/// the custom fields to send with every new case, or a `Config` error (exit 2) before any
+/// case is created. `given` holds the values as the user wrote them.
+pub async fn new_case_fields(
+    client: &Client,
+    project_id: Id,
+    given: &Extra,
+) -> Result<Extra, SyncError> {
+    let case_fields = async {
+        client
+            .get_case_fields()
+            .await
+            .map_err(|e| SyncError::api("reading case fields (get_case_fields)", e))
+    };
+    let templates = async {
+        client
+            .get_templates(project_id)
+            .await
+            .map_err(|e| SyncError::api("reading templates (get_templates)", e))
+    };
+    let (fields, templates) = tokio::try_join!(case_fields, templates)?;
+    // New cases get the default template when none is sent.
+    let template_id = templates.iter().find(|t| t.is_default).map_or(1, |t| t.id);
+    Ok(prepare_case_fields(
+        &fields,
+        project_id,
+        template_id,
+        given,
+    )?)
+}
+
 /// Reads the result fields and keeps those of the project (for `doctor` and `fields`).
 pub async fn result_fields_of_project(
     client: &Client,
