@@ -444,6 +444,22 @@ pub fn missing_required_result_fields(
         .collect()
 }
 
+/// For `doctor`: configured values (`result_fields`, keys as written) that do not fit their field
+/// in this project (unknown label, wrong type, too long), each as a message.
+pub fn invalid_result_field_values(fields: &[Field], project_id: Id, given: &Extra) -> Vec<String> {
+    let rules = FieldRules::for_project(FieldKind::Result, fields, project_id);
+    given
+        .iter()
+        .filter_map(|(key, value)| {
+            let one = Extra::from([(key.clone(), value.clone())]);
+            rules
+                .resolve_all(&one, &|k| format!("the configuration's {k}"))
+                .err()
+                .map(|e| e.to_string())
+        })
+        .collect()
+}
+
 /// The sync's preflight: rewrites every planned result's custom fields into sendable values and
 /// fails, before any write, when one would be refused. Runs after the reads, before `add_run`.
 pub fn check_results(
@@ -650,6 +666,13 @@ mod tests {
         assert!(missing[0].contains("custom_environment"));
         let by_property = BTreeMap::from([("environment".to_owned(), "env".to_owned())]);
         assert!(missing_required_result_fields(&f, 1, &Extra::new(), &by_property).is_empty());
+        let bad = given(&[
+            ("environment", json!("prod")),
+            ("custom_build", json!("ok")),
+        ]);
+        let invalid = invalid_result_field_values(&f, 1, &bad);
+        assert_eq!(invalid.len(), 1);
+        assert!(invalid[0].contains("\"prod\""), "{invalid:?}");
     }
 
     #[test]
