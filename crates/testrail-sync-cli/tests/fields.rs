@@ -355,3 +355,29 @@ fn cases_create_refuses_before_the_first_write_without_a_required_case_field() {
     let case = env.block(env.client().get_case(id)).unwrap();
     assert_eq!(case.extra["custom_area"], json!(2));
 }
+
+#[test]
+fn the_emulator_command_refuses_a_fixture_with_malformed_fields_at_start() {
+    let env = Env::start(fixture());
+    let bad = env.write_file(
+        "bad-fields.json",
+        br#"{"result_fields": [{"system_name": "custom_environment", "type_id": 6,
+            "configs": [{"context": {"is_global": true},
+                         "options": {"is_required": true, "items": "1, staging\nproduction"}}]}]}"#,
+    );
+    let out = env.run(&[
+        "emulator",
+        "--port",
+        "0",
+        "--fixture",
+        bad.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("result field \"custom_environment\"")
+            && err.contains("configs[0].options.items")
+            && err.contains("\"production\" is not \"ID, Label\""),
+        "{err}"
+    );
+}
