@@ -4,19 +4,19 @@
 //! `report` uses to map ID-less tests to existing cases by exact title.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::Client;
 use testrail_api::models::{AddSection, Case, CaseFields, Id, Section};
-use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
-use testrail_sync::{Collected, Collector, ProjectRef, SuiteRef, SyncError, SyncOptions};
+use testrail_reports::TestExecution;
+use testrail_sync::{ProjectRef, SuiteRef, by_title, titles};
 
 use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, bad_input};
-use crate::report;
+use crate::inputs::{self, ReportFlags};
 
 /// TestRail refuses case titles longer than this.
 const MAX_TITLE: usize = 250;
@@ -109,9 +109,17 @@ pub struct TestRow {
 }
 
 fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failure> {
-    let files = report::expand(&common.files)?;
-    let matcher = matcher(&common.case_pattern, &common.case_property, file)?;
-    let format = common.input_format.map(report::input_format);
+    let input = inputs::report_input(
+        &ReportFlags {
+            files: &common.files,
+            case_pattern: &common.case_pattern,
+            case_property: &common.case_property,
+            input_format: common.input_format,
+            match_by_title: common.match_by_title,
+        },
+        file,
+    )?;
+    let matcher = &input.matcher;
     let mut rows: Vec<TestRow> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut sink = |e: TestExecution| {
@@ -136,30 +144,8 @@ fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failur
             }
         }
     };
-    for path in &files {
-        testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
-            .map_err(SyncError::from)?;
-    }
+    testrail_sync::read_each(&input, &mut sink)?;
     Ok(rows)
-}
-
-fn matcher(
-    patterns: &[String],
-    properties: &[String],
-    file: &FileConfig,
-) -> Result<CaseIdMatcher, Failure> {
-    let pick = |flags: &[String], from_file: &Option<Vec<String>>| {
-        if flags.is_empty() {
-            from_file.clone().unwrap_or_default()
-        } else {
-            flags.to_vec()
-        }
-    };
-    CaseIdMatcher::new(
-        &pick(patterns, &file.case_patterns),
-        &pick(properties, &file.case_properties),
-    )
-    .map_err(|e| bad_input(format!("--case-pattern: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,27 +177,6 @@ pub async fn resolve(
         suite_id: found.suite_id,
         suite_name: found.suite_name,
     })
-}
-
-/// Exact title → case ID; titles several cases share are left out (which one would be a guess).
-pub fn titles(cases: &[Case]) -> HashMap<String, Id> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for c in cases {
-        *count.entry(c.title.trim()).or_default() += 1;
-    }
-    cases
-        .iter()
-        .filter(|c| count[c.title.trim()] == 1)
-        .map(|c| (c.title.trim().to_owned(), c.id))
-        .collect()
-}
-
-/// The case for a test by title: the bare name first, then the name with its class.
-fn by_title(titles: &HashMap<String, Id>, name: &str, full: &str) -> Option<Id> {
-    titles
-        .get(name.trim())
-        .or_else(|| titles.get(full.trim()))
-        .copied()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -700,58 +665,6 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
         "{}",
         crate::lookups::table(&["CASE", "TEST", "NOTE"], &rows)
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// report --match-by-title
-// ---------------------------------------------------------------------------------------------
-
-/// Reads the reports like [`report::read_reports`], but holds back the executions without a
-/// case ID, then gives each the ID of the suite's case whose title is its name (read with one
-/// `get_cases` listing, only when some test lacks an ID). Only reads happen here.
-pub async fn read_matching_titles(
-    client: &Client,
-    files: &[PathBuf],
-    format: Option<InputFormat>,
-    matcher: &CaseIdMatcher,
-    options: &SyncOptions,
-) -> Result<Collected, Failure> {
-    let format = format.map(report::input_format);
-    let mut collector = Collector::new(
-        matcher,
-        options.defects_from.as_deref(),
-        options.comments.include_output,
-    );
-    let mut held: Vec<TestExecution> = Vec::new();
-    {
-        let mut sink = |e: TestExecution| {
-            if matcher.case_ids(&e).is_empty() {
-                held.push(e);
-            } else {
-                collector.add(e);
-            }
-        };
-        for path in files {
-            testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
-                .map_err(SyncError::from)?;
-        }
-    }
-    if !held.is_empty() {
-        let target = resolve(client, &options.project, options.suite.as_ref()).await?;
-        let cases = client
-            .get_cases(target.project_id, Some(target.suite_id))
-            .await?;
-        let title_map = titles(&cases);
-        for mut e in held {
-            // Readers fill `tagged_case_ids` with IDs the report carries structurally; every
-            // matcher honours them, so this is the hook that needs no engine change.
-            if let Some(id) = by_title(&title_map, &e.name, &e.full_name()) {
-                e.tagged_case_ids.push(id);
-            }
-            collector.add(e);
-        }
-    }
-    Ok(collector.collected)
 }
 
 #[cfg(test)]

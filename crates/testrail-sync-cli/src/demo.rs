@@ -31,7 +31,7 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
     })?;
     let matcher = CaseIdMatcher::default();
     let options = demo_options();
-    let mut collector = Collector::new(&matcher, None, false);
+    let mut collector = Collector::new(&matcher, &options);
     testrail_reports::read(
         BufReader::new(REPORT.as_bytes()),
         Path::new(REPORT_NAME),

@@ -12,6 +12,7 @@ mod demo;
 mod emulator;
 mod fail;
 mod init;
+mod inputs;
 mod lookups;
 mod output;
 mod report;

@@ -7,13 +7,12 @@ use std::path::Path;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::models::{Id, Run};
-use testrail_reports::CaseIdMatcher;
 use testrail_sync::{RunScope, RunTarget, SyncOptions};
 
 use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, api_failure, bad_input};
-use crate::report;
+use crate::inputs::{self, ReportFlags};
 
 #[derive(Debug, Subcommand)]
 pub enum RunCommand {
@@ -166,15 +165,17 @@ fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<Ru
     if args.files.is_empty() {
         return Ok(RunScope::Empty);
     }
-    let files = report::expand(&args.files)?;
-    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
-    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
-    let matcher = CaseIdMatcher::new(
-        &patterns.unwrap_or_default(),
-        &properties.unwrap_or_default(),
-    )
-    .map_err(|e| bad_input(format!("--case-pattern: {e}")))?;
-    let collected = report::read_reports(&files, args.input_format, &matcher, options)?;
+    let input = inputs::report_input(
+        &ReportFlags {
+            files: &args.files,
+            case_pattern: &args.case_pattern,
+            case_property: &args.case_property,
+            input_format: args.input_format,
+            match_by_title: false,
+        },
+        file,
+    )?;
+    let collected = testrail_sync::collect_reports(&input, options)?;
     if collected.cases.is_empty() {
         return Err(bad_input(format!(
             "no test in {} carries a case ID; add C123 to test names or pass --case-ids",
@@ -182,10 +183,6 @@ fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<Ru
         )));
     }
     Ok(RunScope::Cases(collected.cases.keys().copied().collect()))
-}
-
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
 }
 
 /// `run_id=N` for later steps (`${{ steps.<id>.outputs.run_id }}`).
