@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use testrail_sync::Exit;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::Client;
-use testrail_api::models::{AddSection, Case, CaseFields, Id, Section};
+use testrail_api::models::{AddSection, CaseFields, Id, Section};
 use testrail_reports::TestExecution;
 use testrail_sync::{ProjectRef, SuiteRef, by_title, titles};
 
@@ -85,7 +86,7 @@ pub struct CreateArgs {
     pub yes: bool,
 }
 
-pub async fn run(command: CasesCommand, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn run(command: CasesCommand, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     match command {
         CasesCommand::Check(args) => check(args, &loaded.file).await,
@@ -212,7 +213,7 @@ struct IdUse {
     location: String,
 }
 
-async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn check(args: CheckArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let common = &args.common;
     let tests = read_tests(common, file)?;
     let (project, suite) = refs(common, file)?;
@@ -283,9 +284,9 @@ async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
     }
     let clean = out.unmapped.is_empty() && out.unknown.is_empty() && out.other_suite.is_empty();
     Ok(if args.fail_on_unmapped && !clean {
-        5
+        Exit::Unmapped
     } else {
-        0
+        Exit::Ok
     })
 }
 
@@ -401,7 +402,7 @@ struct NewCase {
     location: String,
 }
 
-async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn create(args: CreateArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let common = &args.common;
     let path = section_path(&args.section)?;
     let custom = case_fields(&args.case_field)?;
@@ -462,7 +463,7 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
             report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
         }
         print_create(&report, common.format);
-        return Ok(0);
+        return Ok(Exit::Ok);
     }
     let mut parent = existing;
     for &i in &to_create {
@@ -494,7 +495,7 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
         entry.case_id = Some(client.add_case(section_id, &fields).await?.id);
     }
     print_create(&report, common.format);
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn section_path(text: &str) -> Result<Vec<String>, Failure> {
@@ -670,6 +671,7 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use testrail_api::models::Case;
 
     fn section(id: Id, name: &str, parent: Option<Id>) -> Section {
         Section {

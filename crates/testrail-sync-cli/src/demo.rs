@@ -3,6 +3,7 @@
 
 use std::io::BufReader;
 use std::path::Path;
+use testrail_sync::Exit;
 
 use testrail_api::{ApiKey, Client, ClientConfig};
 use testrail_emulator::{DEMO_EMAIL, DEMO_KEY, EmulatorConfig};
@@ -16,7 +17,7 @@ use crate::output;
 const REPORT_NAME: &str = "examples/demo/junit.xml";
 const REPORT: &str = include_str!("../../../examples/demo/junit.xml");
 
-pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(args: DemoArgs, quiet: bool) -> Result<Exit, Failure> {
     let emulator = testrail_emulator::start(EmulatorConfig {
         bind: ([127, 0, 0, 1], args.port).into(),
         fixture: Some(testrail_emulator::demo_fixture()),
@@ -58,12 +59,12 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
     }
     if args.exit {
         emulator.shutdown().await;
-        return Ok(0);
+        return Ok(Exit::Ok);
     }
     println!("\nOpen {url}/ to browse projects, runs and results. Ctrl-C stops the emulator.");
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn demo_options() -> SyncOptions {

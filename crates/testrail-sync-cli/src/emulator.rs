@@ -1,13 +1,14 @@
 //! `testrail-sync emulator`: the TestRail emulator as a standalone server.
 
 use std::net::SocketAddr;
+use testrail_sync::Exit;
 
 use testrail_emulator::{Credential, EmulatorConfig, Faults};
 
 use crate::cli::{EmulatorArgs, FaultArgs};
 use crate::fail::{Failure, bad_input};
 
-pub async fn run(args: EmulatorArgs) -> Result<u8, Failure> {
+pub async fn run(args: EmulatorArgs) -> Result<Exit, Failure> {
     let config = config(&args)?;
     let emulator = testrail_emulator::start(config)
         .await
@@ -22,7 +23,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8, Failure> {
     );
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn print_credentials(users: &[String]) {

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use testrail_sync::Exit;
 
 use clap::Args;
 use testrail_api::Client;
@@ -42,7 +43,7 @@ struct Answers {
     suite: Option<(u64, Option<String>)>,
 }
 
-pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let output = args
         .output
         .clone()
@@ -77,7 +78,7 @@ pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<u8, Failu
         "Wrote {}. Set TESTRAIL_API_KEY in your CI's secrets (the key is never stored in this file), then run:\n  testrail-sync report 'reports/**/*.xml'",
         output.display()
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 /// Questions on stderr, answers from stdin; an empty answer (or end of input) keeps the default.

@@ -2,6 +2,7 @@
 //! `--format json` for scripts.
 
 use std::path::Path;
+use testrail_sync::Exit;
 
 use serde::Serialize;
 
@@ -9,7 +10,7 @@ use crate::cli::{LookupArgs, OutputFormat, ProjectLookupArgs};
 use crate::config;
 use crate::fail::{Failure, bad_input};
 
-pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let statuses = client.get_statuses().await?;
@@ -30,10 +31,10 @@ pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "LABEL", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let projects = client.get_projects().await?;
@@ -59,10 +60,10 @@ pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "SUITES", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
@@ -78,10 +79,10 @@ pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resu
         })
         .collect();
     print(args.format, &suites, &["ID", "NAME", "NOTE"], rows);
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
@@ -104,7 +105,7 @@ pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result
         &["ID", "NAME", "SUITE", "PASSED/FAILED/UNTESTED"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn project_id(args: &ProjectLookupArgs, file: &config::FileConfig) -> Result<u64, Failure> {
@@ -152,7 +153,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
@@ -176,13 +177,13 @@ pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "MILESTONE", "PASSED/FAILED/UNTESTED", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 pub async fn milestones(
     args: ProjectLookupArgs,
     config_path: Option<&Path>,
-) -> Result<u8, Failure> {
+) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
@@ -201,7 +202,7 @@ pub async fn milestones(
         &["ID", "NAME", "STATE", "DUE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn milestone_row(m: &testrail_api::models::Milestone, indent: &str) -> Vec<String> {
@@ -236,7 +237,7 @@ fn date(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     let client = config::client(&args.connection, &loaded.file)?;
     let project = args.project_id.or(loaded.file.project_id);
@@ -266,7 +267,7 @@ pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "EMAIL", "ROLE", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

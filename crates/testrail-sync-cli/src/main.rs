@@ -20,6 +20,7 @@ mod run;
 mod trcli;
 
 use std::process::ExitCode;
+use testrail_sync::Exit;
 
 use clap::{CommandFactory, Parser};
 
@@ -37,19 +38,19 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(Exit::Internal.code());
         }
     };
     match runtime.block_on(dispatch(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(failure) => {
             eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.code.code())
         }
     }
 }
 
-async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     let quiet = cli.global.quiet;
     match cli.command {
         Command::Report(args) => {
@@ -76,13 +77,13 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 "testrail-sync",
                 &mut std::io::stdout(),
             );
-            Ok(0)
+            Ok(Exit::Ok)
         }
     }
 }
 
 /// The roff man page of the binary, or of one subcommand (named `testrail-sync-<command>`).
-fn man_page(command: Option<&str>) -> Result<u8, Failure> {
+fn man_page(command: Option<&str>) -> Result<Exit, Failure> {
     let mut root = Cli::command();
     root.build();
     let page = match command {
@@ -96,7 +97,7 @@ fn man_page(command: Option<&str>) -> Result<u8, Failure> {
     clap_mangen::Man::new(page)
         .render(&mut std::io::stdout())
         .map_err(|e| bad_input(format!("cannot write the man page: {e}")))?;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the -v/-q level. Nothing logged carries the API key:

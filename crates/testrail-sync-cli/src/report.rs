@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use testrail_sync::Exit;
 
 use testrail_api::Client;
 use testrail_sync::{
@@ -15,7 +16,7 @@ use crate::fail::{Failure, bad_input};
 use crate::inputs::{self, ReportFlags};
 use crate::output;
 
-pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
     let input = inputs::report_input(
@@ -46,9 +47,9 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
         output::append_github_summary(&summary)?;
     }
     Ok(if args.fail_on_unmapped && summary.unmapped_count > 0 {
-        5
+        Exit::Unmapped
     } else {
-        0
+        Exit::Ok
     })
 }
 

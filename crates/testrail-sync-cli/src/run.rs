@@ -3,6 +3,7 @@
 
 use std::io::Write as _;
 use std::path::Path;
+use testrail_sync::Exit;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -83,7 +84,7 @@ pub async fn run(
     command: RunCommand,
     config_path: Option<&Path>,
     quiet: bool,
-) -> Result<u8, Failure> {
+) -> Result<Exit, Failure> {
     let loaded = config::load(config_path)?;
     match command {
         RunCommand::Open(args) => open(*args, &loaded.file, quiet).await,
@@ -102,7 +103,7 @@ struct Opened<'a> {
     unknown_case_ids: &'a [Id],
 }
 
-async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<Exit, Failure> {
     // Everything local first: files read, patterns and settings checked, before any request.
     let options = open_options(&args, file)?;
     let scope = scope(&args, file, &options)?;
@@ -136,7 +137,7 @@ async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fail
             }
         }
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failure> {
@@ -203,7 +204,7 @@ fn write_github_output(run_id: Id) -> Result<(), Failure> {
         })
 }
 
-async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, file)?;
     let before = get_run(&client, args.run_id).await?;
     let run = if before.is_completed {
@@ -221,17 +222,17 @@ async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fa
         }
         OutputFormat::Human => {}
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-async fn show(args: RunIdArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn show(args: RunIdArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, file)?;
     let run = get_run(&client, args.run_id).await?;
     match args.format {
         OutputFormat::Json => print_json(&run),
         OutputFormat::Human => print!("{}", human(&run)),
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 async fn get_run(client: &testrail_api::Client, run_id: Id) -> Result<Run, Failure> {

@@ -29,7 +29,7 @@ pub mod write_plan;
 
 pub use ci::CiInfo;
 pub use collect::{Collected, Collector};
-pub use error::SyncError;
+pub use error::{Exit, SyncError};
 pub use options::*;
 pub use reading::{ReportInput, by_title, collect_reports, read_each, read_reports, titles};
 pub use run_opening::{OpenedRun, RunScope, open_run};
