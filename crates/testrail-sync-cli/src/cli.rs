@@ -183,8 +183,8 @@ pub struct ReportArgs {
     /// Assign failed results to this TestRail user
     #[arg(long, value_name = "EMAIL")]
     pub assign_failures_to: Option<String>,
-    /// Version of the build under test (default: BUILD_VERSION, else the CI commit)
-    #[arg(long = "version", value_name = "VERSION")]
+    /// Version of the build under test (default: the CI commit)
+    #[arg(long = "version", value_name = "VERSION", env = "BUILD_VERSION")]
     pub build_version: Option<String>,
     /// Report property whose values become the result's defects
     #[arg(long, value_name = "PROPERTY")]

@@ -107,14 +107,11 @@ fn options(
         o.comments.max_chars = max.max(200);
     }
     o.comments.include_output = file.include_output.unwrap_or(false);
+    // `--version` or BUILD_VERSION (clap reads it; an empty one counts as unset).
     o.version = args
         .build_version
         .clone()
-        .or_else(|| {
-            std::env::var("BUILD_VERSION")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
+        .filter(|v| !v.is_empty())
         .or_else(|| o.ci.short_commit().map(str::to_owned));
     o.defects_from = args.defects_from.clone().or(file.defects_from.clone());
     o.assign_failures_to = args
