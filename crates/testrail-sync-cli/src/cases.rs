@@ -4,90 +4,22 @@
 //! `report` uses to map ID-less tests to existing cases by exact title.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-use testrail_sync::Exit;
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::Client;
 use testrail_api::models::{AddSection, CaseFields, Id, Section};
 use testrail_reports::TestExecution;
-use testrail_sync::{ProjectRef, SuiteRef, by_title, titles};
+use testrail_sync::{Exit, ProjectRef, SuiteRef, by_title, titles};
 
-use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
-use crate::config::{self, FileConfig};
+use crate::cli::{CasesCommand, CheckArgs, Common, CreateArgs, OutputFormat};
+use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
 use crate::inputs::{self, ReportFlags};
 
 /// TestRail refuses case titles longer than this.
 const MAX_TITLE: usize = 250;
 
-#[derive(Debug, Subcommand)]
-pub enum CasesCommand {
-    /// Which tests map to cases of the suite, which carry no ID, which IDs the suite lacks
-    Check(CheckArgs),
-    /// Create sections and cases for tests without a case ID and print the mapping (nothing without --yes)
-    Create(CreateArgs),
-}
-
-/// What both subcommands read: reports, the suite, and how IDs are found.
-#[derive(Debug, Args)]
-pub struct Common {
-    /// Report files or glob patterns
-    #[arg(required = true, value_name = "FILES|GLOBS")]
-    pub files: Vec<String>,
-    #[command(flatten)]
-    pub connection: Connection,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
-    /// Count a test without an ID as mapped when a case of the suite has its name as title
-    #[arg(long)]
-    pub match_by_title: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Exit 5 when a test has no case ID or an ID the suite lacks (a gate for CI)
-    #[arg(long)]
-    pub fail_on_unmapped: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Section path for the new cases, nested with '/', e.g. "Automated/Checkout" (created if missing)
-    #[arg(long, value_name = "PATH")]
-    pub section: String,
-    /// Case type by name, e.g. Automated (`get_case_types`)
-    #[arg(long = "type", value_name = "NAME")]
-    pub case_type: Option<String>,
-    /// Priority by name, e.g. High (`get_priorities`)
-    #[arg(long, value_name = "NAME")]
-    pub priority: Option<String>,
-    /// Field for every new case, e.g. custom_automation_type=1 (repeatable)
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub case_field: Vec<String>,
-    /// Really create them; without it, print what would be created and create nothing
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-}
-
-pub async fn run(command: CasesCommand, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn run(command: CasesCommand, loaded: Loaded) -> Result<Exit, Failure> {
     match command {
         CasesCommand::Check(args) => check(args, &loaded.file).await,
         CasesCommand::Create(args) => create(args, &loaded.file).await,

@@ -62,15 +62,9 @@ pub struct Loaded {
     pub file: FileConfig,
 }
 
-/// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing; then fills
-/// what is still open from trcli's `TR_CLI_*` variables (see `trcli.rs`).
-pub fn load(explicit: Option<&Path>) -> Result<Loaded, Failure> {
-    let mut loaded = load_file(explicit)?;
-    crate::trcli::fill_from_env(&mut loaded.file);
-    Ok(loaded)
-}
-
-fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
+/// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing. (The binary's
+/// `settings()` then fills what is still open from trcli's `TR_CLI_*` variables.)
+pub fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
     let path = match explicit {
         Some(p) => p.to_owned(),
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),

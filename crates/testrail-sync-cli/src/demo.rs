@@ -3,12 +3,11 @@
 
 use std::io::BufReader;
 use std::path::Path;
-use testrail_sync::Exit;
 
 use testrail_api::{ApiKey, Client, ClientConfig};
 use testrail_emulator::{DEMO_EMAIL, DEMO_KEY, EmulatorConfig};
 use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
-use testrail_sync::{CiInfo, Collector, ProjectRef, RunTarget, SyncError, SyncOptions};
+use testrail_sync::{CiInfo, Collector, Exit, ProjectRef, RunTarget, SyncError, SyncOptions};
 
 use crate::cli::{DemoArgs, OutputFormat};
 use crate::fail::{Failure, bad_input};

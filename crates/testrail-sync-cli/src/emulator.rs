@@ -1,9 +1,10 @@
 //! `testrail-sync emulator`: the TestRail emulator as a standalone server.
 
 use std::net::SocketAddr;
-use testrail_sync::Exit;
 
 use testrail_emulator::{Credential, EmulatorConfig, Faults};
+
+use testrail_sync::Exit;
 
 use crate::cli::{EmulatorArgs, FaultArgs};
 use crate::fail::{Failure, bad_input};

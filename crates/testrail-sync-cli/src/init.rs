@@ -4,35 +4,14 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use testrail_sync::Exit;
 
-use clap::Args;
 use testrail_api::Client;
 
-use crate::cli::Connection;
+use testrail_sync::Exit;
+
+use crate::cli::{Connection, InitArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, bad_input};
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    /// Project ID to put in the file
-    #[arg(long, env = "TESTRAIL_PROJECT_ID", value_name = "N")]
-    pub project_id: Option<u64>,
-    /// Suite ID to put in the file
-    #[arg(long, env = "TESTRAIL_SUITE_ID", value_name = "N")]
-    pub suite_id: Option<u64>,
-    /// Ask nothing: write what the flags and environment give
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Overwrite an existing file
-    #[arg(long)]
-    pub force: bool,
-    /// Where to write (default: the global --config FILE, else ./testrail-sync.toml)
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
 
 /// What goes into the file.
 #[derive(Debug, Default, Clone)]

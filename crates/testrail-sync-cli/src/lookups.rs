@@ -1,17 +1,15 @@
 //! Look-ups to fill in a config: statuses, projects, suites, runs — a table for people,
 //! `--format json` for scripts.
 
-use std::path::Path;
-use testrail_sync::Exit;
-
 use serde::Serialize;
 
+use testrail_sync::Exit;
+
 use crate::cli::{LookupArgs, OutputFormat, ProjectLookupArgs};
-use crate::config;
+use crate::config::{self, Loaded};
 use crate::fail::{Failure, bad_input};
 
-pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn statuses(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let statuses = client.get_statuses().await?;
     let rows = statuses
@@ -34,8 +32,7 @@ pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<Ex
     Ok(Exit::Ok)
 }
 
-pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn projects(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let projects = client.get_projects().await?;
     let rows = projects
@@ -63,8 +60,7 @@ pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<Ex
     Ok(Exit::Ok)
 }
 
-pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn suites(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let suites = client.get_suites(project).await?;
@@ -82,8 +78,7 @@ pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resu
     Ok(Exit::Ok)
 }
 
-pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn runs(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let runs = client.get_runs(project, Some(false)).await?;
@@ -153,8 +148,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn plans(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let plans = client.get_plans(project).await?;
@@ -180,11 +174,7 @@ pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
     Ok(Exit::Ok)
 }
 
-pub async fn milestones(
-    args: ProjectLookupArgs,
-    config_path: Option<&Path>,
-) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn milestones(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let milestones = client.get_milestones(project).await?;
@@ -237,8 +227,7 @@ fn date(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn users(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = args.project_id.or(loaded.file.project_id);
     let users = client.get_users(project).await?;

@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use testrail_sync::Exit;
 
 use testrail_api::Client;
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Exit, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
 };
 
 use crate::cli::{OutputFormat, ReportArgs};

@@ -2,90 +2,17 @@
 //! it in parallel, and one job closes it.
 
 use std::io::Write as _;
-use std::path::Path;
-use testrail_sync::Exit;
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::models::{Id, Run};
-use testrail_sync::{RunScope, RunTarget, SyncOptions};
+use testrail_sync::{Exit, RunScope, RunTarget, SyncOptions};
 
-use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
-use crate::config::{self, FileConfig};
+use crate::cli::{OpenArgs, OutputFormat, RunCommand, RunIdArgs};
+use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, api_failure, bad_input};
 use crate::inputs::{self, ReportFlags};
 
-#[derive(Debug, Subcommand)]
-pub enum RunCommand {
-    /// Create a run and print its ID (also `run_id=N` into $GITHUB_OUTPUT when set)
-    Open(Box<OpenArgs>),
-    /// Close a run (no more results can be added)
-    Close(RunIdArgs),
-    /// Show a run's counters
-    Show(RunIdArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct OpenArgs {
-    /// Reports whose case IDs scope the run (else --case-ids, --include-all, or an empty run
-    /// that each shard's `report --run-id` fills)
-    #[arg(value_name = "FILES|GLOBS")]
-    pub files: Vec<String>,
-    #[command(flatten)]
-    pub connection: Connection,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
-    #[arg(long, value_name = "TEMPLATE")]
-    pub run_name: Option<String>,
-    /// Milestone the run belongs to
-    #[arg(long, value_name = "N")]
-    pub milestone_id: Option<u64>,
-    /// Reuse the open run carrying this key instead of opening another (a retried `run open`
-    /// job finds the run it opened the first time); the key is kept in the run's description
-    #[arg(long, value_name = "KEY")]
-    pub run_key: Option<String>,
-    /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
-    #[arg(
-        long,
-        value_name = "IDS",
-        value_delimiter = ',',
-        conflicts_with = "files"
-    )]
-    pub case_ids: Vec<u64>,
-    /// Put every case of the suite into the run
-    #[arg(long, conflicts_with_all = ["files", "case_ids"])]
-    pub include_all: bool,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct RunIdArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    /// The run (as printed by `run open`)
-    #[arg(long, value_name = "N")]
-    pub run_id: u64,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-pub async fn run(
-    command: RunCommand,
-    config_path: Option<&Path>,
-    quiet: bool,
-) -> Result<Exit, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn run(command: RunCommand, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     match command {
         RunCommand::Open(args) => open(*args, &loaded.file, quiet).await,
         RunCommand::Close(args) => close(args, &loaded.file, quiet).await,
