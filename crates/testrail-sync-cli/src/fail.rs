@@ -54,12 +54,3 @@ pub fn api_failure(what: impl Into<String>, e: testrail_api::ApiError) -> Failur
         other => other.into(),
     }
 }
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure {
-            code: Exit::Internal,
-            message: format!("{e:#}"),
-        }
-    }
-}

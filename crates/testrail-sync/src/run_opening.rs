@@ -126,7 +126,7 @@ impl Context<'_> {
             RunAction::Reuse { run, have, .. } => {
                 self.ensure_cases(&run, results, Some(have)).await?;
                 let watermark = self.watermark(run.id).await?;
-                Ok((run, watermark, false))
+                Ok((*run, watermark, false))
             }
             RunAction::PlanEntry {
                 plan,

@@ -23,7 +23,7 @@ impl Context<'_> {
         config_ids: &[Id],
     ) -> Result<Run, SyncError> {
         let plan_id = match plan {
-            PlanAction::Existing(p) => p.id,
+            PlanAction::Existing { id, .. } => *id,
             PlanAction::Create { name } => self.add_plan(name).await?.id,
         };
         match entry {

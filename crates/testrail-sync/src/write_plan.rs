@@ -80,7 +80,7 @@ pub enum RunAction {
     /// An open run that exists (`--run-id`, found by `--run-key`, or the plan's run for our
     /// configurations); `update_run` (or `update_run_in_plan_entry`) adds `missing` first.
     Reuse {
-        run: Run,
+        run: Box<Run>,
         /// The run's cases as read while deciding (the first round of adding cases uses it).
         have: BTreeSet<Id>,
         missing: Vec<Id>,
@@ -99,7 +99,7 @@ pub enum RunAction {
 #[derive(Debug, Clone)]
 pub enum PlanAction {
     /// An open plan that exists.
-    Existing(Plan),
+    Existing { id: Id, name: String },
     /// `add_plan`: no open plan had this name.
     Create { name: String },
 }
@@ -191,7 +191,7 @@ impl WritePlan {
                 cases,
             } => {
                 let plan_id = match plan {
-                    PlanAction::Existing(p) => Some(p.id),
+                    PlanAction::Existing { id, .. } => Some(*id),
                     PlanAction::Create { name } => {
                         calls.push(call("add_plan", Some(project_id), format!("\"{name}\"")));
                         None
@@ -245,9 +245,9 @@ impl WritePlan {
         match &self.run {
             RunAction::Reuse { run, .. } => run.plan_id,
             RunAction::PlanEntry {
-                plan: PlanAction::Existing(p),
+                plan: PlanAction::Existing { id, .. },
                 ..
-            } => Some(p.id),
+            } => Some(*id),
             _ => None,
         }
     }
@@ -335,7 +335,11 @@ impl Context<'_> {
             self.drop_unknown(results, |c| have.contains(&c));
             missing.clear();
         }
-        Ok(RunAction::Reuse { run, have, missing })
+        Ok(RunAction::Reuse {
+            run: Box::new(run),
+            have,
+            missing,
+        })
     }
 
     /// Names a plan's run for our suite and configurations, by ID or by plan name; a plan
@@ -347,18 +351,24 @@ impl Context<'_> {
         config_ids: &[Id],
         name_template: &str,
     ) -> Result<RunAction, SyncError> {
-        let plan = match plan_ref {
-            PlanRef::Id(id) => PlanAction::Existing(self.open_plan(*id).await?),
+        let found = |p: Plan| {
+            let action = PlanAction::Existing {
+                id: p.id,
+                name: p.name.clone(),
+            };
+            (Some(p), action)
+        };
+        let (existing, plan) = match plan_ref {
+            PlanRef::Id(id) => found(self.open_plan(*id).await?),
             PlanRef::Name(name) => match self.find_open_plan(name).await? {
-                Some(id) => PlanAction::Existing(self.open_plan(id).await?),
-                None => PlanAction::Create { name: name.clone() },
+                Some(id) => found(self.open_plan(id).await?),
+                None => (None, PlanAction::Create { name: name.clone() }),
             },
         };
         let suite = self.suite_id.unwrap_or_default();
-        let entry = match &plan {
-            PlanAction::Existing(p) => p.entries.iter().find(|e| e.suite_id == suite),
-            PlanAction::Create { .. } => None,
-        };
+        let entry = existing
+            .as_ref()
+            .and_then(|p| p.entries.iter().find(|e| e.suite_id == suite));
         let existing_run = entry.and_then(|e| {
             e.runs
                 .iter()

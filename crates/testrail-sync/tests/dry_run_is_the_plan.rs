@@ -157,7 +157,7 @@ fn planned(summary: &Summary) -> Writes {
     let mut out = Writes::new();
     for call in &summary.planned_calls {
         let endpoint = call
-            .split(|c| c == '/' || c == ':')
+            .split(['/', ':'])
             .next()
             .expect("a call names its endpoint");
         assert!(is_write(endpoint), "not a write endpoint: {call}");
