@@ -7,125 +7,23 @@
 //! `add_run` where the sync does `update_run` (a `--run-key` run that exists) or
 //! `add_plan` + `add_plan_entry` (a `--plan-name` plan that does not).
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+mod common;
 
-use testrail_api::models::{
-    AddPlan, AddPlanEntry, Case, Config, ConfigGroup, Id, Project, RunFields, Section, Suite,
-};
-use testrail_api::{ApiKey, Client, ClientConfig, RetryPolicy};
-use testrail_emulator::{DEMO_EMAIL, DEMO_KEY, Emulator, EmulatorConfig, Fixture};
-use testrail_reports::{CaseIdMatcher, Outcome, TestExecution};
-use testrail_sync::{
-    ClosePolicy, Collected, Collector, PlanRef, ProjectRef, RunTarget, SuiteRef, Summary,
-    SyncOptions,
-};
+use std::collections::BTreeMap;
+
+use common::*;
+use testrail_api::Client;
+use testrail_api::models::{AddPlan, AddPlanEntry, Id, RunFields};
+use testrail_emulator::Emulator;
+use testrail_sync::{ClosePolicy, PlanRef, RunTarget, Summary, SyncOptions};
 
 /// Endpoint name → requests, for the endpoints that write.
 type Writes = BTreeMap<String, u64>;
-
-struct Setup {
-    emulator: Emulator,
-    client: Client,
-}
-
-fn fixture() -> Fixture {
-    Fixture {
-        projects: vec![Project {
-            id: 1,
-            name: "Shop".into(),
-            suite_mode: 1,
-            ..Default::default()
-        }],
-        suites: vec![Suite {
-            id: 1,
-            name: "Master".into(),
-            project_id: 1,
-            is_master: true,
-            ..Default::default()
-        }],
-        sections: vec![Section {
-            id: 1,
-            suite_id: 1,
-            name: "Tests".into(),
-            ..Default::default()
-        }],
-        cases: (101..=120)
-            .map(|id| Case {
-                id,
-                title: format!("Case {id}"),
-                section_id: 1,
-                suite_id: 1,
-                template_id: 1,
-                type_id: 1,
-                priority_id: 2,
-                ..Default::default()
-            })
-            .collect(),
-        config_groups: vec![ConfigGroup {
-            id: 1,
-            name: "Browsers".into(),
-            project_id: 1,
-            configs: ["Chrome", "Firefox"]
-                .iter()
-                .zip(1..)
-                .map(|(name, id)| Config {
-                    id,
-                    name: (*name).into(),
-                    group_id: 1,
-                })
-                .collect(),
-        }],
-        ..Default::default()
-    }
-}
-
-async fn setup() -> Setup {
-    let emulator = testrail_emulator::start(EmulatorConfig {
-        fixture: Some(fixture()),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("emulator starts");
-    let mut config = ClientConfig::new(emulator.url(), DEMO_EMAIL, ApiKey::new(DEMO_KEY));
-    config.rate_limit_per_minute = None;
-    config.retry = RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        deadline: Duration::from_secs(20),
-    };
-    let client = Client::new(config).expect("client");
-    Setup { emulator, client }
-}
-
-fn options(run: RunTarget) -> SyncOptions {
-    let mut o = SyncOptions::new(ProjectRef::Id(1));
-    o.suite = Some(SuiteRef::Id(1));
-    o.run = run;
-    // Small batches: the plan must name every batch call, not one.
-    o.batch_size = 4;
-    o
-}
 
 fn new_run() -> RunTarget {
     RunTarget::New {
         name_template: "Nightly".into(),
     }
-}
-
-fn collected(cases: impl IntoIterator<Item = Id>, options: &SyncOptions) -> Collected {
-    let matcher = CaseIdMatcher::default();
-    let mut collector = Collector::new(&matcher, options);
-    for case in cases {
-        let outcome = if case % 3 == 0 {
-            Outcome::Failed
-        } else {
-            Outcome::Passed
-        };
-        collector.add(TestExecution::new(format!("test_C{case}_works"), outcome));
-    }
-    collector.collected
 }
 
 fn is_write(endpoint: &str) -> bool {

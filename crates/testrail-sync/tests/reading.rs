@@ -1,11 +1,12 @@
 //! Reading reports through the engine's one collector, against the emulator over real HTTP on
 //! 127.0.0.1 where title matching needs the suite's cases.
 
+mod common;
+
 use std::path::PathBuf;
 
-use testrail_api::models::{Case, Project, Section, Suite};
-use testrail_api::{ApiKey, Client, ClientConfig};
-use testrail_emulator::{DEMO_EMAIL, DEMO_KEY, EmulatorConfig, Fixture};
+use common::*;
+use testrail_emulator::Faults;
 use testrail_reports::CaseIdMatcher;
 use testrail_sync::{ProjectRef, ReportInput, SuiteRef, SyncOptions};
 
@@ -29,54 +30,12 @@ fn report_with_long_failure(chars: usize) -> PathBuf {
     path
 }
 
-fn fixture() -> Fixture {
-    Fixture {
-        projects: vec![Project {
-            id: 1,
-            name: "Shop".into(),
-            suite_mode: 1,
-            ..Default::default()
-        }],
-        suites: vec![Suite {
-            id: 1,
-            name: "Master".into(),
-            project_id: 1,
-            is_master: true,
-            ..Default::default()
-        }],
-        sections: vec![Section {
-            id: 1,
-            suite_id: 1,
-            name: "Tests".into(),
-            ..Default::default()
-        }],
-        cases: vec![Case {
-            id: 101,
-            title: "checkout works".into(),
-            section_id: 1,
-            suite_id: 1,
-            template_id: 1,
-            type_id: 1,
-            priority_id: 2,
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
-
 /// The fault: `--match-by-title` built its own collector and kept the default 12,000-character
 /// comment budget whatever `comment_max_chars` said.
 #[tokio::test]
 async fn match_by_title_keeps_the_comment_budget_of_the_options() {
-    let emulator = testrail_emulator::start(EmulatorConfig {
-        fixture: Some(fixture()),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut config = ClientConfig::new(emulator.url(), DEMO_EMAIL, ApiKey::new(DEMO_KEY));
-    config.rate_limit_per_minute = None;
-    let client = Client::new(config).unwrap();
+    let Setup { emulator, client } =
+        setup_with(vec![case(101, "checkout works")], Faults::default()).await;
     let mut options = SyncOptions::new(ProjectRef::Id(1));
     options.suite = Some(SuiteRef::Id(1));
     options.comments.max_chars = 60_000;
