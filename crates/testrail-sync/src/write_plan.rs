@@ -311,15 +311,34 @@ impl Context<'_> {
         } else {
             0
         };
+        let (sections_to_create, cases_to_create) = self.cases_to_create(results).await?;
+        let checks = self.pre_write_checks(results).await?;
         Ok(WritePlan {
-            sections_to_create: Vec::new(),
-            cases_to_create: Vec::new(),
+            sections_to_create,
+            cases_to_create,
             run,
             result_batches,
             attachments,
             close,
-            checks: Vec::new(),
+            checks,
         })
+    }
+
+    /// Hook for `--create-cases`: the sections and cases to create (with reads only). None yet.
+    async fn cases_to_create(
+        &mut self,
+        _results: &ResultPlan,
+    ) -> Result<(Vec<SectionToCreate>, Vec<CaseToCreate>), SyncError> {
+        Ok((Vec::new(), Vec::new()))
+    }
+
+    /// Hook for validations that must pass before the first write (e.g. result fields the
+    /// instance lacks): each read-only, all reported together. None yet.
+    async fn pre_write_checks(
+        &mut self,
+        _results: &ResultPlan,
+    ) -> Result<Vec<PreWriteCheck>, SyncError> {
+        Ok(Vec::new())
     }
 
     /// An existing open run gets our cases that it lacks; with `include_all` it has every case
