@@ -45,9 +45,7 @@ fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failur
     let input = inputs::report_input(
         &ReportFlags {
             files: &common.files,
-            case_pattern: &common.case_pattern,
-            case_property: &common.case_property,
-            input_format: common.input_format,
+            mapping: &common.mapping,
             match_by_title: common.match_by_title,
         },
         file,

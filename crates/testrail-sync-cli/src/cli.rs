@@ -189,12 +189,8 @@ pub struct ReportArgs {
     /// Report property whose values become the result's defects
     #[arg(long, value_name = "PROPERTY")]
     pub defects_from: Option<String>,
-    /// Regex finding case IDs in test names, with one capture group for the digits (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
     /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,
@@ -204,9 +200,6 @@ pub struct ReportArgs {
     /// Skip attachments larger than this many megabytes
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub max_attachment_mb: u64,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
     /// Close the run after posting
     #[arg(long, conflicts_with = "close_on_branch")]
     pub close: bool,
@@ -368,15 +361,8 @@ pub struct OpenArgs {
     /// Put every case of the suite into the run
     #[arg(long, conflicts_with_all = ["files", "case_ids"])]
     pub include_all: bool,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
 }
@@ -414,15 +400,8 @@ pub struct Common {
     pub connection: Connection,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
     /// Count a test without an ID as mapped when a case of the suite has its name as title
     #[arg(long)]
     pub match_by_title: bool,
@@ -483,4 +462,19 @@ pub struct InitArgs {
     /// Where to write (default: the global --config FILE, else ./testrail-sync.toml)
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// How tests map to cases, for every command that reads reports (`report`, `run open`,
+/// `cases`). New ways of finding a test's case belong here, so every reader gets them.
+#[derive(Debug, Args)]
+pub struct CaseMapping {
+    /// Regex finding case IDs in test names, with one capture group for the digits (repeatable; replaces the defaults)
+    #[arg(long, value_name = "REGEX")]
+    pub case_pattern: Vec<String>,
+    /// Report property holding case IDs (repeatable; replaces the defaults)
+    #[arg(long, value_name = "NAME")]
+    pub case_property: Vec<String>,
+    /// Read every file as this format instead of sniffing it
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
 }

@@ -7,16 +7,14 @@ use std::path::PathBuf;
 use testrail_reports::{CaseIdMatcher, Format};
 use testrail_sync::ReportInput;
 
-use crate::cli::InputFormat;
+use crate::cli::{CaseMapping, InputFormat};
 use crate::config::FileConfig;
 use crate::fail::{Failure, bad_input};
 
 /// The report flags every reading command shares.
 pub struct ReportFlags<'a> {
     pub files: &'a [String],
-    pub case_pattern: &'a [String],
-    pub case_property: &'a [String],
-    pub input_format: Option<InputFormat>,
+    pub mapping: &'a CaseMapping,
     pub match_by_title: bool,
 }
 
@@ -24,8 +22,12 @@ pub struct ReportFlags<'a> {
 pub fn report_input(flags: &ReportFlags<'_>, file: &FileConfig) -> Result<ReportInput, Failure> {
     Ok(ReportInput {
         files: expand(flags.files)?,
-        format: flags.input_format.map(input_format),
-        matcher: case_matcher(flags.case_pattern, flags.case_property, file)?,
+        format: flags.mapping.input_format.map(input_format),
+        matcher: case_matcher(
+            &flags.mapping.case_pattern,
+            &flags.mapping.case_property,
+            file,
+        )?,
         match_by_title: flags.match_by_title,
     })
 }

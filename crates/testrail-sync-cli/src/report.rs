@@ -21,9 +21,7 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
     let input = inputs::report_input(
         &ReportFlags {
             files: &args.files,
-            case_pattern: &args.case_pattern,
-            case_property: &args.case_property,
-            input_format: args.input_format,
+            mapping: &args.mapping,
             match_by_title: args.match_by_title,
         },
         file,

@@ -96,9 +96,7 @@ fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<Ru
     let input = inputs::report_input(
         &ReportFlags {
             files: &args.files,
-            case_pattern: &args.case_pattern,
-            case_property: &args.case_property,
-            input_format: args.input_format,
+            mapping: &args.mapping,
             match_by_title: false,
         },
         file,
