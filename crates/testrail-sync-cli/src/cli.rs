@@ -114,7 +114,7 @@ pub enum Command {
     Run(RunCommand),
     /// Which tests map to cases; create the missing cases (opt-in)
     #[command(subcommand)]
-    Cases(CasesCommand),
+    Cases(Box<CasesCommand>),
     /// List the test plans of a project
     Plans(ProjectLookupArgs),
     /// List the milestones of a project

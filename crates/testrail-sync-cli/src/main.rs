@@ -62,7 +62,7 @@ async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Suites(args) => lookups::suites(args, settings(config_path)?).await,
         Command::Runs(args) => lookups::runs(args, settings(config_path)?).await,
         Command::Run(command) => run::run(command, settings(config_path)?, quiet).await,
-        Command::Cases(command) => cases::run(command, settings(config_path)?).await,
+        Command::Cases(command) => cases::run(*command, settings(config_path)?).await,
         Command::Plans(args) => lookups::plans(args, settings(config_path)?).await,
         Command::Milestones(args) => lookups::milestones(args, settings(config_path)?).await,
         Command::Users(args) => lookups::users(args, settings(config_path)?).await,
