@@ -1,5 +1,9 @@
 //! `testrail-sync.toml`, layered under the environment and flags: file < env < flags.
 //! Unknown keys are errors naming the closest valid key, so a typo never silently does nothing.
+//!
+//! One layering rule: clap merges each setting's environment variable into its flag
+//! (`#[arg(env = …)]`), and the command then takes `flag.or(file)`. trcli's `TR_CLI_*`
+//! variables only fill what the file leaves open (the binary's `settings()`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

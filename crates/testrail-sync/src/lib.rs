@@ -1,8 +1,10 @@
 //! testrail-sync (engine): turns test executions into TestRail results, exactly once.
 //!
-//! Owns: collecting executions per case, status mapping, aggregation, comments and elapsed
-//! (the pure plan), then the apply step — run creation/reuse, batching, ambiguity resolution,
-//! the resume journal — and the summary.
+//! Owns: reading reports into one collection per case (`reading`, `collect`), status mapping,
+//! aggregation, comments and elapsed (`results`: the result bodies), the target (`target`),
+//! the typed plan of writes decided after the reads (`write_plan`) that both the dry run and
+//! the real sync consume (`sync`), opening runs (`run_opening`, `test_plans`, `shared_run`),
+//! posting batches exactly once (`poster`), the resume journal and the summary.
 //! Must not know: report file formats (testrail-reports does), HTTP details (testrail-api
 //! does), command-line parsing or terminal output (the CLI does).
 
