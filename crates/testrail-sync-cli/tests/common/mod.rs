@@ -174,10 +174,17 @@ pub fn with_skipped_status(mut fixture: Fixture) -> Fixture {
     fixture
 }
 
+/// A file of the project's one corpus (`crates/testrail-reports/tests/corpus/`); a missing or
+/// empty file fails the test here rather than as a confusing CLI error later.
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(name)
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testrail-reports/tests/corpus")
+        .join(name);
+    let len = std::fs::metadata(&path)
+        .unwrap_or_else(|e| panic!("corpus file {} is missing: {e}", path.display()))
+        .len();
+    assert!(len > 0, "corpus file {} is empty", path.display());
+    path
 }
 
 pub fn stdout(o: &Output) -> String {
