@@ -364,10 +364,19 @@ fn dry_run_peak_kib(env: &Env, report: &Path) -> u64 {
 fn the_peak_measure_sees_a_peak_reached_just_before_exit() {
     for _ in 0..20 {
         let mut cmd = Command::new("dd");
-        cmd.args(["if=/dev/zero", "of=/dev/null", "bs=16M", "count=1", "status=none"]);
+        cmd.args([
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=16M",
+            "count=1",
+            "status=none",
+        ]);
         let (status, peak_kib, stderr) = run_measuring_peak_rss(cmd);
         assert!(status.success(), "{status}: {stderr}");
-        assert!(peak_kib >= 16 * 1024, "dd's 16 MiB peak read as {peak_kib} KiB");
+        assert!(
+            peak_kib >= 16 * 1024,
+            "dd's 16 MiB peak read as {peak_kib} KiB"
+        );
     }
 }
 

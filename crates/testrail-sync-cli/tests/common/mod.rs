@@ -99,8 +99,17 @@ impl Env {
         self.rt.block_on(f)
     }
 
-    pub fn writes(&self) -> u64 {
-        self.emulator().stats().writes
+    /// Write requests the emulator received (every non-`get_` endpoint), whether it applied
+    /// them or refused them: "nothing written" must mean no write was even attempted, which
+    /// counting only applied writes cannot show.
+    pub fn write_requests(&self) -> u64 {
+        self.emulator()
+            .stats()
+            .endpoints
+            .iter()
+            .filter(|(endpoint, _)| !endpoint.starts_with("get_"))
+            .map(|(_, count)| count)
+            .sum()
     }
 
     pub fn set_faults(&self, faults: Faults) {
