@@ -326,6 +326,22 @@ fn fail_on_unmapped_exits_5_after_syncing() {
     );
 }
 
+/// The default journal directory exists only while a sync is unfinished: a successful sync
+/// removes its journal and then the directory it made, so the checkout is left as it was.
+#[test]
+fn a_successful_sync_leaves_no_journal_directory() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    let out = env.run(&["report", &pytest_report(), "--project-id", "1"]);
+    assert_exit(&out, 0);
+    let journal = env.dir.join(".testrail-sync");
+    assert!(
+        !journal.exists(),
+        "{} is left behind: {:?}",
+        journal.display(),
+        std::fs::read_dir(&journal).map(|d| d.count())
+    );
+}
+
 #[test]
 fn human_summary_names_the_run_counts_and_the_unmapped_test() {
     let env = Env::start(fixture_with_cases(101..=112));
