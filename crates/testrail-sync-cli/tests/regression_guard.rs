@@ -257,6 +257,8 @@ fn run_measuring_peak_rss(mut cmd: Command) -> (std::process::ExitStatus, u64, S
             Ok(())
         });
     }
+    // Reaped below by waitpid, which must see the exit stop that `Child::wait` would hide.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
