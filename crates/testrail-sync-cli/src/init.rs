@@ -259,8 +259,10 @@ fn render(a: &Answers) -> String {
 # run_name = \"{suite} {branch} #{build} {date} {time}\"\n\
 # Close the run after posting, only on these branches:\n\
 # close_on_branch = [\"main\"]\n\
-# Results per call, requests per minute (TestRail Cloud: 180; 0 = no pacing), seconds per request:\n\
-# batch_size = 1000\n\
+# Results per call, requests per minute (TestRail Cloud: 180; 0 = no pacing), seconds per request:\n";
+    // The engine's own default, so the commented line can never disagree with it.
+    s += &format!("# batch_size = {}\n", testrail_sync::DEFAULT_BATCH_SIZE);
+    s += "\
 # rate_limit = 180\n\
 # timeout_secs = 30\n\
 # Case IDs: regexes over test names (one capture group) and report properties\n\
@@ -298,6 +300,19 @@ mod tests {
             assert_eq!(cfg.project_id, answers.project.as_ref().map(|p| p.0));
             assert!(cfg.api_key.is_none());
         }
+    }
+
+    #[test]
+    fn the_commented_batch_size_is_the_engines_default() {
+        let text = render(&Answers::default());
+        let shown = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# batch_size = "))
+            .expect("the template shows batch_size");
+        assert_eq!(
+            shown.parse::<usize>(),
+            Ok(testrail_sync::DEFAULT_BATCH_SIZE)
+        );
     }
 
     #[test]
