@@ -92,7 +92,11 @@ fn a_missing_required_dropdown_exits_2_before_any_write_request() {
     ] {
         assert!(err.contains(part), "{part:?} missing from:\n{err}");
     }
-    assert_eq!(env.writes(), 0, "not one write request (no add_run)");
+    assert_eq!(
+        env.write_requests(),
+        0,
+        "not one write request (no add_run)"
+    );
     // A dry run refuses the same way: it would have sent the same results.
     assert_exit(&sync(&env, &r, "1", &["--dry-run"]), 2);
 }
@@ -128,7 +132,7 @@ fn an_unknown_label_exits_2_listing_the_labels() {
     );
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("251 characters"), "{}", stderr(&out));
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -243,7 +247,7 @@ fn a_test_without_the_property_for_a_required_field_is_named() {
         err.contains("r.xml:"),
         "the test's location is given: {err}"
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -265,7 +269,7 @@ fn dry_run_shows_the_field_values_it_would_send() {
         text.contains("result field custom_environment = 2 (\"production\") on every result"),
         "{text}"
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -348,7 +352,11 @@ fn cases_create_refuses_before_the_first_write_without_a_required_case_field() {
             && err.contains("--case-field custom_area="),
         "{err}"
     );
-    assert_eq!(env.writes(), 0, "no section and no case was created");
+    assert_eq!(
+        env.write_requests(),
+        0,
+        "no section and no case was created"
+    );
     let out = create(&["--case-field", "area=Backend", "--format", "json"]);
     assert_exit(&out, 0);
     let id = json(&out)["cases"][0]["case_id"].as_u64().unwrap();
