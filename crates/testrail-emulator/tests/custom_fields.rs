@@ -318,3 +318,34 @@ async fn malformed_fixture_fields_stop_the_emulator_at_start_with_the_fix() {
     assert!(err.contains("bad.json") && err.contains("line 1"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn fields_are_configuration_so_a_reopened_database_enforces_them_too() {
+    let dir = std::env::temp_dir().join(format!("fields-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = || EmulatorConfig {
+        db: Some(dir.join("emu.sqlite")),
+        fixture: Some(fixture()),
+        ..Default::default()
+    };
+    let tr = with_config(config()).await;
+    tr.okp("add_run/1", json!({"name": "R", "include_all": true}))
+        .await;
+    tr.emu.shutdown().await;
+    // Reopened: the state comes from the database, the fields from the fixture.
+    let tr = with_config(config()).await;
+    tr.bad(
+        "add_results_for_cases/1",
+        json!({"results": [{"case_id": 1, "status_id": 1}]}),
+        "Field :custom_environment is a required field.",
+    )
+    .await;
+    tr.okp(
+        "add_results_for_cases/1",
+        json!({"results": [ok_result(1)]}),
+    )
+    .await;
+    tr.emu.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,22 +6,20 @@
 //! knows the workflow; the engine sees ordinary case IDs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
 use testrail_api::Client;
 use testrail_api::models::{Case, CaseFields, Extra, Field, Id, Section};
-use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
+use testrail_reports::{CaseIdMatcher, TestExecution};
 use testrail_sync::automation::{AutomationIndex, Lookup, automation_field};
 use testrail_sync::case_index::CaseIndex;
 use testrail_sync::preflight::{FieldKind, FieldRules};
-use testrail_sync::{Collected, Collector, SyncError, SyncOptions};
+use testrail_sync::{Collected, Collector, ReportInput, SyncError, SyncOptions};
 
 use crate::cases::{self, Target};
-use crate::cli::InputFormat;
 use crate::fail::{Failure, bad_input};
-use crate::report;
 
 /// trcli's longest case title.
 const MAX_TITLE: usize = 250;
@@ -34,8 +32,8 @@ pub struct CreateSpec {
 
 /// Where the auto matcher reads from and what it may write.
 pub struct AutoSettings<'a> {
-    pub files: &'a [PathBuf],
-    pub format: Option<InputFormat>,
+    /// The reports (its matcher is not used: the automation ID decides).
+    pub input: &'a ReportInput,
     pub options: &'a SyncOptions,
     /// Where the case index lives; `None` keeps none.
     pub cache_dir: Option<&'a Path>,
@@ -115,12 +113,7 @@ pub async fn read_matching_automation_ids(
     };
 
     let matcher = CaseIdMatcher::tagged_only();
-    let mut collector = Collector::new(
-        &matcher,
-        options.defects_from.as_deref(),
-        options.comments.include_output,
-    )
-    .with_comment_budget(options.comments.max_chars);
+    let mut collector = Collector::new(&matcher, options);
     // Tests no case has yet, held (only with --create-cases) until their case exists.
     let mut held: Vec<(String, TestExecution)> = Vec::new();
     let mut ambiguous_seen = BTreeSet::new();
@@ -150,11 +143,7 @@ pub async fn read_matching_automation_ids(
                 Lookup::None => collector.add(e),
             }
         };
-        let format = settings.format.map(report::input_format);
-        for path in settings.files {
-            testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
-                .map_err(SyncError::from)?;
-        }
+        testrail_sync::read_each(settings.input, &mut sink)?;
     }
     if let Some(case_fields) = new_case_fields
         && !held.is_empty()

@@ -220,7 +220,7 @@ fn cases_trcli_created_map_new_tests_are_unmapped_until_created_once() {
     assert_eq!(filters.parent_id, Some(search.id));
     assert_eq!(sections.iter().filter(|s| s.name == "checkout").count(), 1);
 
-    let writes_before = env.writes();
+    let writes_before = env.write_requests();
     let out = report(&env, build_2, &["--create-cases"]);
     assert_exit(&out, 0);
     assert!(!stderr(&out).contains("Created"), "{}", stderr(&out));
@@ -230,7 +230,10 @@ fn cases_trcli_created_map_new_tests_are_unmapped_until_created_once() {
         "a rerun creates nothing"
     );
     assert_eq!(json(&out)["posted"], 6);
-    assert!(env.writes() > writes_before, "results were still posted");
+    assert!(
+        env.write_requests() > writes_before,
+        "results were still posted"
+    );
 }
 
 #[test]
@@ -238,7 +241,7 @@ fn dry_run_lists_what_it_would_create_and_writes_nothing() {
     let env = Env::start(rich_text_instance());
     seed_like_trcli(&env);
     let build_2 = env.write_file("build-2.xml", BUILD_2.as_bytes());
-    let writes = env.writes();
+    let writes = env.write_requests();
     let out = report(
         &env,
         build_2.to_str().unwrap(),
@@ -255,7 +258,7 @@ fn dry_run_lists_what_it_would_create_and_writes_nothing() {
         err.contains("new  tests.search.filters.test_by_price  (section \"search/filters\""),
         "{err}"
     );
-    assert_eq!(env.writes(), writes, "a dry run writes nothing");
+    assert_eq!(env.write_requests(), writes, "a dry run writes nothing");
 }
 
 #[test]
@@ -377,7 +380,7 @@ fn auto_without_an_automation_id_field_says_which_and_how_to_add_it() {
         "{err}"
     );
     assert!(err.contains("Administration > Customizations"), "{err}");
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]

@@ -39,13 +39,11 @@ impl FieldKind {
         let name = &field.system_name;
         match self {
             FieldKind::Result => format!(
-                "set it with --result-field {name}={example}, or in testrail-sync.toml under \
-                 [result_fields]: {name} = \"{example}\", or per test from a report property \
-                 with --result-field-from-property {name}=PROPERTY"
+                "set it with --result-field {name}={example}\n  \
+                 or in testrail-sync.toml: [result_fields] {name} = \"{example}\"\n  \
+                 or per test from a report property: --result-field-from-property {name}=PROPERTY"
             ),
-            FieldKind::Case => format!(
-                "set it with --case-field {name}={example} (or case_fields in the config file)"
-            ),
+            FieldKind::Case => format!("set it with --case-field {name}={example}"),
         }
     }
 }
@@ -53,29 +51,39 @@ impl FieldKind {
 /// A field TestRail would refuse, found before anything was written.
 #[derive(Debug, thiserror::Error)]
 pub enum FieldError {
-    #[error(
-        "{kind} {name} ({described}) is required in project {project_id} and {whom} gives it no \
-         value, so TestRail would refuse it; {allowed}; {how}"
-    )]
-    Required {
-        kind: &'static str,
-        name: String,
-        described: String,
-        project_id: Id,
-        /// "this sync" or "test NAME (file:line:col)".
-        whom: String,
-        allowed: String,
-        how: String,
-    },
-    #[error("{kind} {name} ({described}) from {source_desc}: {problem}; {allowed}")]
-    Invalid {
-        kind: &'static str,
-        name: String,
-        described: String,
-        source_desc: String,
-        problem: String,
-        allowed: String,
-    },
+    #[error(transparent)]
+    Required(Box<MissingField>),
+    #[error(transparent)]
+    Invalid(Box<InvalidValue>),
+}
+
+/// A required field nothing gives a value.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{kind} {name} ({described}) is required in project {project_id} and {whom} gives it no \
+     value, so TestRail would refuse it\n  {allowed}\n  {how}"
+)]
+pub struct MissingField {
+    pub kind: &'static str,
+    pub name: String,
+    pub described: String,
+    pub project_id: Id,
+    /// "this sync" or "test NAME (file:line:col)".
+    pub whom: String,
+    pub allowed: String,
+    pub how: String,
+}
+
+/// A value that does not fit its field (unknown label, wrong type, too long).
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
+pub struct InvalidValue {
+    pub kind: &'static str,
+    pub name: String,
+    pub described: String,
+    pub source_desc: String,
+    pub problem: String,
+    pub allowed: String,
 }
 
 impl From<FieldError> for SyncError {
@@ -223,15 +231,17 @@ impl<'a> FieldRules<'a> {
         for (key, value) in values {
             match self.find(key) {
                 Some(f) => {
-                    let sendable =
-                        resolve_value(&f, value).map_err(|problem| FieldError::Invalid {
+                    let invalid = |problem| {
+                        FieldError::Invalid(Box::new(InvalidValue {
                             kind: self.kind.noun(),
                             name: f.field.system_name.clone(),
                             described: f.described(),
                             source_desc: source_of(key),
                             problem,
                             allowed: f.allowed(),
-                        })?;
+                        }))
+                    };
+                    let sendable = resolve_value(&f, value).map_err(invalid)?;
                     out.insert(f.field.system_name.clone(), sendable);
                 }
                 None => {
@@ -244,7 +254,7 @@ impl<'a> FieldRules<'a> {
 
     /// The error for a required field nobody gives; `whom` is "this sync" or a test.
     pub fn required_error(&self, f: &ApplicableField, whom: String) -> FieldError {
-        FieldError::Required {
+        FieldError::Required(Box::new(MissingField {
             kind: self.kind.noun(),
             name: f.field.system_name.clone(),
             described: f.described(),
@@ -252,7 +262,7 @@ impl<'a> FieldRules<'a> {
             whom,
             allowed: f.allowed(),
             how: self.kind.how_to_set(f.field, &f.example()),
-        }
+        }))
     }
 
     /// Resolves `values` and requires every required field: the check `cases create` (and
@@ -348,6 +358,51 @@ fn problem_text(p: &ValueProblem, given: &Value) -> String {
     }
 }
 
+/// The check before creating cases (`cases create`, `report --create-cases`): `values` as the
+/// user gave them (labels, `name` keys) → the custom fields to send with every new case, or why
+/// TestRail would refuse it. `template_id` is the template the new cases get (1 when unset).
+pub fn prepare_case_fields(
+    case_fields: &[Field],
+    project_id: Id,
+    template_id: Id,
+    values: &Extra,
+) -> Result<Extra, FieldError> {
+    FieldRules::for_project(FieldKind::Case, case_fields, project_id)
+        .for_template(template_id)
+        .prepare(values, "every new case")
+}
+
+/// Reads the case fields and the project's default template, then [`prepare_case_fields`]:
+/// the custom fields to send with every new case, or a `Config` error (exit 2) before any
+/// case is created. `given` holds the values as the user wrote them.
+pub async fn new_case_fields(
+    client: &Client,
+    project_id: Id,
+    given: &Extra,
+) -> Result<Extra, SyncError> {
+    let case_fields = async {
+        client
+            .get_case_fields()
+            .await
+            .map_err(|e| SyncError::api("reading case fields (get_case_fields)", e))
+    };
+    let templates = async {
+        client
+            .get_templates(project_id)
+            .await
+            .map_err(|e| SyncError::api("reading templates (get_templates)", e))
+    };
+    let (fields, templates) = tokio::try_join!(case_fields, templates)?;
+    // New cases get the default template when none is sent.
+    let template_id = templates.iter().find(|t| t.is_default).map_or(1, |t| t.id);
+    Ok(prepare_case_fields(
+        &fields,
+        project_id,
+        template_id,
+        given,
+    )?)
+}
+
 /// Reads the result fields and keeps those of the project (for `doctor` and `fields`).
 pub async fn result_fields_of_project(
     client: &Client,
@@ -385,6 +440,22 @@ pub fn missing_required_result_fields(
             rules
                 .required_error(f, "the configuration".into())
                 .to_string()
+        })
+        .collect()
+}
+
+/// For `doctor`: configured values (`result_fields`, keys as written) that do not fit their field
+/// in this project (unknown label, wrong type, too long), each as a message.
+pub fn invalid_result_field_values(fields: &[Field], project_id: Id, given: &Extra) -> Vec<String> {
+    let rules = FieldRules::for_project(FieldKind::Result, fields, project_id);
+    given
+        .iter()
+        .filter_map(|(key, value)| {
+            let one = Extra::from([(key.clone(), value.clone())]);
+            rules
+                .resolve_all(&one, &|k| format!("the configuration's {k}"))
+                .err()
+                .map(|e| e.to_string())
         })
         .collect()
 }
@@ -595,6 +666,13 @@ mod tests {
         assert!(missing[0].contains("custom_environment"));
         let by_property = BTreeMap::from([("environment".to_owned(), "env".to_owned())]);
         assert!(missing_required_result_fields(&f, 1, &Extra::new(), &by_property).is_empty());
+        let bad = given(&[
+            ("environment", json!("prod")),
+            ("custom_build", json!("ok")),
+        ]);
+        let invalid = invalid_result_field_values(&f, 1, &bad);
+        assert_eq!(invalid.len(), 1);
+        assert!(invalid[0].contains("\"prod\""), "{invalid:?}");
     }
 
     #[test]
