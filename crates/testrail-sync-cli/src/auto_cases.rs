@@ -4,6 +4,12 @@
 //! of the suite. With `--create-cases`, a test no case has gets one — in a section per test
 //! suite, the automation ID set — reusing `cases create`'s section logic. Only this module
 //! knows the workflow; the engine sees ordinary case IDs.
+//!
+//! Where it sits: a pre-pass before the engine's sync, like `--match-by-title` was. Mapping
+//! could move behind the engine's `ReportInput`; creating cases belongs in the write plan's
+//! `cases_to_create` slot, which first needs the result plan to carry the executions of tests
+//! whose case does not exist yet (they get their IDs only when the cases are created). Until
+//! then the dry run lists the cases and sections here (stderr), not in `planned_calls`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
