@@ -23,16 +23,22 @@ fn text_automation_field() -> Value {
                         "options": {"is_required": false, "default_value": ""}}]})
 }
 
-#[tokio::test]
-async fn the_default_instance_lists_a_global_automation_id_field() {
-    let tr = common::demo().await;
+/// `custom_automation_id` as `get_case_fields` lists it.
+async fn automation_field(tr: &common::Tr) -> Value {
     let fields = tr.ok("get_case_fields").await;
-    let field = fields
+    fields
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["system_name"] == "custom_automation_id")
-        .expect("trcli's auto matcher needs it");
+        .cloned()
+        .expect("trcli's auto matcher needs it")
+}
+
+#[tokio::test]
+async fn the_default_instance_lists_a_global_automation_id_field() {
+    let tr = common::demo().await;
+    let field = automation_field(&tr).await;
     assert_eq!(field["is_active"], true);
     assert_eq!(field["configs"][0]["context"]["is_global"], true);
 }
@@ -43,13 +49,7 @@ async fn rich_text_wraps_text_fields_and_updated_after_filters_on_updated_on() {
     fixture.case_fields = vec![serde_json::from_value(text_automation_field()).unwrap()];
     fixture.rich_text = true;
     let tr = with_fixture(fixture).await;
-    let fields = tr.ok("get_case_fields").await;
-    let field = fields
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["system_name"] == "custom_automation_id")
-        .unwrap();
+    let field = automation_field(&tr).await;
     assert_eq!(field["configs"][0]["context"]["project_ids"], json!([1]));
 
     let section = tr.ok("get_sections/1&suite_id=1").await["sections"][0]["id"]
