@@ -242,7 +242,7 @@ struct Verdict {
 
 impl Verdict {
     fn step(&mut self, step: &Step, result: &StepResult) {
-        let what = format!("{}{}", step.keyword, step.name);
+        let what = step_text(&step.keyword, &step.name);
         match result.status.as_str() {
             "passed" => {}
             "failed" => {
@@ -282,6 +282,16 @@ impl Verdict {
         } else {
             Outcome::Passed
         }
+    }
+}
+
+/// `When the user adds 2 apples`: cucumber-js writes the keyword with its trailing space
+/// (`"When "`), pytest-bdd and behave without (`"When"`).
+pub(crate) fn step_text(keyword: &str, name: &str) -> String {
+    if keyword.is_empty() || keyword.ends_with(char::is_whitespace) {
+        format!("{keyword}{name}")
+    } else {
+        format!("{keyword} {name}")
     }
 }
 

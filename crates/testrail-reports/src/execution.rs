@@ -86,6 +86,14 @@ pub struct TestExecution {
     pub tagged_case_ids: Vec<u64>,
     /// Rerun attempts folded into this execution (Surefire `flakyFailure`, pytest reruns).
     pub attempts: u32,
+    /// Title of the closest enclosing group when the report gives one apart from the name: a
+    /// describe block, a parent test, a JUnit `<testsuite>` around testcases. IDs written as
+    /// words in it apply to a test that carries none of its own (see [`crate::case_ids`]).
+    pub enclosing: Option<String>,
+    /// An assertion inside a test rather than a test (node-tap and Perl write one TAP point per
+    /// assertion inside the test's subtest). The test's own point follows and carries the
+    /// failure, so an assertion without an ID of its own is neither a result nor unmapped.
+    pub assertion: bool,
     pub location: ReportLocation,
 }
 
@@ -107,6 +115,8 @@ impl TestExecution {
             attachments: Vec::new(),
             tagged_case_ids: Vec::new(),
             attempts: 1,
+            enclosing: None,
+            assertion: false,
             location: ReportLocation::default(),
         }
     }

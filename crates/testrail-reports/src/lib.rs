@@ -219,8 +219,17 @@ struct CountingSink<'a, S: Sink> {
 }
 
 impl<S: Sink> Sink for CountingSink<'_, S> {
-    fn execution(&mut self, execution: TestExecution) {
+    fn execution(&mut self, mut execution: TestExecution) {
         self.n += 1;
+        // Whatever the format, terminal colour codes never reach a comment.
+        for text in [
+            &mut execution.message,
+            &mut execution.details,
+            &mut execution.stdout,
+            &mut execution.stderr,
+        ] {
+            text::strip_ansi_in(text);
+        }
         self.inner.execution(execution);
     }
 }

@@ -1,7 +1,10 @@
 //! TAP 12/13/14 (Perl, node:test, tape, bats, …), also as printed by `prove -v [--merge]` with
 //! its human header and trailer around the TAP. Read line by line; a test point is sent when
 //! the next structural line shows its diagnostics (`#` lines, YAML block) are complete.
-//! Parent points of subtests are reported too (after their children, as TAP orders them).
+//! Parent points of subtests are reported too (after their children, as TAP orders them), and
+//! carry the name, message and diagnostics of each child that failed: node-tap's parent point
+//! has only `at:` lines, node:test's says "1 subtest failed". A point inside a subtest with no
+//! `# Subtest:` header of its own is an assertion of that test (node-tap, Perl), not a test.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -80,10 +83,21 @@ struct Point {
     yaml: Option<Yaml>,
 }
 
+/// A failed point, kept until its parent's point arrives.
+struct FailedChild {
+    indent: usize,
+    /// What a person reads first: the assertion (its name is its message) or `name: message`.
+    headline: String,
+    details: Option<String>,
+}
+
 /// A YAML diagnostics block (`---` … `...`) being read. Its lines go straight into the
 /// bounded details; the keys readers care about are picked up on the way.
 struct Yaml {
+    /// Indentation of the `---`/`...` markers.
     indent: usize,
+    /// Indentation of the keys: AVA indents them two more than the markers.
+    key_indent: Option<usize>,
     done: bool,
     /// `message: |` (or `error: |-`) was seen: the next indented line is the message.
     awaiting_block: bool,
@@ -96,6 +110,8 @@ struct Tap {
     subtests: Vec<(usize, String)>,
     /// The test file, from prove's `t/file.t ..` header.
     file: Option<String>,
+    /// Failed points whose parent point has not come yet.
+    failed_children: Vec<FailedChild>,
     saw_tap: bool,
 }
 
@@ -106,6 +122,7 @@ impl Tap {
             point: None,
             subtests: Vec::new(),
             file: None,
+            failed_children: Vec::new(),
             saw_tap: false,
         }
     }
@@ -136,6 +153,7 @@ impl Tap {
             if let Some(p) = &mut self.point {
                 p.yaml = Some(Yaml {
                     indent,
+                    key_indent: None,
                     done: false,
                     awaiting_block: false,
                 });
@@ -157,7 +175,12 @@ impl Tap {
             yaml.done = true;
             return true;
         }
-        let text = line.get(yaml.indent..).unwrap_or(body);
+        if !body.is_empty() && yaml.key_indent.is_none() {
+            yaml.key_indent = Some(indent);
+        }
+        let text = line
+            .get(yaml.key_indent.unwrap_or(indent)..)
+            .unwrap_or(body);
         point.details.push_str(text);
         point.details.push_str("\n");
         yaml_key(text, &mut point.exec, &mut yaml.awaiting_block, self.max);
@@ -181,13 +204,16 @@ impl Tap {
     fn start_point(&mut self, point: ParsedPoint<'_>, indent: usize, at: crate::ReportLocation) {
         let mut exec = TestExecution::new(point.name, point.outcome);
         exec.location = at;
-        exec.classname = self
+        let parents: Vec<&str> = self
             .subtests
             .iter()
             .filter(|(i, _)| *i < indent)
             .map(|(_, n)| n.as_str())
-            .collect::<Vec<_>>()
-            .join(" > ");
+            .collect();
+        exec.classname = parents.join(" > ");
+        exec.enclosing = parents.last().map(|p| p.to_string());
+        let own_header = self.subtests.iter().any(|(i, _)| *i == indent);
+        exec.assertion = !parents.is_empty() && !own_header;
         exec.file = self.file.clone();
         exec.message = point
             .reason
@@ -208,11 +234,73 @@ impl Tap {
         };
         let mut exec = point.exec;
         exec.details = point.details.finish_non_blank();
+        let split = self
+            .failed_children
+            .iter()
+            .position(|c| c.indent > point.indent)
+            .unwrap_or(self.failed_children.len());
+        let children = self.failed_children.split_off(split);
+        if exec.outcome == Outcome::Failed && !children.is_empty() {
+            self.carry_children(&mut exec, &children);
+        }
         if exec.message.is_none() && exec.outcome != Outcome::Passed {
-            exec.message = exec.details.as_deref().and_then(first_line);
+            // node-tap names an assertion by its message ("tax should round to 0.3").
+            exec.message = if exec.assertion && !exec.name.is_empty() {
+                Some(exec.name.clone())
+            } else {
+                exec.details.as_deref().and_then(first_line)
+            };
+        }
+        // A point at the left margin has no parent point to carry it.
+        if exec.outcome == Outcome::Failed && point.indent > 0 {
+            let headline = match (&exec.message, exec.assertion) {
+                (Some(m), false) if !exec.name.is_empty() => format!("{}: {m}", exec.name),
+                (Some(m), _) if exec.name.is_empty() => m.clone(),
+                _ => exec.name.clone(),
+            };
+            self.failed_children.push(FailedChild {
+                indent: point.indent,
+                headline,
+                details: exec.details.clone(),
+            });
         }
         sink.execution(exec);
     }
+
+    /// A parent's comment starts with what failed inside it, then its own diagnostics.
+    fn carry_children(&self, exec: &mut TestExecution, children: &[FailedChild]) {
+        let generic = exec
+            .message
+            .as_deref()
+            .is_none_or(is_generic_parent_message);
+        if generic {
+            exec.message = Some(bound(&children[0].headline, self.max));
+        }
+        let mut text = String::from("Failed inside:\n");
+        for child in children {
+            text.push_str("- ");
+            text.push_str(&child.headline);
+            text.push('\n');
+            for line in child.details.as_deref().unwrap_or("").lines() {
+                text.push_str("    ");
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        if let Some(own) = &exec.details {
+            text.push('\n');
+            text.push_str(own);
+        }
+        exec.details = Some(bound(&text, self.max));
+    }
+}
+
+/// node:test's `1 subtest failed` / `2 subtests failed`: says that, not what.
+fn is_generic_parent_message(message: &str) -> bool {
+    message.split_once(' ').is_some_and(|(n, rest)| {
+        n.bytes().all(|b| b.is_ascii_digit())
+            && matches!(rest, "subtest failed" | "subtests failed")
+    })
 }
 
 struct ParsedPoint<'a> {

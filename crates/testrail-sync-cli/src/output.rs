@@ -104,6 +104,21 @@ pub fn human(s: &Summary) -> String {
             s.unmapped_count as usize,
         );
     }
+    if s.multi_id_count > 0 {
+        let _ = writeln!(
+            out,
+            "  {} several case IDs, each posted the same result (check that every ID is meant):",
+            plural(s.multi_id_count as usize, "test maps to", "tests map to")
+        );
+        list(
+            &mut out,
+            s.multi_id_tests.iter().map(|t| {
+                let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+                format!("{} → {} at {}", t.name, ids.join(", "), t.location)
+            }),
+            s.multi_id_count as usize,
+        );
+    }
     if !s.unknown_case_ids.is_empty() {
         let ids: Vec<String> = s.unknown_case_ids.iter().map(|i| format!("C{i}")).collect();
         let _ = writeln!(
