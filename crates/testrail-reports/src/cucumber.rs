@@ -295,7 +295,7 @@ pub(crate) fn step_text(keyword: &str, name: &str) -> String {
     }
 }
 
-fn add_tag(exec: &mut TestExecution, tag: &str) {
+pub(crate) fn add_tag(exec: &mut TestExecution, tag: &str) {
     let tag = tag.trim().trim_start_matches('@');
     if tag.is_empty() || exec.tags.iter().any(|t| t == tag) {
         return;

@@ -1,4 +1,4 @@
-@C4100
+@shop
 Feature: Shop
 
   @C4101 @smoke
