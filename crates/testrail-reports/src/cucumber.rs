@@ -151,6 +151,7 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
         ctx.background.clear();
         for mut exec in scenarios {
             exec.classname = name.clone();
+            exec.enclosing = Some(name.clone()).filter(|n| !n.is_empty());
             exec.file = uri.clone();
             for tag in &tags {
                 add_tag(&mut exec, &tag.name);

@@ -149,6 +149,8 @@ impl Robot<'_> {
             .collect::<Vec<_>>()
             .join(".");
         exec.file = self.suites.last().and_then(|s| s.source.clone());
+        // The suite (file or directory) is the group a suite-level ID is written on.
+        exec.enclosing = self.suites.last().map(|s| s.name.clone());
         self.test = Some(Test {
             exec,
             depth,

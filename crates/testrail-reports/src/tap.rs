@@ -110,8 +110,11 @@ struct Tap {
     subtests: Vec<(usize, String)>,
     /// The test file, from prove's `t/file.t ..` header.
     file: Option<String>,
-    /// Failed points whose parent point has not come yet.
+    /// Failed points whose parent point has not come yet, in order (indents never decrease).
     failed_children: Vec<FailedChild>,
+    /// Failed points past [`CHILDREN_KEPT`], counted by indent: a subtest with a million
+    /// failed assertions must not hold a million texts.
+    more_failed: std::collections::BTreeMap<usize, u64>,
     saw_tap: bool,
 }
 
@@ -123,6 +126,7 @@ impl Tap {
             subtests: Vec::new(),
             file: None,
             failed_children: Vec::new(),
+            more_failed: std::collections::BTreeMap::new(),
             saw_tap: false,
         }
     }
@@ -240,8 +244,13 @@ impl Tap {
             .position(|c| c.indent > point.indent)
             .unwrap_or(self.failed_children.len());
         let children = self.failed_children.split_off(split);
+        let more: u64 = self
+            .more_failed
+            .split_off(&(point.indent + 1))
+            .values()
+            .sum();
         if exec.outcome == Outcome::Failed && !children.is_empty() {
-            self.carry_children(&mut exec, &children);
+            self.carry_children(&mut exec, &children, more);
         }
         if exec.message.is_none() && exec.outcome != Outcome::Passed {
             // node-tap names an assertion by its message ("tax should round to 0.3").
@@ -258,17 +267,21 @@ impl Tap {
                 (Some(m), _) if exec.name.is_empty() => m.clone(),
                 _ => exec.name.clone(),
             };
-            self.failed_children.push(FailedChild {
-                indent: point.indent,
-                headline,
-                details: exec.details.clone(),
-            });
+            if self.failed_children.len() < CHILDREN_KEPT {
+                self.failed_children.push(FailedChild {
+                    indent: point.indent,
+                    headline: bound(&headline, self.max),
+                    details: exec.details.clone(),
+                });
+            } else {
+                *self.more_failed.entry(point.indent).or_default() += 1;
+            }
         }
         sink.execution(exec);
     }
 
     /// A parent's comment starts with what failed inside it, then its own diagnostics.
-    fn carry_children(&self, exec: &mut TestExecution, children: &[FailedChild]) {
+    fn carry_children(&self, exec: &mut TestExecution, children: &[FailedChild], more: u64) {
         let generic = exec
             .message
             .as_deref()
@@ -287,6 +300,9 @@ impl Tap {
                 text.push('\n');
             }
         }
+        if more > 0 {
+            text.push_str(&format!("- … and {more} more failed inside\n"));
+        }
         if let Some(own) = &exec.details {
             text.push('\n');
             text.push_str(own);
@@ -294,6 +310,9 @@ impl Tap {
         exec.details = Some(bound(&text, self.max));
     }
 }
+
+/// Failed children kept with their text until their parent's point comes.
+const CHILDREN_KEPT: usize = 50;
 
 /// node:test's `1 subtest failed` / `2 subtests failed`: says that, not what.
 fn is_generic_parent_message(message: &str) -> bool {
@@ -446,6 +465,40 @@ mod tests {
         assert_eq!(parse_point("ok").unwrap().outcome, Outcome::Passed);
         assert!(parse_point("okay then").is_none());
         assert!(parse_point("nothing").is_none());
+    }
+
+    fn read_tap(text: &str) -> Vec<TestExecution> {
+        let mut got = Vec::new();
+        let input =
+            CountingReader::new(Decoded::new(text.as_bytes(), crate::input::Encoding::Utf8));
+        read(
+            input,
+            Path::new("t.tap"),
+            &ReadOptions::default(),
+            &mut |e| got.push(e),
+        )
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_parent_lists_its_failed_children_up_to_a_bound() {
+        let mut tap = String::from("TAP version 14\n# Subtest: C1 parent\n");
+        for i in 0..(CHILDREN_KEPT + 7) {
+            tap.push_str(&format!("    not ok {} - check {i}\n", i + 1));
+        }
+        tap.push_str("not ok 1 - C1 parent\n");
+        let got = read_tap(&tap);
+        let parent = got.last().unwrap();
+        assert_eq!(parent.message.as_deref(), Some("check 0"));
+        let details = parent.details.as_deref().unwrap();
+        assert!(details.contains(&format!("- check {}\n", CHILDREN_KEPT - 1)));
+        assert!(!details.contains(&format!("- check {}\n", CHILDREN_KEPT)));
+        assert!(
+            details.contains("- … and 7 more failed inside"),
+            "{details}"
+        );
+        assert!(got[..got.len() - 1].iter().all(|e| e.assertion));
     }
 
     #[test]
