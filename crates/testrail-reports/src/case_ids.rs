@@ -15,7 +15,8 @@
 //! group ([`TestExecution::enclosing`]: a describe block, a parent test), but only IDs written
 //! there as words (`C168 cart totals`, `[C242] tax`, `Profile › C111 avatar`), never one inside
 //! an identifier (`TestC109Profile`, `com.shop.C12Test`): those are class names. Every test
-//! still maps to one result per case, so the group's case gets the worst of its tests.
+//! still maps to one result per case, so the group's case gets the worst of its tests. A TAP
+//! point inside a subtest takes nothing from its parent: the parent's own point carries it.
 
 use regex::Regex;
 
@@ -102,7 +103,7 @@ impl CaseIdMatcher {
         }
         e.tagged_case_ids.iter().copied().for_each(&mut add);
         if ids.is_empty()
-            && !e.assertion
+            && !e.carried_by_parent
             && let Some(group) = e.enclosing.as_deref()
         {
             self.enclosing_ids(group, &mut |id| {
@@ -312,7 +313,7 @@ mod tests {
         assert!(grouped("works", "qty=C3").is_empty());
         let mut assertion = TestExecution::new("line 1 is positive", Outcome::Passed);
         assertion.enclosing = Some("[C242] tax".into());
-        assertion.assertion = true;
+        assertion.carried_by_parent = true;
         assert!(CaseIdMatcher::default().case_ids(&assertion).is_empty());
     }
 

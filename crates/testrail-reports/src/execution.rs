@@ -90,10 +90,10 @@ pub struct TestExecution {
     /// describe block, a parent test, a JUnit `<testsuite>` around testcases. IDs written as
     /// words in it apply to a test that carries none of its own (see [`crate::case_ids`]).
     pub enclosing: Option<String>,
-    /// An assertion inside a test rather than a test (node-tap and Perl write one TAP point per
-    /// assertion inside the test's subtest). The test's own point follows and carries the
-    /// failure, so an assertion without an ID of its own is neither a result nor unmapped.
-    pub assertion: bool,
+    /// A TAP point inside a subtest: its parent's own point follows and carries its failure
+    /// (name, message, diagnostics), so without an ID of its own it is neither a result nor an
+    /// unmapped test. node-tap and Perl write one such point per assertion.
+    pub carried_by_parent: bool,
     pub location: ReportLocation,
 }
 
@@ -116,7 +116,7 @@ impl TestExecution {
             tagged_case_ids: Vec::new(),
             attempts: 1,
             enclosing: None,
-            assertion: false,
+            carried_by_parent: false,
             location: ReportLocation::default(),
         }
     }

@@ -3,8 +3,9 @@
 //! the next structural line shows its diagnostics (`#` lines, YAML block) are complete.
 //! Parent points of subtests are reported too (after their children, as TAP orders them), and
 //! carry the name, message and diagnostics of each child that failed: node-tap's parent point
-//! has only `at:` lines, node:test's says "1 subtest failed". A point inside a subtest with no
-//! `# Subtest:` header of its own is an assertion of that test (node-tap, Perl), not a test.
+//! has only `at:` lines, node:test's says "1 subtest failed". So a point inside a subtest is
+//! carried by its parent: without an ID of its own it is neither a result nor unmapped. One
+//! with no `# Subtest:` header of its own is an assertion (node-tap, Perl), named by its message.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -79,6 +80,8 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::R
 struct Point {
     exec: TestExecution,
     indent: usize,
+    /// No `# Subtest:` header of its own inside a subtest: an assertion, named by its message.
+    assertion: bool,
     details: BoundedText,
     yaml: Option<Yaml>,
 }
@@ -217,7 +220,8 @@ impl Tap {
         exec.classname = parents.join(" > ");
         exec.enclosing = parents.last().map(|p| p.to_string());
         let own_header = self.subtests.iter().any(|(i, _)| *i == indent);
-        exec.assertion = !parents.is_empty() && !own_header;
+        exec.carried_by_parent = !parents.is_empty();
+        let assertion = exec.carried_by_parent && !own_header;
         exec.file = self.file.clone();
         exec.message = point
             .reason
@@ -227,6 +231,7 @@ impl Tap {
         self.point = Some(Point {
             exec,
             indent,
+            assertion,
             details: BoundedText::new(self.max),
             yaml: None,
         });
@@ -254,7 +259,7 @@ impl Tap {
         }
         if exec.message.is_none() && exec.outcome != Outcome::Passed {
             // node-tap names an assertion by its message ("tax should round to 0.3").
-            exec.message = if exec.assertion && !exec.name.is_empty() {
+            exec.message = if point.assertion && !exec.name.is_empty() {
                 Some(exec.name.clone())
             } else {
                 exec.details.as_deref().and_then(first_line)
@@ -262,7 +267,7 @@ impl Tap {
         }
         // A point at the left margin has no parent point to carry it.
         if exec.outcome == Outcome::Failed && point.indent > 0 {
-            let headline = match (&exec.message, exec.assertion) {
+            let headline = match (&exec.message, point.assertion) {
                 (Some(m), false) if !exec.name.is_empty() => format!("{}: {m}", exec.name),
                 (Some(m), _) if exec.name.is_empty() => m.clone(),
                 _ => exec.name.clone(),
@@ -498,7 +503,7 @@ mod tests {
             details.contains("- … and 7 more failed inside"),
             "{details}"
         );
-        assert!(got[..got.len() - 1].iter().all(|e| e.assertion));
+        assert!(got[..got.len() - 1].iter().all(|e| e.carried_by_parent));
     }
 
     #[test]

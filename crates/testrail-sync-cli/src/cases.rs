@@ -117,8 +117,8 @@ fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failur
     let mut sink = |e: TestExecution| {
         let test = e.full_name();
         let ids = matcher.case_ids(&e);
-        if ids.is_empty() && e.assertion {
-            // An assertion inside a test (node-tap): the test's own point is the row.
+        if ids.is_empty() && e.carried_by_parent {
+            // A TAP point inside a subtest (a node-tap assertion): its parent's point is the row.
             return;
         }
         match seen.get(&test) {
@@ -729,7 +729,7 @@ pub async fn read_matching_titles(
     let mut held: Vec<TestExecution> = Vec::new();
     {
         let mut sink = |e: TestExecution| {
-            if matcher.case_ids(&e).is_empty() && !e.assertion {
+            if matcher.case_ids(&e).is_empty() && !e.carried_by_parent {
                 held.push(e);
             } else {
                 collector.add(e);

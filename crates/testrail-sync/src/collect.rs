@@ -210,8 +210,8 @@ impl<'a> Collector<'a> {
     pub fn add(&mut self, execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);
-        if ids.is_empty() && execution.assertion {
-            // An assertion inside a test: the test's own execution carries it.
+        if ids.is_empty() && execution.carried_by_parent {
+            // A TAP point inside a subtest: its parent's own point carries it.
             return;
         }
         if ids.len() > 1 {
