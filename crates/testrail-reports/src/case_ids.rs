@@ -115,6 +115,27 @@ impl CaseIdMatcher {
         ids
     }
 
+    /// Why a test with no ID did not take one from its group or classname, when an ID is
+    /// written there inside an identifier (`test_shop.TestC109Profile`): the unmapped list says
+    /// so, since that ID looks like it should have counted.
+    pub fn why_unmapped(&self, e: &TestExecution) -> Option<String> {
+        if e.carried_by_parent || !self.case_ids(e).is_empty() {
+            return None;
+        }
+        [e.enclosing.as_deref(), Some(e.classname.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|group| {
+                let mut ids = Vec::new();
+                default_name_ids(group, &mut |id| ids.push(id));
+                let first = *ids.first()?;
+                Some(format!(
+                    "C{first} in '{group}' is inside an identifier (a class or module name), so \
+                     it is not applied to the tests in it: put the ID in the test's name"
+                ))
+            })
+    }
+
     /// IDs a group title hands down: the user's patterns, or the built-in rule limited to IDs
     /// standing as words.
     fn enclosing_ids(&self, group: &str, add: &mut impl FnMut(u64)) {
@@ -322,6 +343,11 @@ mod tests {
         let mut e = TestExecution::new("test_C110_delete", Outcome::Passed);
         e.classname = "test_shop.TestC109Profile".into();
         assert_eq!(CaseIdMatcher::default().case_ids(&e), [110]);
+        assert_eq!(CaseIdMatcher::default().why_unmapped(&e), None);
+        e.name = "test_delete".into();
+        e.enclosing = Some(e.classname.clone());
+        let why = CaseIdMatcher::default().why_unmapped(&e).unwrap();
+        assert!(why.starts_with("C109 in 'test_shop.TestC109Profile' is inside an identifier"));
     }
 
     #[test]

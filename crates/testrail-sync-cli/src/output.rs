@@ -98,9 +98,10 @@ pub fn human(s: &Summary) -> String {
         );
         list(
             &mut out,
-            s.unmapped_tests
-                .iter()
-                .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
+            s.unmapped_tests.iter().map(|t| match &t.why {
+                Some(why) => format!("{} [{}] at {} ({why})", t.name, t.outcome, t.location),
+                None => format!("{} [{}] at {}", t.name, t.outcome, t.location),
+            }),
             s.unmapped_count as usize,
         );
     }

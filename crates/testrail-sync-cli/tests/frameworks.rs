@@ -338,3 +338,22 @@ fn behave_json_is_read_with_plain_string_tags() {
     let named = sync("behave-json", 4101..=4106, &["--input-format", "behave"]);
     assert_eq!(named.summary["posted"], 6);
 }
+
+#[test]
+fn an_id_in_a_class_name_is_not_handed_down_and_the_unmapped_entry_says_why() {
+    let posted = sync("pytest-class-id", [4201, 4202, 4203], &[]);
+    // Defect 7's counterpart: a class `TestC4201Profile` is no describe block.
+    assert!(!posted.results.contains_key(&4201), "C4201 got nothing");
+    let unmapped = &posted.summary["unmapped_tests"][0];
+    assert_eq!(
+        unmapped["name"],
+        "test_profile.TestC4201Profile test_delete"
+    );
+    let why = unmapped["why"].as_str().unwrap();
+    assert!(
+        why.starts_with("C4201 in 'test_profile.TestC4201Profile' is inside an identifier"),
+        "{why}"
+    );
+    let human = human_dry_run("pytest-class-id", [4201, 4202, 4203]);
+    assert!(human.contains("is inside an identifier"), "{human}");
+}

@@ -33,6 +33,9 @@ pub struct UnmappedTest {
     pub name: String,
     pub outcome: &'static str,
     pub location: String,
+    /// Why an ID that looks present was not used (one in a class name, `TestC109Profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// A test whose name (or properties, tags) gave several case IDs: each gets the result, which
@@ -228,6 +231,7 @@ impl<'a> Collector<'a> {
             self.collected.unmapped_count += 1;
             if self.collected.unmapped.len() < UNMAPPED_LISTED {
                 self.collected.unmapped.push(UnmappedTest {
+                    why: self.matcher.why_unmapped(&execution),
                     name: execution.full_name(),
                     outcome: execution.outcome.as_str(),
                     location: execution.location.to_string(),
