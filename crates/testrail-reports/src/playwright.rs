@@ -3,7 +3,9 @@
 //! and a test holds one result per attempt (retries). One execution per test: its `status`
 //! (`expected`, `unexpected`, `flaky`, `skipped`) is the verdict, the attempts are folded, and
 //! annotations (`testrail: C123`, `skip: reason`) become properties. Specs stream out one by
-//! one; the `config` object and everything else is skipped without being kept.
+//! one; the `config` object and everything else is skipped without being kept. A top-level
+//! error (a spec file that throws while loading stops the whole run) becomes an execution of
+//! its own, in error, so a run that tested nothing is never read as an empty success.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -127,6 +129,16 @@ struct TestError {
     stack: Option<String>,
     #[serde(default)]
     snippet: Option<String>,
+    #[serde(default)]
+    location: Option<ErrorLocation>,
+}
+
+#[derive(Deserialize)]
+struct ErrorLocation {
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    line: Option<u64>,
 }
 
 /// `{"text": "…"}`, or `{"buffer": "<base64>"}` for binary output (left out).
@@ -158,15 +170,70 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Root<'_, '_, R, S> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            if key == "suites" {
-                self.0.saw_suites = true;
-                map.next_value_seed(Suites(&mut *self.0))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match key.as_str() {
+                "suites" => {
+                    self.0.saw_suites = true;
+                    map.next_value_seed(Suites(&mut *self.0))?;
+                }
+                "errors" => map.next_value_seed(Errors(&mut *self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(())
     }
+}
+
+/// The report's top-level `errors`: each one an execution in error, named after its file.
+struct Errors<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
+
+impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Errors<'_, '_, R, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, R: BufRead, S: Sink> Visitor<'de> for Errors<'_, '_, R, S> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of errors")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            self.0.shared.mark();
+            let Some(error) = seq.next_element::<TestError>()? else {
+                return Ok(());
+            };
+            let mut exec = run_error(error, self.0.max);
+            exec.location = location(self.0.path, self.0.shared.marked());
+            self.0.sink.execution(exec);
+        }
+    }
+}
+
+fn run_error(error: TestError, max: usize) -> TestExecution {
+    let place = error.location.as_ref();
+    let file = place.map(|l| l.file.clone()).filter(|f| !f.is_empty());
+    // Named after the file it happened in: no test name exists for it.
+    let name = file
+        .clone()
+        .unwrap_or_else(|| "Playwright run error".to_string());
+    let mut exec = TestExecution::new(name, Outcome::Error);
+    exec.line = place.and_then(|l| l.line);
+    exec.file = file;
+    let attempt = Attempt {
+        status: String::new(),
+        duration: None,
+        error: Some(error),
+        errors: Vec::new(),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        attachments: Vec::new(),
+    };
+    describe_attempt(&mut exec, &attempt, max);
+    exec
 }
 
 struct Suites<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);

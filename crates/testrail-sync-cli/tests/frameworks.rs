@@ -357,3 +357,26 @@ fn an_id_in_a_class_name_is_not_handed_down_and_the_unmapped_entry_says_why() {
     let human = human_dry_run("pytest-class-id", [4201, 4202, 4203]);
     assert!(human.contains("is inside an identifier"), "{human}");
 }
+
+#[test]
+fn playwright_run_that_failed_to_load_is_an_error_not_an_empty_success() {
+    // A spec file that throws while loading stops the run: `suites` is empty and the error is
+    // only in the top-level `errors`, which used to read as a report with no tests at all.
+    let env = Env::start(fixture_with_cases([5010]));
+    let path = report("playwright-json-load-error");
+    let out = env.run(&["report", &path, "--project-id", "1", "--format", "json"]);
+    assert_exit(&out, 0);
+    let summary = json(&out);
+    assert_eq!(summary["executions"], 1);
+    let unmapped = &summary["unmapped_tests"][0];
+    assert_eq!(unmapped["outcome"], "error");
+    assert!(
+        unmapped["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken.spec.ts")
+    );
+    assert_eq!(env.writes(), 0, "nothing to post");
+    let strict = env.run(&["report", &path, "--project-id", "1", "--fail-on-unmapped"]);
+    assert_exit(&strict, 5);
+}
