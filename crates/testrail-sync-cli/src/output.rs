@@ -188,6 +188,14 @@ pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
         }
         md.push_str("\n</details>\n");
     }
+    if !s.multi_id_tests.is_empty() {
+        md.push_str("<details><summary>Tests mapped to several case IDs</summary>\n\n");
+        for t in &s.multi_id_tests {
+            let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+            let _ = writeln!(md, "- `{}`: {}", t.name.replace('`', "'"), ids.join(", "));
+        }
+        md.push_str("\n</details>\n");
+    }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

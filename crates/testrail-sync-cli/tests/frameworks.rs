@@ -103,6 +103,21 @@ fn human_dry_run(entry: &str, cases: impl IntoIterator<Item = u64>) -> String {
     stdout(&out)
 }
 
+/// The GitHub step summary a dry run of the report appends.
+fn github_summary(entry: &str, cases: impl IntoIterator<Item = u64>) -> String {
+    let env = Env::start(fixture_with_cases(cases));
+    let file = env.dir.join("step-summary.md");
+    let out = env
+        .cmd()
+        .args(["report", &report(entry), "--project-id", "1", "--dry-run"])
+        .arg("--github-summary")
+        .env("GITHUB_STEP_SUMMARY", &file)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    std::fs::read_to_string(&file).unwrap()
+}
+
 const NODE_TEST_CASES: [u64; 10] = [3, 4, 167, 168, 169, 170, 171, 172, 173, 174];
 
 #[test]
@@ -139,6 +154,11 @@ fn node_test_id_in_a_parameter_value_posts_nothing_to_that_case() {
         human.contains("2 tests map to several case IDs")
             && human.contains("test C169 lookup by SKU C3 and C4 → C169, C3, C4"),
         "{human}"
+    );
+    let markdown = github_summary("node-test-suite-ids-junit", NODE_TEST_CASES);
+    assert!(
+        markdown.contains("- `test C169 lookup by SKU C3 and C4`: C169, C3, C4"),
+        "{markdown}"
     );
 }
 
