@@ -396,7 +396,7 @@ fn playwright_run_that_failed_to_load_is_an_error_not_an_empty_success() {
             .unwrap()
             .ends_with("broken.spec.ts")
     );
-    assert_eq!(env.writes(), 0, "nothing to post");
+    assert_eq!(env.write_requests(), 0, "nothing to post");
     let strict = env.run(&["report", &path, "--project-id", "1", "--fail-on-unmapped"]);
     assert_exit(&strict, 5);
 }
