@@ -155,6 +155,7 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
         for mut exec in scenarios {
             exec.automation_id = Some(feature_automation_id(&name, &feature_tags, &exec));
             exec.classname = name.clone();
+            exec.enclosing = Some(name.clone()).filter(|n| !n.is_empty());
             exec.file = uri.clone();
             exec.suite_path = suite_path.clone();
             for tag in &tags {
@@ -251,7 +252,7 @@ struct Verdict {
 
 impl Verdict {
     fn step(&mut self, step: &Step, result: &StepResult) {
-        let what = format!("{}{}", step.keyword, step.name);
+        let what = step_text(&step.keyword, &step.name);
         match result.status.as_str() {
             "passed" => {}
             "failed" => {
@@ -307,7 +308,17 @@ fn feature_automation_id(feature: &str, feature_tags: &[&str], exec: &TestExecut
     crate::automation_id::cucumber(feature, &tags, &exec.name)
 }
 
-fn add_tag(exec: &mut TestExecution, tag: &str) {
+/// `When the user adds 2 apples`: cucumber-js writes the keyword with its trailing space
+/// (`"When "`), pytest-bdd and behave without (`"When"`).
+pub(crate) fn step_text(keyword: &str, name: &str) -> String {
+    if keyword.is_empty() || keyword.ends_with(char::is_whitespace) {
+        format!("{keyword}{name}")
+    } else {
+        format!("{keyword} {name}")
+    }
+}
+
+pub(crate) fn add_tag(exec: &mut TestExecution, tag: &str) {
     let tag = tag.trim().trim_start_matches('@');
     if tag.is_empty() || exec.tags.iter().any(|t| t == tag) {
         return;
