@@ -29,7 +29,9 @@ pub const DEFAULT_PROPERTIES: [&str; 4] = ["test_id", "testrail_case_id", "case_
 #[derive(Debug, thiserror::Error)]
 #[error("invalid case pattern '{pattern}': {source}")]
 pub struct MatcherError {
+    /// The pattern exactly as the user wrote it.
     pub pattern: String,
+    /// Why the regex engine rejected it.
     #[source]
     pub source: regex::Error,
 }

@@ -7,27 +7,51 @@ use std::path::{Path, PathBuf};
 /// error must not be sent (the engine discards them).
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The path given does not exist.
     #[error("{}: no such file", path.display())]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The report path as the user gave it.
+        path: PathBuf,
+    },
+    /// The path names a directory; readers take one file at a time (globs are expanded earlier).
     #[error("{}: is a directory, not a report file", path.display())]
-    IsDirectory { path: PathBuf },
+    IsDirectory {
+        /// The directory's path.
+        path: PathBuf,
+    },
+    /// The file exists but reading it failed (permissions, I/O error mid-read).
     #[error("{}: cannot read: {source}", path.display())]
     Io {
+        /// The report being read.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// The file has no content at all (often a test run that crashed before writing it).
     #[error("{}: the file is empty", path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The empty report.
+        path: PathBuf,
+    },
+    /// Sniffing recognised none of the supported formats and no `--format` was given.
     #[error("{}: cannot tell which report format this is", path.display())]
-    UnknownFormat { path: PathBuf },
+    UnknownFormat {
+        /// The report whose format is unknown.
+        path: PathBuf,
+    },
     /// The content is not well-formed (or uses something we refuse, like a DTD).
     #[error("{}:{line}:{column}: {message}", path.display())]
     Malformed {
+        /// The report being read.
         path: PathBuf,
+        /// 1-based line of the offending input.
         line: u64,
+        /// 1-based column of the offending input, in bytes.
         column: u64,
+        /// What is wrong there, in one sentence.
         message: String,
+        /// How to fix the report (shown by [`ReportError::hint`]).
         hint: String,
     },
 }

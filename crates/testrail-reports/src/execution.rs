@@ -7,7 +7,9 @@ use std::time::Duration;
 /// What the report says happened. Readers never invent a verdict the report does not give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
+    /// Every assertion held.
     Passed,
+    /// An assertion failed (JUnit `<failure>`, Robot `FAIL`, TAP `not ok`).
     Failed,
     /// The test could not run properly (JUnit `<error>`, setup failure, undefined step).
     Error,
@@ -18,6 +20,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Lower-case name used in summaries and JSON output: `passed`, `failed`, `error`, `skipped`, `flaky`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
@@ -36,6 +39,7 @@ pub struct ReportLocation {
     pub file: Arc<Path>,
     /// 1-based line and column of the element/entry that started this execution.
     pub line: u64,
+    /// 1-based column (in bytes) of that element/entry; 0 when unknown.
     pub column: u64,
 }
 
@@ -65,14 +69,19 @@ pub struct TestExecution {
     pub classname: String,
     /// Source file and line of the test, if the report has them.
     pub file: Option<String>,
+    /// 1-based line of the test in `file`, if the report has it.
     pub line: Option<u64>,
+    /// What the report says happened to this execution.
     pub outcome: Outcome,
     /// The short failure/skip message (attribute or first line).
     pub message: Option<String>,
     /// Longer text: stack trace or failure body.
     pub details: Option<String>,
+    /// Output the test wrote to standard output, as captured in the report.
     pub stdout: Option<String>,
+    /// Output the test wrote to standard error, as captured in the report.
     pub stderr: Option<String>,
+    /// Wall time of the execution, if the report records one (sent as TestRail `elapsed`).
     pub duration: Option<Duration>,
     /// Case- and suite-level properties, in report order (suite ones first).
     pub properties: Vec<(String, String)>,
@@ -94,6 +103,7 @@ pub struct TestExecution {
     /// (name, message, diagnostics), so without an ID of its own it is neither a result nor an
     /// unmapped test. node-tap and Perl write one such point per assertion.
     pub carried_by_parent: bool,
+    /// Where in the report this execution was read, for error messages and summaries.
     pub location: ReportLocation,
     /// Names of the suites around the test, outermost first (JUnit `<testsuite>`s, Robot
     /// suites, the Cucumber feature); shared by the tests of one suite. A case created for the
@@ -106,6 +116,7 @@ pub struct TestExecution {
 }
 
 impl TestExecution {
+    /// An execution with only a name and an outcome: no suites, no properties, one attempt.
     pub fn new(name: impl Into<String>, outcome: Outcome) -> Self {
         TestExecution {
             name: name.into(),
@@ -142,6 +153,7 @@ impl TestExecution {
         }
     }
 
+    /// Values of every property named `key` (compared ASCII case-insensitively), in report order.
     pub fn property(&self, key: &str) -> impl Iterator<Item = &str> {
         self.properties
             .iter()
@@ -159,6 +171,7 @@ fn no_suites() -> Arc<[String]> {
 /// The consumer readers push executions into (like ripgrep's `Sink`): nothing is buffered by the
 /// reader beyond the execution being built.
 pub trait Sink {
+    /// Takes one finished execution; called in report order, on the thread that called the reader.
     fn execution(&mut self, execution: TestExecution);
 }
 

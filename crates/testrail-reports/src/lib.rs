@@ -6,6 +6,8 @@
 //! Large XML reports are tokenized on a second thread; the sink is always called on the caller's.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
+#![warn(missing_docs)]
+
 pub mod automation_id;
 pub mod case_ids;
 pub mod error;
@@ -68,6 +70,7 @@ impl ReadOptions {
 /// What one read produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadSummary {
+    /// Format the report was read as (sniffed or forced).
     pub format: Format,
     /// Executions pushed into the sink.
     pub executions: u64,

@@ -23,6 +23,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every supported format, for listing them in help and error messages.
     pub const ALL: [Format; 7] = [
         Format::Junit,
         Format::Robot,
@@ -33,6 +34,7 @@ impl Format {
         Format::Playwright,
     ];
 
+    /// The name `--input-format` accepts and output shows (`junit`, `robot`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Junit => "junit",
