@@ -17,20 +17,29 @@ use crate::models::{Extra, Id};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Field {
+    /// Field ID (TestRail `id`).
     pub id: Id,
     /// Name without the prefix (`environment`).
     pub name: String,
     /// The key results and cases carry (`custom_environment`).
     pub system_name: String,
+    /// What people see in forms and columns (`Environment`).
     pub label: String,
+    /// Help text shown under the field, if any.
     pub description: Option<String>,
+    /// Raw field type; see [`Field::field_type`] for the decoded form.
     pub type_id: u32,
+    /// Position in forms (TestRail `display_order`).
     pub display_order: u32,
+    /// Whether the field is enabled; inactive fields are neither shown nor checked.
     pub is_active: bool,
     /// Case fields: applies to every template, else only to `template_ids`.
     pub include_all: bool,
+    /// Templates the field applies to when `include_all` is false.
     pub template_ids: Vec<Id>,
+    /// Per-project (or global) settings; the field applies only where one of them does.
     pub configs: Vec<FieldConfig>,
+    /// Fields this model does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -42,21 +51,27 @@ pub struct FieldConfig {
     /// TestRail sends a string (`"1"`); numbers are accepted too.
     #[serde(deserialize_with = "string_or_number")]
     pub id: String,
+    /// Which projects this config applies to.
     pub context: FieldContext,
+    /// Required flag, default value and choices in those projects.
     pub options: FieldOptions,
 }
 
+/// Where a field config applies: everywhere, or in the listed projects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FieldContext {
+    /// Whether the config applies to every project without its own config.
     pub is_global: bool,
     /// `null` for global configs.
     pub project_ids: Option<Vec<Id>>,
 }
 
+/// How a field behaves under one config.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FieldOptions {
+    /// Whether a case or result must carry a non-empty value (TestRail sends `true` or `1`).
     #[serde(deserialize_with = "lenient_bool")]
     pub is_required: bool,
     /// `""`, an item ID (`"1"`) or a text; TestRail's type varies by field type.
@@ -73,29 +88,45 @@ pub struct FieldOptions {
 /// One dropdown or multi-select choice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldItem {
+    /// The choice's ID: the value sent for the field.
     pub id: Id,
+    /// The choice's text as shown in TestRail.
     pub label: String,
 }
 
 /// `type_id` decoded (docs; 11 Step Results is for result fields and unverified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
+    /// 1: one line of text, at most [`MAX_STRING_CHARS`] characters.
     String,
+    /// 2: a whole number.
     Integer,
+    /// 3: multi-line text (Markdown).
     Text,
+    /// 4: a URL.
     Url,
+    /// 5: a boolean (`true`/`false`, also 0/1).
     Checkbox,
+    /// 6: one item ID from the config's `items`.
     Dropdown,
+    /// 7: a user ID.
     User,
+    /// 8: a date: UNIX timestamp, `YYYY-MM-DD` or `MM/DD/YYYY`.
     Date,
+    /// 9: a milestone ID.
     Milestone,
+    /// 10: separated steps, a list of objects (`content`, `expected`).
     Steps,
+    /// 11: per-step results of a result, a list of objects.
     StepResults,
+    /// 12: a list of item IDs from the config's `items`.
     MultiSelect,
+    /// A type ID this crate does not know; its values are not checked.
     Unknown(u32),
 }
 
 impl FieldType {
+    /// Decodes TestRail's `type_id`; unknown IDs are kept in [`FieldType::Unknown`].
     pub fn from_id(type_id: u32) -> FieldType {
         match type_id {
             1 => FieldType::String,
@@ -146,23 +177,34 @@ pub const MAX_STRING_CHARS: usize = 250;
 /// into advice; both come from [`Field::check_value`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueProblem {
+    /// A String or Text field got something that is not text (numbers count as text).
     NotString,
+    /// A String field's value is longer than [`MAX_STRING_CHARS`].
     TooLong {
+        /// Length of the value, in characters.
         chars: usize,
     },
+    /// An Integer field got something that is not a whole number.
     NotInteger,
+    /// A Checkbox field got something other than a boolean, 0 or 1.
     NotBoolean,
+    /// A URL field got text that is not a URL.
     NotUrl,
+    /// A Date field got something that is not a date.
     NotDate,
+    /// A User, Milestone or Dropdown field (or a multi-select item) got something that is not a positive ID.
     NotId,
+    /// A Multi-select, Steps or Step Results field got something that is not a list (of objects, for steps).
     NotArray,
     /// A dropdown/multi-select ID that is not one of the items.
     UnknownItem {
+        /// The ID that is not among the items.
         id: Id,
     },
 }
 
 impl Field {
+    /// The field's decoded `type_id`.
     pub fn field_type(&self) -> FieldType {
         FieldType::from_id(self.type_id)
     }
@@ -283,6 +325,7 @@ fn as_text(v: &Value) -> Option<String> {
     }
 }
 
+/// An integer, or a string holding one (as PHP accepts it).
 pub fn as_integer(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),
@@ -300,6 +343,7 @@ pub fn as_id(v: &Value) -> Option<Id> {
     }
 }
 
+/// A boolean; also 0/1 and `"0"`/`"1"`, as PHP accepts them.
 pub fn as_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),

@@ -8,6 +8,7 @@ use std::fmt;
 pub struct ApiKey(String);
 
 impl ApiKey {
+    /// Wraps a key, trimming surrounding whitespace (keys pasted from a file often end in a newline).
     pub fn new(key: impl Into<String>) -> Self {
         ApiKey(key.into().trim().to_owned())
     }
@@ -17,6 +18,7 @@ impl ApiKey {
         &self.0
     }
 
+    /// Whether the key is empty after trimming: a missing credential, caught before any request.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
