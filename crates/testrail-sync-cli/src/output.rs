@@ -37,6 +37,12 @@ pub fn human(s: &Summary) -> String {
         for call in &s.planned_calls {
             let _ = writeln!(out, "  {call}");
         }
+        if !s.checks.is_empty() {
+            let _ = writeln!(out, "Checked before writing:");
+            for check in &s.checks {
+                let _ = writeln!(out, "  {check}");
+            }
+        }
     } else if s.run_id.is_some() {
         let verb = if s.created_run { "created" } else { "updated" };
         let _ = writeln!(
