@@ -6,7 +6,8 @@
 //! `custom_status1..7`), `users`, `milestones`, `config_groups` (each with its `configs`),
 //! `case_fields` and `result_fields` (custom fields in `get_case_fields` shape: `system_name`,
 //! `label`, `type_id`, `configs[].context {is_global, project_ids}`,
-//! `configs[].options {is_required, items: "1, staging\n2, production", default_value}`).
+//! `configs[].options {is_required, items: "1, staging\n2, production", default_value}`), and
+//! `rich_text: true` to store Text case fields as `<p>…</p>` like TestRail 9.8+.
 //! IDs given are kept (0 or absent = next free ID); references are checked on load, and a
 //! malformed field is refused with what to fix.
 
@@ -33,6 +34,8 @@ pub struct Fixture {
     pub case_fields: Vec<Field>,
     /// Custom result fields, added to (or replacing by `system_name`) the built-in ones.
     pub result_fields: Vec<Field>,
+    /// Store Text case fields as TestRail 9.8+ does: `<p>value</p>\n` (see `store/rich_text.rs`).
+    pub rich_text: bool,
 }
 
 fn id_or_next(state: &mut State, kind: Kind, id: u64) -> u64 {
@@ -221,6 +224,7 @@ pub fn install_fields(state: &mut State, fixture: Option<&Fixture>) -> Result<()
     if let Some(f) = fixture {
         let projects = state.projects.keys().copied().collect();
         catalog.add(&f.case_fields, &f.result_fields, &projects)?;
+        catalog.rich_text = f.rich_text;
     }
     state.custom_fields = catalog;
     Ok(())

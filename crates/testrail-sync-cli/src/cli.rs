@@ -157,6 +157,25 @@ pub enum InputFormat {
     Playwright,
 }
 
+/// trcli's `--case-matcher` values, with trcli's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaseMatcher {
+    Auto,
+    Name,
+    Property,
+}
+
+impl CaseMatcher {
+    pub fn parse(text: &str) -> Option<CaseMatcher> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(CaseMatcher::Auto),
+            "name" => Some(CaseMatcher::Name),
+            "property" => Some(CaseMatcher::Property),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Report files or glob patterns (quoted globs are expanded here, e.g. 'reports/**/*.xml')
@@ -241,6 +260,25 @@ pub struct ReportArgs {
     /// Map tests without a case ID to the suite's case whose title is exactly the test's name
     #[arg(long)]
     pub match_by_title: bool,
+    /// trcli's matchers: auto = by the case field automation_id (classname.name), name = C123 in
+    /// test names, property = test_id property. Default: C123 in names and test_id-like properties
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MATCHER",
+        conflicts_with = "match_by_title"
+    )]
+    pub case_matcher: Option<CaseMatcher>,
+    /// With --case-matcher auto: create a case (in a section per test suite, automation ID set)
+    /// for every test no case has yet, and list the new IDs
+    #[arg(long)]
+    pub create_cases: bool,
+    /// Field for every case --create-cases creates, e.g. custom_atmstatus=1 (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub case_field: Vec<String>,
+    /// Directory of the local case index --case-matcher auto keeps (default: the journal directory, .testrail-sync)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Print a GitHub Actions error annotation (::error) for every failed test
     #[arg(long)]
     pub github_annotations: bool,

@@ -5,6 +5,7 @@
 //! Must not know: how reports are parsed, how a sync is planned or applied, or HTTP details.
 
 mod annotations;
+mod auto_cases;
 mod cases;
 mod cli;
 mod config;

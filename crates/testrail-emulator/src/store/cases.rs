@@ -93,6 +93,13 @@ impl State {
         self.check_milestone(project_id, f.milestone_id)
     }
 
+    /// Custom values as the instance stores them (rich text on 9.8+, see `rich_text.rs`).
+    fn as_stored(&self, custom: &mut testrail_api::models::Extra) {
+        if self.custom_fields.rich_text {
+            super::rich_text::wrap_text_fields(&self.custom_fields.case, custom);
+        }
+    }
+
     fn project_of_suite(&self, suite_id: Id) -> Id {
         self.suites.get(&suite_id).map_or(0, |s| s.project_id)
     }
@@ -115,6 +122,8 @@ impl State {
         let project_id = self.project_of_suite(suite_id);
         let fields = &self.custom_fields.case;
         self.check_custom_values(fields, project_id, template_id, &f.custom, true)?;
+        let mut f = f;
+        self.as_stored(&mut f.custom);
         let id = self.alloc(Kind::Case);
         let display_order = self
             .cases
@@ -162,6 +171,8 @@ impl State {
         let project_id = self.project_of_suite(suite_id);
         let fields = &self.custom_fields.case;
         self.check_custom_values(fields, project_id, template_id, &f.custom, false)?;
+        let mut f = f;
+        self.as_stored(&mut f.custom);
         let c = self.cases.get_mut(&id).expect("checked");
         c.title = f.title.unwrap_or(std::mem::take(&mut c.title));
         c.section_id = f.section_id.unwrap_or(c.section_id);

@@ -23,6 +23,8 @@ use crate::error::{ApiError, ApiResult};
 pub struct FieldCatalog {
     pub case: Vec<Field>,
     pub result: Vec<Field>,
+    /// Store Text case fields as rich text (`<p>…</p>`), as TestRail 9.8+ does.
+    pub rich_text: bool,
 }
 
 impl FieldCatalog {
@@ -31,6 +33,7 @@ impl FieldCatalog {
         FieldCatalog {
             case: case_fields(),
             result: result_fields(),
+            rich_text: false,
         }
     }
 

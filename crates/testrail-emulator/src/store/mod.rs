@@ -15,6 +15,7 @@ mod plans;
 pub use plans::{NewPlan, PlanFilter};
 mod projects;
 mod results;
+mod rich_text;
 pub use results::ResultFilter;
 mod runs;
 mod users;
