@@ -13,10 +13,12 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// Reads a top-level body; errors name fields as they are (`Field :suite_id`).
     pub fn new(map: &'a Map<String, Value>) -> Self {
         Fields { map, prefix: "" }
     }
 
+    /// Reads a nested object; errors name fields with `prefix` (`Field :results.case_id`).
     pub fn nested(map: &'a Map<String, Value>, prefix: &'a str) -> Self {
         Fields { map, prefix }
     }
@@ -30,21 +32,25 @@ impl<'a> Fields<'a> {
         self.map.get(field).filter(|v| !v.is_null())
     }
 
+    /// Whether the key is present, even as `null` (an update that clears a field).
     pub fn has(&self, field: &str) -> bool {
         self.map.contains_key(field)
     }
 
+    /// An optional ID: positive integer or digit string; anything else is "not a valid ID".
     pub fn opt_id(&self, field: &str) -> ApiResult<Option<Id>> {
         self.raw(field)
             .map(|v| value_to_id(v).ok_or_else(|| ApiError::invalid_id(&self.name(field))))
             .transpose()
     }
 
+    /// A required ID: missing is "is a required field", wrong is "not a valid ID".
     pub fn req_id(&self, field: &str) -> ApiResult<Id> {
         self.opt_id(field)?
             .ok_or_else(|| ApiError::required(&self.name(field)))
     }
 
+    /// An optional string; numbers are accepted as their text, as PHP does.
     pub fn opt_str(&self, field: &str) -> ApiResult<Option<String>> {
         match self.raw(field) {
             None => Ok(None),
@@ -65,6 +71,7 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional boolean: `true`/`false` or 0/1.
     pub fn opt_bool(&self, field: &str) -> ApiResult<Option<bool>> {
         match self.raw(field) {
             None => Ok(None),
@@ -78,6 +85,7 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional non-negative UNIX timestamp in seconds.
     pub fn opt_timestamp(&self, field: &str) -> ApiResult<Option<i64>> {
         match self.raw(field) {
             None => Ok(None),

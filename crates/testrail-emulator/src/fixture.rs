@@ -18,17 +18,25 @@ use testrail_api::models::{
 
 use crate::store::{FieldCatalog, Kind, State, custom_status};
 
+/// A seed data set (JSON): rows loaded into a fresh store, IDs kept as given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Fixture {
+    /// Projects, with their IDs.
     pub projects: Vec<Project>,
+    /// Suites, each naming its `project_id`.
     pub suites: Vec<Suite>,
+    /// Sections, each naming its `suite_id`.
     pub sections: Vec<Section>,
+    /// Cases, each naming its `section_id` and `suite_id`.
     pub cases: Vec<Case>,
     /// Custom statuses only (the five system statuses always exist).
     pub statuses: Vec<Status>,
+    /// Users; their emails are the logins the emulator accepts.
     pub users: Vec<User>,
+    /// Milestones, each naming its `project_id`.
     pub milestones: Vec<Milestone>,
+    /// Configuration groups with their configurations.
     pub config_groups: Vec<ConfigGroup>,
     /// Custom case fields, added to (or replacing by `system_name`) the built-in ones.
     pub case_fields: Vec<Field>,

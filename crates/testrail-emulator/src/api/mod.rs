@@ -24,30 +24,42 @@ pub use page::MAX_LIMIT;
 
 /// Everything a handler may use.
 pub struct Ctx<'a> {
+    /// The store; handlers mutate it under the server's lock.
     pub state: &'a mut State,
+    /// The parsed request: endpoint, path IDs and query parameters.
     pub call: &'a Call,
+    /// The JSON body (empty for GETs and uploads).
     pub body: &'a Map<String, Value>,
     /// The authenticated user.
     pub user: Id,
+    /// The request's clock, UNIX seconds: every timestamp a handler writes comes from here.
     pub now: i64,
     /// `http://127.0.0.1:PORT`, for `url` fields.
     pub base: &'a str,
+    /// The multipart file of an `add_attachment_to_*` call, if this is one.
     pub upload: Option<Upload>,
 }
 
 /// What a handler answers.
 #[derive(Debug)]
 pub enum Reply {
+    /// A JSON body; `Value::Null` for TestRail's empty 200.
     Json(Value),
+    /// A file download (`get_attachment`).
     Bytes {
+        /// The file's bytes.
         data: Vec<u8>,
+        /// MIME type given at upload.
         content_type: String,
+        /// Name for the `Content-Disposition` header.
         filename: String,
     },
 }
 
+/// One endpoint's implementation.
 pub type Handler = fn(&mut Ctx) -> ApiResult<Reply>;
 
+/// A JSON reply of any serializable model.
 pub fn json<T: Serialize>(v: T) -> ApiResult<Reply> {
     Ok(Reply::Json(
         serde_json::to_value(v).expect("models serialize"),
@@ -73,10 +85,12 @@ impl Ctx<'_> {
             .ok_or_else(|| ApiError::invalid_id(field))
     }
 
+    /// The body read field by field with TestRail's error texts.
     pub fn fields(&self) -> Fields<'_> {
         Fields::new(self.body)
     }
 
+    /// An ID query parameter (`&suite_id=2`); absent or empty is `None`, anything else but a positive integer is TestRail's "not a valid ID".
     pub fn param_id(&self, key: &str) -> ApiResult<Option<Id>> {
         self.call
             .param(key)
@@ -85,6 +99,7 @@ impl Ctx<'_> {
             .transpose()
     }
 
+    /// A comma-separated ID list parameter (`&status_id=4,5`); absent or empty is `None`.
     pub fn param_ids(&self, key: &str) -> ApiResult<Option<Vec<Id>>> {
         self.call
             .param(key)
@@ -93,6 +108,7 @@ impl Ctx<'_> {
             .transpose()
     }
 
+    /// A boolean parameter: `1`/`true` or `0`/`false`; absent or empty is `None`.
     pub fn param_bool(&self, key: &str) -> ApiResult<Option<bool>> {
         match self.call.param(key) {
             None | Some("") => Ok(None),
@@ -104,6 +120,7 @@ impl Ctx<'_> {
         }
     }
 
+    /// A UNIX-seconds parameter (`&created_after=…`); absent or empty is `None`.
     pub fn param_ts(&self, key: &str) -> ApiResult<Option<i64>> {
         match self.call.param(key) {
             None | Some("") => Ok(None),
@@ -114,6 +131,7 @@ impl Ctx<'_> {
         }
     }
 
+    /// A text parameter; absent or empty is `None`.
     pub fn param_str(&self, key: &str) -> Option<String> {
         self.call
             .param(key)
@@ -121,6 +139,7 @@ impl Ctx<'_> {
             .map(str::to_owned)
     }
 
+    /// Paginates `items` with the call's `limit`/`offset` into TestRail's page object under `key` (`cases`, `runs`, …).
     pub fn page<T: Serialize>(&self, key: &str, items: Vec<T>) -> ApiResult<Reply> {
         page::page(self.call, key, items).map(Reply::Json)
     }

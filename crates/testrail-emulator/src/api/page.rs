@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::error::{ApiError, ApiResult};
 use crate::routing::Call;
 
+/// Largest page TestRail serves (and the default `limit`).
 pub const MAX_LIMIT: usize = 250;
 
 fn natural(call: &Call, key: &str) -> ApiResult<Option<usize>> {

@@ -8,8 +8,11 @@ use crate::error::{ApiError, ApiResult};
 /// An uploaded file, as read from the multipart body.
 #[derive(Debug, Clone, Default)]
 pub struct Upload {
+    /// The file name the client sent.
     pub filename: String,
+    /// The part's MIME type.
     pub content_type: String,
+    /// The file's bytes.
     pub data: Vec<u8>,
 }
 
@@ -38,6 +41,7 @@ impl State {
         }
     }
 
+    /// Stores an upload on a result, run, case or plan and returns its new ID.
     pub fn add_attachment(
         &mut self,
         entity: &str,
@@ -79,12 +83,14 @@ impl State {
         Ok(id)
     }
 
+    /// The attachment, or TestRail's "not a valid attachment" error.
     pub fn attachment(&self, id: Id) -> ApiResult<&AttachmentRow> {
         self.attachments
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("attachment_id", "attachment"))
     }
 
+    /// Deletes an attachment (`delete_attachment`).
     pub fn delete_attachment(&mut self, id: Id) -> ApiResult<()> {
         let row = self
             .attachments

@@ -9,19 +9,33 @@ use crate::fields::timespan_seconds;
 /// `get_cases` filters (lists are TestRail's comma lists).
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
+    /// Suite to list (required in multi-suite projects).
     pub suite_id: Option<Id>,
+    /// Only cases of this section.
     pub section_id: Option<Id>,
+    /// Only cases created at or after this UNIX time.
     pub created_after: Option<i64>,
+    /// Only cases created at or before this UNIX time.
     pub created_before: Option<i64>,
+    /// Only cases updated at or after this UNIX time.
     pub updated_after: Option<i64>,
+    /// Only cases updated at or before this UNIX time.
     pub updated_before: Option<i64>,
+    /// Only cases created by one of these users.
     pub created_by: Option<Vec<Id>>,
+    /// Only cases updated by one of these users.
     pub updated_by: Option<Vec<Id>>,
+    /// Only cases linked to one of these milestones.
     pub milestone_id: Option<Vec<Id>>,
+    /// Only cases with one of these priorities.
     pub priority_id: Option<Vec<Id>>,
+    /// Only cases with one of these templates.
     pub template_id: Option<Vec<Id>>,
+    /// Only cases of one of these types.
     pub type_id: Option<Vec<Id>>,
+    /// Only cases whose title contains this text, ignoring case (TestRail's `filter`).
     pub filter: Option<String>,
+    /// Only cases whose comma-separated `refs` include this reference.
     pub refs: Option<String>,
 }
 
@@ -104,6 +118,7 @@ impl State {
         self.suites.get(&suite_id).map_or(0, |s| s.project_id)
     }
 
+    /// Creates a case in a section (`add_case`), applying TestRail's defaults and custom-field rules.
     pub fn add_case(
         &mut self,
         section_id: Id,
@@ -155,6 +170,7 @@ impl State {
         Ok(case)
     }
 
+    /// Changes the fields given (`update_case`); `section_id` moves the case.
     pub fn update_case(&mut self, id: Id, f: CaseFields, user: Id, now: i64) -> ApiResult<Case> {
         let suite_id = self.case(id)?.suite_id;
         if f.title.as_ref().is_some_and(|t| t.trim().is_empty()) {
@@ -213,6 +229,7 @@ impl State {
         Ok(())
     }
 
+    /// Live cases of one suite of the project matching `filter`, in ID order (`get_cases`); the suite may be omitted only in single-suite projects.
     pub fn cases_of(&self, project_id: Id, filter: &CaseFilter) -> ApiResult<Vec<Case>> {
         let suite_id = self.resolve_suite(project_id, filter.suite_id)?;
         Ok(self

@@ -51,6 +51,7 @@ pub fn custom_status(id: Id, name: &str, label: &str) -> Status {
     }
 }
 
+/// The priorities every emulated instance has (`get_priorities`).
 pub fn priorities() -> Vec<Priority> {
     let p = |id: Id, name: &str, is_default| Priority {
         id,
@@ -67,6 +68,7 @@ pub fn priorities() -> Vec<Priority> {
     ]
 }
 
+/// The case types every emulated instance has (`get_case_types`).
 pub fn case_types() -> Vec<CaseType> {
     let names = [
         "Acceptance",
@@ -93,6 +95,7 @@ pub fn case_types() -> Vec<CaseType> {
         .collect()
 }
 
+/// The case templates every emulated instance has (`get_templates`).
 pub fn templates() -> Vec<Template> {
     let t = |id, name: &str| Template {
         id,
@@ -145,6 +148,7 @@ pub fn case_fields() -> Vec<Field> {
     ]
 }
 
+/// The built-in result fields (`get_result_fields`).
 pub fn result_fields() -> Vec<Field> {
     vec![field(6, "custom_step_results", "Step Results", 11)]
 }

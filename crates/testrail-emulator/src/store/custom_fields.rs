@@ -21,7 +21,9 @@ use crate::error::{ApiError, ApiResult};
 /// The fields `get_case_fields` / `get_result_fields` answer with.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldCatalog {
+    /// Case fields (`get_case_fields`).
     pub case: Vec<Field>,
+    /// Result fields (`get_result_fields`).
     pub result: Vec<Field>,
     /// Store Text case fields as rich text (`<p>…</p>`), as TestRail 9.8+ does.
     pub rich_text: bool,

@@ -38,22 +38,36 @@ use crate::error::{ApiError, ApiResult};
 /// Persisted row families; the SQLite table keys rows by (kind, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Kind {
+    /// Projects (`get_projects`).
     Project,
+    /// Suites of a project.
     Suite,
+    /// Sections of a suite.
     Section,
+    /// Test cases.
     Case,
+    /// Milestones, sub-milestones included.
     Milestone,
+    /// Users.
     User,
+    /// Result statuses, system and custom.
     Status,
+    /// Configuration groups with their configurations.
     ConfigGroup,
+    /// Runs, standalone or inside a plan.
     Run,
+    /// Plans with their entries ([`PlanRow`]).
     Plan,
+    /// Tests: one case inside one run ([`TestRow`]).
     Test,
+    /// Results added to tests.
     Result,
+    /// Attachments with their bytes ([`AttachmentRow`]).
     Attachment,
 }
 
 impl Kind {
+    /// Every kind (what [`Kind::parse`] searches).
     pub const ALL: [Kind; 13] = [
         Kind::Project,
         Kind::Suite,
@@ -70,6 +84,7 @@ impl Kind {
         Kind::Attachment,
     ];
 
+    /// The kind's name in the SQLite `kind` column and in load errors (`config_group`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Project => "project",
@@ -88,6 +103,7 @@ impl Kind {
         }
     }
 
+    /// The kind named `s` (the inverse of [`Kind::as_str`]).
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -97,35 +113,54 @@ impl Kind {
 /// so re-adding the case brings back the same test with its results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TestRow {
+    /// Test ID (TestRail `id`).
     pub id: Id,
+    /// Run the test belongs to.
     pub run_id: Id,
+    /// Case the test instantiates.
     pub case_id: Id,
+    /// Status of the latest result; 3 (`untested`) before any.
     pub status_id: Id,
+    /// User the test is assigned to, if any.
     pub assignedto_id: Option<Id>,
+    /// Whether the case is still in the run; inactive tests are hidden and take no results.
     pub active: bool,
 }
 
+/// A plan entry as stored: the entry's own fields and the IDs of its runs (rows in `State::runs`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EntryRow {
+    /// Entry ID, a UUID string as TestRail makes them.
     pub id: String,
+    /// Suite the entry's runs test.
     pub suite_id: Id,
+    /// Entry name, also the name of its runs.
     pub name: String,
+    /// Free-text description.
     pub description: Option<String>,
+    /// Whether the entry's runs contain every case of the suite.
     pub include_all: bool,
+    /// Comma-separated references.
     pub refs: Option<String>,
+    /// The entry's runs, in entry order.
     pub run_ids: Vec<Id>,
 }
 
 /// A plan as stored: the plan fields (no counters, no url) and its entries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanRow {
+    /// The plan's own fields; `entries` is left empty (they are in `entries` below).
     pub plan: Plan,
+    /// The plan's entries, in plan order.
     pub entries: Vec<EntryRow>,
 }
 
+/// An attachment as stored: TestRail's metadata plus what the emulator needs to serve it back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentRow {
+    /// The metadata `get_attachments_for_*` lists.
     pub meta: Attachment,
+    /// MIME type given at upload, sent back by `get_attachment`.
     pub content_type: String,
     /// Which entity it was added to: ("result"|"run"|"case"|"plan", id).
     pub entity: (String, Id),
@@ -142,23 +177,38 @@ struct Indexes {
     results_of_test: HashMap<Id, Vec<Id>>,
 }
 
+/// The emulator's whole state: every row, by kind and ID, plus the derived indexes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     /// Next ID per kind (IDs are never reused, as in TestRail).
     pub next: BTreeMap<Kind, Id>,
+    /// Projects by ID.
     pub projects: BTreeMap<Id, Project>,
+    /// Suites by ID.
     pub suites: BTreeMap<Id, Suite>,
+    /// Sections by ID.
     pub sections: BTreeMap<Id, Section>,
+    /// Cases by ID (the number of `C123`).
     pub cases: BTreeMap<Id, Case>,
+    /// Milestones by ID, sub-milestones as their own rows.
     pub milestones: BTreeMap<Id, Milestone>,
+    /// Users by ID.
     pub users: BTreeMap<Id, User>,
+    /// Statuses by ID: 1–5 system, 6–12 custom.
     pub statuses: BTreeMap<Id, Status>,
+    /// Configuration groups by ID, each holding its configurations.
     pub config_groups: BTreeMap<Id, ConfigGroup>,
+    /// Next configuration ID: configurations live inside groups, so they have no [`Kind`].
     pub next_config_id: Id,
+    /// Runs by ID, plan runs included (with `plan_id`/`entry_id` set).
     pub runs: BTreeMap<Id, Run>,
+    /// Plans by ID.
     pub plans: BTreeMap<Id, PlanRow>,
+    /// Tests by ID.
     pub tests: BTreeMap<Id, TestRow>,
+    /// Results by ID.
     pub results: BTreeMap<Id, TestResult>,
+    /// Attachments by ID.
     pub attachments: BTreeMap<Id, AttachmentRow>,
     /// Custom case and result fields: configuration from the fixture, never persisted.
     #[serde(skip)]
@@ -199,6 +249,7 @@ impl State {
         *slot = (*slot).max(id + 1);
     }
 
+    /// Marks a row changed so the next persist writes (or deletes) it.
     pub fn touch(&mut self, kind: Kind, id: Id) {
         self.dirty.insert((kind, id));
     }
@@ -344,12 +395,14 @@ impl State {
         )
     }
 
+    /// The project, or TestRail's "not a valid or accessible project" error.
     pub fn project(&self, id: Id) -> ApiResult<&Project> {
         self.projects
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("project_id", "or accessible project"))
     }
 
+    /// Whether a user with this ID exists.
     pub fn user_exists(&self, id: Id) -> bool {
         self.users.contains_key(&id)
     }
@@ -362,6 +415,7 @@ impl State {
         }
     }
 
+    /// Validates an optional `milestone_id`: it must exist and belong to the project.
     pub fn check_milestone(&self, project_id: Id, id: Option<Id>) -> ApiResult<()> {
         match id {
             Some(m)
@@ -376,6 +430,7 @@ impl State {
         }
     }
 
+    /// Inserts or replaces a status, marking it dirty.
     pub fn put_status(&mut self, st: Status) {
         self.touch(Kind::Status, st.id);
         self.statuses.insert(st.id, st);

@@ -6,6 +6,7 @@ use super::{Kind, State, view_url};
 use crate::error::{ApiError, ApiResult};
 
 impl State {
+    /// Creates a project (`add_project`); `suite_mode` defaults to single suite.
     pub fn add_project(&mut self, req: AddProject, now: i64) -> ApiResult<Project> {
         let suite_mode = req.suite_mode.unwrap_or(1);
         if !(1..=3).contains(&suite_mode) {
@@ -39,6 +40,7 @@ impl State {
         Ok(project)
     }
 
+    /// Changes a project's name, announcement or completion (`update_project`).
     pub fn update_project(
         &mut self,
         id: Id,
@@ -64,6 +66,7 @@ impl State {
         Ok(p)
     }
 
+    /// The project as the API shows it, with its `url` under `base`.
     pub fn project_json(&self, p: &Project, base: &str) -> Project {
         Project {
             url: view_url(base, "projects/overview", p.id),
@@ -71,12 +74,14 @@ impl State {
         }
     }
 
+    /// The suite, or TestRail's "not a valid suite" error.
     pub fn suite(&self, id: Id) -> ApiResult<&Suite> {
         self.suites
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("suite_id", "test suite"))
     }
 
+    /// Creates a suite in a project (`add_suite`).
     pub fn add_suite(&mut self, project_id: Id, req: AddSuite, now: i64) -> ApiResult<Suite> {
         let project = self.project(project_id)?;
         if project.suite_mode == 1 && self.suites.values().any(|s| s.project_id == project_id) {
@@ -102,6 +107,7 @@ impl State {
         suite
     }
 
+    /// Changes a suite's name or description (`update_suite`).
     pub fn update_suite(
         &mut self,
         id: Id,
@@ -147,6 +153,7 @@ impl State {
         Ok(())
     }
 
+    /// The suite as the API shows it, with its `url` under `base`.
     pub fn suite_json(&self, s: &Suite, base: &str) -> Suite {
         Suite {
             url: view_url(base, "suites/view", s.id),
@@ -154,6 +161,7 @@ impl State {
         }
     }
 
+    /// The project's suites, in ID order (`get_suites`).
     pub fn suites_of(&self, project_id: Id) -> ApiResult<Vec<Suite>> {
         self.project(project_id)?;
         Ok(self
@@ -183,12 +191,14 @@ impl State {
         }
     }
 
+    /// The section, or TestRail's "not a valid section" error.
     pub fn section(&self, id: Id) -> ApiResult<&Section> {
         self.sections
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("section_id", "section"))
     }
 
+    /// Creates a section (`add_section`) at the end of its parent.
     pub fn add_section(&mut self, project_id: Id, req: AddSection) -> ApiResult<Section> {
         let suite_id = self.resolve_suite(project_id, req.suite_id)?;
         let depth = match req.parent_id {
@@ -220,6 +230,7 @@ impl State {
         Ok(section)
     }
 
+    /// Changes a section's name or description (`update_section`).
     pub fn update_section(
         &mut self,
         id: Id,
@@ -271,6 +282,7 @@ impl State {
         Ok(())
     }
 
+    /// Sections of one suite of the project, in ID order (`get_sections`); the suite may be omitted only in single-suite projects.
     pub fn sections_of(&self, project_id: Id, suite_id: Option<Id>) -> ApiResult<Vec<Section>> {
         let suite_id = self.resolve_suite(project_id, suite_id)?;
         Ok(self

@@ -9,28 +9,41 @@ use crate::error::{ApiError, ApiResult, PLAN_RUN_EDIT, RUN_COMPLETED};
 /// Which cases a run holds: every case of the suite, or exactly these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunScope {
+    /// Every case of the suite, including cases added later (`include_all: true`).
     All,
+    /// Exactly these cases (`include_all: false` with `case_ids`).
     Cases(Vec<Id>),
 }
 
 /// Where a new run lives when it belongs to a plan entry.
 #[derive(Debug, Clone, Default)]
 pub struct PlanPlace {
+    /// The plan the run belongs to.
     pub plan_id: Id,
+    /// The entry (UUID) the run belongs to.
     pub entry_id: String,
+    /// Position of the run in its entry.
     pub entry_index: u32,
+    /// The run's configurations, one per configuration group at most.
     pub config_ids: Vec<Id>,
 }
 
 /// `get_runs` filters.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
+    /// Only runs created at or after this UNIX time.
     pub created_after: Option<i64>,
+    /// Only runs created at or before this UNIX time.
     pub created_before: Option<i64>,
+    /// Only runs created by one of these users.
     pub created_by: Option<Vec<Id>>,
+    /// Only closed (`true`) or only open (`false`) runs.
     pub is_completed: Option<bool>,
+    /// Only runs linked to one of these milestones.
     pub milestone_id: Option<Vec<Id>>,
+    /// Only runs of one of these suites.
     pub suite_id: Option<Vec<Id>>,
+    /// Only runs whose `refs` contain this text.
     pub refs_filter: Option<String>,
 }
 
@@ -40,6 +53,7 @@ fn dedup(ids: &[Id]) -> Vec<Id> {
 }
 
 impl State {
+    /// The run (standalone or in a plan), or TestRail's "not a valid test run" error.
     pub fn run(&self, id: Id) -> ApiResult<&Run> {
         self.runs
             .get(&id)
@@ -82,6 +96,7 @@ impl State {
         }
     }
 
+    /// Creates a standalone run (`add_run`) with one test per case in scope, all untested.
     pub fn add_run(&mut self, project_id: Id, f: RunFields, user: Id, now: i64) -> ApiResult<Run> {
         let suite_id = self.resolve_suite(project_id, f.suite_id)?;
         let name = f
@@ -194,6 +209,7 @@ impl State {
         }
     }
 
+    /// Changes a run (`update_run`); a plan's run only changes through its plan (`via_plan`), a closed run never.
     pub fn update_run(&mut self, id: Id, f: RunFields, via_plan: bool, now: i64) -> ApiResult<Run> {
         let run = self.run(id)?;
         if run.plan_id.is_some() && !via_plan {
@@ -254,6 +270,7 @@ impl State {
         self.touch(Kind::Run, id);
     }
 
+    /// Closes a run (`close_run`); a plan's run only closes with its plan (`via_plan`).
     pub fn close_run(&mut self, id: Id, via_plan: bool, now: i64) -> ApiResult<Run> {
         let run = self.run(id)?;
         if run.plan_id.is_some() && !via_plan {
@@ -308,11 +325,13 @@ impl State {
             .unwrap_or_default()
     }
 
+    /// The test of `case_id` in the run, if the case is (still) in it.
     pub fn active_test_for_case(&self, run_id: Id, case_id: Id) -> Option<&TestRow> {
         let tid = self.idx.test_by_run_case.get(&(run_id, case_id))?;
         self.tests.get(tid).filter(|t| t.active)
     }
 
+    /// Tests per status over the run's active tests.
     pub fn counts_of_run(&self, run_id: Id) -> StatusCounts {
         let mut counts = StatusCounts::default();
         for t in self.active_tests(run_id) {
@@ -331,6 +350,7 @@ impl State {
         run
     }
 
+    /// IDs of the project's standalone runs (plan runs excluded) matching `f`, newest first (`get_runs`).
     pub fn runs_of(&self, project_id: Id, f: &RunFilter) -> ApiResult<Vec<Id>> {
         self.project(project_id)?;
         let has = |l: &Option<Vec<Id>>, v: Id| l.as_ref().is_none_or(|l| l.contains(&v));
@@ -357,6 +377,7 @@ impl State {
             .collect())
     }
 
+    /// The test, or TestRail's "not a valid test" error; tests of cases dropped from their run count as gone.
     pub fn test(&self, id: Id) -> ApiResult<&TestRow> {
         self.tests
             .get(&id)
