@@ -108,7 +108,9 @@ fn unescape_html(value: &str) -> String {
 /// What one automation ID finds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup<'a> {
+    /// No case carries it.
     None,
+    /// Exactly one case carries it: results go to that case.
     One(Id),
     /// Several cases carry it: which one is meant would be a guess, so none is used.
     Ambiguous(&'a [Id]),
@@ -136,6 +138,7 @@ impl AutomationIndex {
         AutomationIndex { by_id }
     }
 
+    /// The cases carrying `automation_id` (compared after trimming, case-sensitively).
     pub fn lookup(&self, automation_id: &str) -> Lookup<'_> {
         match self.by_id.get(automation_id.trim()).map(Vec::as_slice) {
             None | Some([]) => Lookup::None,
@@ -152,10 +155,12 @@ impl AutomationIndex {
             .push(id);
     }
 
+    /// Number of distinct automation IDs indexed.
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
 
+    /// Whether no case carries an automation ID.
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }

@@ -22,8 +22,11 @@ const FORMAT: u32 = 1;
 /// One case as the index keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexedCase {
+    /// Case ID (the number of `C123`).
     pub id: Id,
+    /// Section the case belongs to (TestRail `section_id`).
     pub section_id: Id,
+    /// Case title (TestRail `title`).
     pub title: String,
     /// Decoded as trcli reads it (see [`stored_value`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,6 +34,7 @@ pub struct IndexedCase {
 }
 
 impl IndexedCase {
+    /// Keeps what matching needs from a case read from TestRail.
     pub fn from_case(case: &Case) -> Self {
         IndexedCase {
             id: case.id,
@@ -58,12 +62,17 @@ pub enum Freshness {
     /// No usable file (first run, another suite, `--no-cache`): every case was read.
     FullRead,
     /// The file was brought up to date with this many changed cases.
-    Refreshed { changed: usize },
+    Refreshed {
+        /// Cases added or changed on the server since the file was written.
+        changed: usize,
+    },
 }
 
+/// One suite's cases, loaded from the cache file and refreshed from TestRail (see the module docs).
 pub struct CaseIndex {
     file: Option<PathBuf>,
     stored: Stored,
+    /// Whether this load read every case or refreshed the file.
     pub freshness: Freshness,
     /// HTTP requests the load took.
     pub requests: u64,
@@ -148,18 +157,22 @@ impl CaseIndex {
         }
     }
 
+    /// Every case of the suite, by ascending ID.
     pub fn cases(&self) -> impl Iterator<Item = &IndexedCase> {
         self.stored.cases.values()
     }
 
+    /// Number of cases in the suite.
     pub fn len(&self) -> usize {
         self.stored.cases.len()
     }
 
+    /// Whether the suite has no cases.
     pub fn is_empty(&self) -> bool {
         self.stored.cases.is_empty()
     }
 
+    /// The cache file, `None` when caching is off.
     pub fn path(&self) -> Option<&Path> {
         self.file.as_deref()
     }

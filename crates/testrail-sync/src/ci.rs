@@ -2,14 +2,20 @@
 
 use serde::Serialize;
 
+/// What the CI system says about this build, for run names and result comments.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CiInfo {
     /// "GitHub Actions", "GitLab CI", … or `None` outside CI.
     pub provider: Option<String>,
+    /// Link to the build's page (e.g. a GitHub Actions run URL).
     pub build_url: Option<String>,
+    /// The build's number as the CI system counts it (`{build}` in run names).
     pub build_number: Option<String>,
+    /// Commit SHA being tested.
     pub commit: Option<String>,
+    /// Branch being built (`{branch}` in run names); for a pull request, its source branch.
     pub branch: Option<String>,
+    /// Whether this build tests a pull/merge request.
     pub pull_request: bool,
 }
 

@@ -15,12 +15,19 @@ use crate::options::SyncOptions;
 /// What one execution contributes to a result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionBrief {
+    /// The test's full name (classname and name), as comments show it.
     pub name: String,
+    /// What the report says happened.
     pub outcome: Outcome,
+    /// Short failure/skip message from the report.
     pub message: Option<String>,
+    /// Stack trace or failure body, possibly trimmed to the comment budget.
     pub details: Option<String>,
+    /// The test's stdout and stderr joined, only when comments include output.
     pub output: Option<String>,
+    /// Wall time of this execution, if the report has it.
     pub duration: Option<Duration>,
+    /// Defect IDs from the `--defects-from` property (sent as TestRail `defects`).
     pub defects: Vec<String>,
     /// Files the report links to this execution, resolved against the working directory,
     /// then against the report's own directory.
@@ -34,8 +41,11 @@ pub struct ExecutionBrief {
 /// A test the report has that carries no case ID.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnmappedTest {
+    /// The test's full name.
     pub name: String,
+    /// Its outcome's name (`passed`, `failed`, …).
     pub outcome: &'static str,
+    /// Where the report has it, `file:line:col`.
     pub location: String,
     /// Why an ID that looks present was not used (one in a class name, `TestC109Profile`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,8 +56,11 @@ pub struct UnmappedTest {
 /// is right for `test_C1_C2_both` and a surprise for `lookup by SKU C3`, so the summary lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MultiIdTest {
+    /// The test's full name.
     pub name: String,
+    /// Every case ID found for it, each of which gets the result.
     pub case_ids: Vec<Id>,
+    /// Where the report has it, `file:line:col`.
     pub location: String,
 }
 
@@ -82,7 +95,9 @@ pub struct CaseExecutions {
     /// The first executions in full, as many as the comment can hold (failures first in line
     /// for the text budget).
     pub kept: Vec<ExecutionBrief>,
+    /// Defect IDs of every execution, each once (sent as TestRail `defects`).
     pub defects: Vec<String>,
+    /// Files to upload to the case's result, each once.
     pub attachments: Vec<PathBuf>,
     /// Per-test result field values; the first execution carrying a field's property wins.
     pub field_values: BTreeMap<String, String>,
@@ -174,6 +189,7 @@ impl ExecutionBrief {
     }
 }
 
+/// What the reports gave, grouped by case, plus the tests that map to no case or several.
 #[derive(Debug, Default)]
 pub struct Collected {
     /// Executions by case ID.
@@ -186,7 +202,9 @@ pub struct Collected {
     pub unmapped_count: u64,
     /// The first [`UNMAPPED_LISTED`] tests that map to more than one case.
     pub multi_id: Vec<MultiIdTest>,
+    /// All tests that map to more than one case.
     pub multi_id_count: u64,
+    /// Executions read, mapped or not.
     pub executions: u64,
 }
 
@@ -198,6 +216,7 @@ pub struct Collector<'a> {
     comment_budget: usize,
     /// Result field → report property giving its value per test.
     field_properties: &'a BTreeMap<String, String>,
+    /// What has been collected so far; taken by the engine once every report is read.
     pub collected: Collected,
 }
 
@@ -222,6 +241,7 @@ impl<'a> Collector<'a> {
         self
     }
 
+    /// Files one execution under each case ID found for it, or under the unmapped tests.
     pub fn add(&mut self, execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);

@@ -14,37 +14,52 @@ use testrail_api::models::Id;
 
 use crate::error::SyncError;
 
+/// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The run results go to, and the newest result ID it held before we posted anything:
     /// results above it on our cases are ours.
     Start {
+        /// The journal key: the same command over the same reports and target (see `journal_key`).
         key: String,
+        /// The run results go to.
         run_id: Id,
+        /// Newest result ID in the run before this sync posted anything.
         watermark: Id,
+        /// Whether this sync created the run rather than reusing one.
         created_run: bool,
     },
+    /// A batch is about to be sent for these cases.
     Sending {
+        /// Case IDs of the batch.
         cases: Vec<Id>,
     },
+    /// TestRail acknowledged the batch for these cases.
     Acked {
+        /// Case IDs of the batch.
         cases: Vec<Id>,
     },
+    /// The sync finished. Replay ignores it: a finished sync deletes its journal ([`Journal::finish`]).
     Closed,
 }
 
 /// What an earlier, unfinished sync with the same key left behind.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recovered {
+    /// The run the earlier sync wrote to.
     pub run_id: Id,
+    /// Newest result ID in the run before that sync posted anything.
     pub watermark: Id,
+    /// Whether that sync created the run rather than reusing one.
     pub created_run: bool,
+    /// Cases whose batch TestRail acknowledged: never posted again.
     pub acked: BTreeSet<Id>,
     /// Sent but never acknowledged: may or may not have landed.
     pub pending: BTreeSet<Id>,
 }
 
+/// The journal file of one sync: append-only JSON lines, synced to disk per event.
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
@@ -58,6 +73,7 @@ impl Journal {
         Ok(Journal { path, file: None })
     }
 
+    /// Where the journal lives (shown when asking the user to resume or remove it).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -81,6 +97,7 @@ impl Journal {
         Ok(recovered)
     }
 
+    /// Appends one event and syncs it to disk before returning, creating the file on first use.
     pub fn record(&mut self, event: &Event) -> Result<(), SyncError> {
         if self.file.is_none() {
             // Another sync sharing the directory may have finished and removed it (empty) since

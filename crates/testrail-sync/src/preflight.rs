@@ -22,7 +22,9 @@ use crate::options::SyncOptions;
 /// Which kind of field, for messages saying how to set one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
+    /// A result field (`get_result_fields`), set with `--result-field`.
     Result,
+    /// A case field (`get_case_fields`), set on cases this sync creates.
     Case,
 }
 
@@ -51,8 +53,10 @@ impl FieldKind {
 /// A field TestRail would refuse, found before anything was written.
 #[derive(Debug, thiserror::Error)]
 pub enum FieldError {
+    /// A required field gets no value.
     #[error(transparent)]
     Required(Box<MissingField>),
+    /// A value does not fit its field.
     #[error(transparent)]
     Invalid(Box<InvalidValue>),
 }
@@ -64,13 +68,19 @@ pub enum FieldError {
      value, so TestRail would refuse it\n  {allowed}\n  {how}"
 )]
 pub struct MissingField {
+    /// `result field` or `case field`.
     pub kind: &'static str,
+    /// The field's system name (`custom_environment`).
     pub name: String,
+    /// Its label and type, e.g. `"Environment", Dropdown`.
     pub described: String,
+    /// The project where TestRail requires it.
     pub project_id: Id,
     /// "this sync" or "test NAME (file:line:col)".
     pub whom: String,
+    /// What values it takes (see [`ApplicableField::allowed`]).
     pub allowed: String,
+    /// The flag or setting that gives it a value, with an example.
     pub how: String,
 }
 
@@ -78,11 +88,17 @@ pub struct MissingField {
 #[derive(Debug, thiserror::Error)]
 #[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
 pub struct InvalidValue {
+    /// `result field` or `case field`.
     pub kind: &'static str,
+    /// The field's system name (`custom_environment`).
     pub name: String,
+    /// Its label and type, e.g. `"Environment", Dropdown`.
     pub described: String,
+    /// Where the value came from: the flag, setting or test property.
     pub source_desc: String,
+    /// What is wrong with the value.
     pub problem: String,
+    /// What values it takes (see [`ApplicableField::allowed`]).
     pub allowed: String,
 }
 
@@ -98,15 +114,19 @@ impl From<FieldError> for SyncError {
 /// A field as it applies in one project (its config there decides required and items).
 #[derive(Debug, Clone, Copy)]
 pub struct ApplicableField<'a> {
+    /// The field definition.
     pub field: &'a Field,
+    /// Its config in this project (global or listing the project).
     pub config: &'a FieldConfig,
 }
 
 impl ApplicableField<'_> {
+    /// Whether TestRail refuses a result or case without a value here.
     pub fn is_required(&self) -> bool {
         self.config.options.is_required
     }
 
+    /// Dropdown and multi-select choices in this project; empty for other types or unparsable items.
     pub fn items(&self) -> Vec<FieldItem> {
         self.config.options.parsed_items().unwrap_or_default()
     }
@@ -163,8 +183,11 @@ impl ApplicableField<'_> {
 /// The fields that apply in one project, and the rules to turn given values into sendable ones.
 #[derive(Debug, Clone)]
 pub struct FieldRules<'a> {
+    /// Result or case fields.
     pub kind: FieldKind,
+    /// The project the rules are for.
     pub project_id: Id,
+    /// Active fields with a config for the project, in TestRail's order.
     pub fields: Vec<ApplicableField<'a>>,
 }
 

@@ -17,24 +17,33 @@ use crate::text::{elapsed, trim_middle};
 /// A case that gets no result (its outcome maps to "omit"), listed in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OmittedCase {
+    /// The case that gets no result.
     pub case_id: Id,
+    /// Full name of the (first) test that maps to it.
     pub test: String,
+    /// The outcome that won aggregation (`skipped`, …).
     pub outcome: &'static str,
 }
 
 /// Per-case counts by the outcome that won aggregation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OutcomeCounts {
+    /// Cases whose tests passed, flaky ones included.
     pub passed: u64,
+    /// Cases with a failed or errored test.
     pub failed: u64,
+    /// Cases whose tests were all skipped.
     pub skipped: u64,
+    /// Cases that passed only on a rerun (also counted in `passed`).
     pub flaky: u64,
 }
 
+/// What to post: one result per case, and the cases that get none.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultPlan {
     /// One result per case, in the order cases first appeared in the reports.
     pub results: Vec<NewResult>,
+    /// Cases whose outcome maps to "omit": kept in the run, no result posted.
     pub omitted: Vec<OmittedCase>,
     /// The outcome that won aggregation, per case.
     pub outcomes: BTreeMap<Id, Outcome>,
@@ -70,6 +79,7 @@ impl ResultPlan {
     }
 }
 
+/// Turns the collected executions into one result per case: status from `statuses`, comment, elapsed time, defects, version and result fields from `options`, failed results assigned to `failure_assignee`.
 pub fn plan_results(
     collected: &Collected,
     statuses: &StatusMap,

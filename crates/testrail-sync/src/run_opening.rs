@@ -39,6 +39,7 @@ pub enum RunScope {
 /// What `run open` created.
 #[derive(Debug, Clone)]
 pub struct OpenedRun {
+    /// The run as TestRail returned it.
     pub run: Run,
     /// Case IDs asked for that the suite does not have (left out of the run).
     pub unknown_case_ids: Vec<Id>,

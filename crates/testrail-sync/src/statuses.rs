@@ -10,21 +10,29 @@ use crate::options::{StatusChoice, StatusConfig};
 /// A resolved status: its ID and label, for comments and summaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
+    /// Status ID as this instance numbers it.
     pub id: Id,
+    /// Label people see (`Passed`, `Skipped`, …).
     pub label: String,
 }
 
 /// Outcome → status (or `None`: post nothing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusMap {
+    /// Status for passed tests.
     pub passed: Option<Resolved>,
+    /// Status for failed tests.
     pub failed: Option<Resolved>,
+    /// Status for tests that errored.
     pub error: Option<Resolved>,
+    /// Status for tests that passed on a rerun.
     pub flaky: Option<Resolved>,
+    /// Status for skipped tests.
     pub skipped: Option<Resolved>,
 }
 
 impl StatusMap {
+    /// Resolves each configured choice against the instance's `get_statuses`; a name or label the instance lacks is a config error listing the available ones.
     pub fn resolve(config: &StatusConfig, statuses: &[Status]) -> Result<StatusMap, SyncError> {
         let pick = |outcome: &str, choice: &StatusChoice| resolve_one(outcome, choice, statuses);
         Ok(StatusMap {
@@ -36,6 +44,7 @@ impl StatusMap {
         })
     }
 
+    /// The status to post for an outcome, `None` when it is omitted.
     pub fn for_outcome(&self, outcome: Outcome) -> Option<&Resolved> {
         match outcome {
             Outcome::Passed => self.passed.as_ref(),

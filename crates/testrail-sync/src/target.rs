@@ -10,10 +10,13 @@ use crate::options::{ProjectRef, SuiteRef};
 /// A project and suite TestRail confirmed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedTarget {
+    /// Project ID.
     pub project_id: Id,
     /// Known when the project was looked up by name.
     pub project_name: Option<String>,
+    /// Suite ID.
     pub suite_id: Id,
+    /// Suite name, for run names (`{suite}`) and messages.
     pub suite_name: String,
 }
 

@@ -47,12 +47,14 @@ pub struct WritePlan {
 /// A section a new case needs, by its path under the suite.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SectionToCreate {
+    /// Section names from the suite's top level down; missing ones are created in order.
     pub path: Vec<String>,
 }
 
 /// A case to create for a test that has none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseToCreate {
+    /// Title the new case gets (TestRail `title`).
     pub title: String,
     /// Section path under the suite.
     pub section: Vec<String>,
@@ -73,24 +75,34 @@ pub enum RunAction {
     /// `add_run`: a new run. With a key, the run carries the `--run-key` marker (no open run
     /// had it when we looked).
     Create {
+        /// Run name, placeholders expanded.
         name: String,
+        /// The `--run-key` key the run is marked with, if any.
         key: Option<String>,
+        /// Number of cases the run is created with.
         cases: usize,
     },
     /// An open run that exists (`--run-id`, found by `--run-key`, or the plan's run for our
     /// configurations); `update_run` (or `update_run_in_plan_entry`) adds `missing` first.
     Reuse {
+        /// The run as read while deciding.
         run: Box<Run>,
         /// The run's cases as read while deciding (the first round of adding cases uses it).
         have: BTreeSet<Id>,
+        /// Our cases the run lacks, to add before posting.
         missing: Vec<Id>,
     },
     /// A new run inside a test plan.
     PlanEntry {
+        /// The plan the run goes into.
         plan: PlanAction,
+        /// How the run is added to the plan.
         entry: EntryAction,
+        /// Run name, placeholders expanded.
         name: String,
+        /// The run's configurations (empty for none).
         config_ids: Vec<Id>,
+        /// Number of cases the run is created with.
         cases: usize,
     },
 }
@@ -99,9 +111,17 @@ pub enum RunAction {
 #[derive(Debug, Clone)]
 pub enum PlanAction {
     /// An open plan that exists.
-    Existing { id: Id, name: String },
+    Existing {
+        /// Plan ID.
+        id: Id,
+        /// Plan name, for the dry run's listing.
+        name: String,
+    },
     /// `add_plan`: no open plan had this name.
-    Create { name: String },
+    Create {
+        /// Name of the new plan.
+        name: String,
+    },
 }
 
 /// How the plan run is added.
@@ -110,7 +130,10 @@ pub enum EntryAction {
     /// `add_plan_entry`: the plan has no entry for our suite (or we use no configurations).
     AddEntry,
     /// `add_run_to_plan_entry`: the suite's entry exists, not for these configurations.
-    AddRunToEntry { entry_id: String },
+    AddRunToEntry {
+        /// The entry (a UUID string) the run is added to.
+        entry_id: String,
+    },
 }
 
 /// What closing means for this run.
@@ -125,9 +148,11 @@ pub enum CloseAction {
 /// One planned write: the endpoint (as TestRail names it) and what it carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedCall {
+    /// Endpoint as TestRail names it (`add_run`, `add_results_for_cases`, …).
     pub endpoint: &'static str,
     /// The ID in the URL, when known before the write.
     pub id: Option<Id>,
+    /// What the call carries, in words (`250 results`, a name, …).
     pub detail: String,
 }
 
