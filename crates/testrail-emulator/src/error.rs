@@ -4,13 +4,17 @@
 /// (`Field :case_ids is not a valid ID.`) because clients match on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// HTTP status: 400 for bad fields and unknown IDs, 401, 403, 404, 429, …
     pub status: u16,
+    /// The text sent as `{"error": message}`.
     pub message: String,
 }
 
+/// What every store operation and handler returns.
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// An error with any status and text.
     pub fn new(status: u16, message: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -23,10 +27,12 @@ impl ApiError {
         Self::new(400, message)
     }
 
+    /// 400 `Field :FIELD is a required field.`
     pub fn required(field: &str) -> Self {
         Self::bad(format!("Field :{field} is a required field."))
     }
 
+    /// 400 `Field :FIELD is not a valid ID.`
     pub fn invalid_id(field: &str) -> Self {
         Self::bad(format!("Field :{field} is not a valid ID."))
     }
@@ -36,10 +42,12 @@ impl ApiError {
         Self::bad(format!("Field :{field} is not a valid {what}."))
     }
 
+    /// 403, for users and operations TestRail does not permit.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(403, message)
     }
 
+    /// The JSON body sent to the client: `{"error": "…"}`.
     pub fn body(&self) -> serde_json::Value {
         serde_json::json!({ "error": self.message })
     }

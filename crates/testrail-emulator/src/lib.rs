@@ -78,13 +78,17 @@ use crate::persist::Db;
 use crate::server::{App, Store};
 use crate::store::State;
 
+/// Email of the demo user that exists when no `--user` is given.
 pub const DEMO_EMAIL: &str = "demo@testrail-sync.local";
+/// API key of the demo user (see [`DEMO_EMAIL`]).
 pub const DEMO_KEY: &str = "demo-key";
 
 /// A login the emulator accepts: email + API key (or password). Debug never shows the key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
+    /// Login email, compared case-insensitively.
     pub email: String,
+    /// The API key or password that authenticates the email.
     pub key: String,
 }
 
@@ -98,6 +102,7 @@ impl fmt::Debug for Credential {
 }
 
 impl Credential {
+    /// A login from an email and key, taken as given.
     pub fn new(email: impl Into<String>, key: impl Into<String>) -> Self {
         Credential {
             email: email.into(),
@@ -126,11 +131,15 @@ pub fn parse_status(s: &str) -> Result<(String, String), EmulatorError> {
     }
 }
 
+/// Why the emulator could not start; each message says what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
+    /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source} (is the port in use? try --port 0)")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
     #[error("database {path}: {message} (use another --db file or delete this one)")]
@@ -155,16 +164,20 @@ impl Fixture {
     }
 }
 
+/// How to start an emulator; [`Default`] is an in-memory store on a free loopback port.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Default 127.0.0.1:0 (a free port).
     pub bind: SocketAddr,
     /// Empty => one demo user ([`DEMO_EMAIL`] / [`DEMO_KEY`]).
     pub users: Vec<Credential>,
+    /// SQLite file the state is kept in across restarts; `None` keeps it in memory.
     pub db: Option<PathBuf>,
+    /// Seed data applied to a fresh store (and again on reset).
     pub fixture: Option<Fixture>,
     /// (name, label) => custom statuses; `custom_statusN` names get ID 5+N, others the next free ID.
     pub custom_statuses: Vec<(String, String)>,
+    /// Injected faults (error rates, delays, rate limit); changeable while running.
     pub faults: Faults,
     /// Length of the rate-limit window (60 s like TestRail Cloud; tests shorten it).
     pub rate_window: Duration,
@@ -193,6 +206,7 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// The address the emulator listens on (with the real port when 0 was asked for).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -202,14 +216,17 @@ impl Emulator {
         self.app.base.clone()
     }
 
+    /// A snapshot of the request counters.
     pub fn stats(&self) -> Stats {
         self.app.guard().stats.clone()
     }
 
+    /// The faults in force now.
     pub fn faults(&self) -> Faults {
         self.app.guard().faults()
     }
 
+    /// Replaces the faults in force, for requests from now on.
     pub fn set_faults(&self, f: Faults) {
         self.app.guard().set_faults(f);
     }

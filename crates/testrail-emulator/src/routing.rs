@@ -4,14 +4,18 @@
 /// One parsed API call: `get_cases/1&suite_id=2&limit=10` -> name, ids, params (in order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Call {
+    /// Endpoint name (`get_cases`).
     pub name: String,
+    /// Path IDs after the name, as written (`["1"]`); handlers parse and check them.
     pub ids: Vec<String>,
+    /// Query parameters after the path, in request order.
     pub params: Vec<(String, String)>,
 }
 
 /// What a request to `/index.php?<query>` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// An API v2 call (`api/v2/…`).
     Api(Call),
     /// A web-view page such as `runs/view/3`.
     Page(Vec<String>),

@@ -8,19 +8,28 @@ use crate::error::{ApiError, ApiResult, PLAN_COMPLETED};
 /// `get_plans` filters.
 #[derive(Debug, Clone, Default)]
 pub struct PlanFilter {
+    /// Only plans created at or after this UNIX time.
     pub created_after: Option<i64>,
+    /// Only plans created at or before this UNIX time.
     pub created_before: Option<i64>,
+    /// Only plans created by one of these users.
     pub created_by: Option<Vec<Id>>,
+    /// Only closed (`true`) or only open (`false`) plans.
     pub is_completed: Option<bool>,
+    /// Only plans linked to one of these milestones.
     pub milestone_id: Option<Vec<Id>>,
 }
 
 /// Fields of `add_plan`.
 #[derive(Debug, Clone, Default)]
 pub struct NewPlan {
+    /// Plan name (required).
     pub name: String,
+    /// Free-text description.
     pub description: Option<String>,
+    /// Milestone to link the plan to; must belong to the project.
     pub milestone_id: Option<Id>,
+    /// Entries created with the plan, all validated before anything is created.
     pub entries: Vec<AddPlanEntry>,
 }
 
@@ -32,6 +41,7 @@ struct RunSpec {
 }
 
 impl State {
+    /// The plan, or TestRail's "not a valid test plan" error.
     pub fn plan(&self, id: Id) -> ApiResult<&PlanRow> {
         self.plans
             .get(&id)
@@ -46,6 +56,7 @@ impl State {
         Ok(p)
     }
 
+    /// Creates a plan with its entries (`add_plan`), all or nothing; returns the new plan's ID.
     pub fn add_plan(&mut self, project_id: Id, req: NewPlan, user: Id, now: i64) -> ApiResult<Id> {
         self.project(project_id)?;
         self.check_milestone(project_id, req.milestone_id)?;
@@ -80,6 +91,7 @@ impl State {
         Ok(id)
     }
 
+    /// Adds an entry with its runs to an open plan (`add_plan_entry`).
     pub fn add_plan_entry(
         &mut self,
         plan_id: Id,
@@ -306,6 +318,7 @@ impl State {
         self.update_run(run_id, f, true, now).map(drop)
     }
 
+    /// Closes a plan and every run in it (`close_plan`).
     pub fn close_plan(&mut self, plan_id: Id, now: i64) -> ApiResult<()> {
         self.open_plan(plan_id)?;
         let runs: Vec<Id> = self.plans[&plan_id]
@@ -325,6 +338,7 @@ impl State {
         Ok(())
     }
 
+    /// Deletes a plan with its runs, tests and results (`delete_plan`).
     pub fn delete_plan(&mut self, plan_id: Id) -> ApiResult<()> {
         let runs: Vec<Id> = self
             .plan(plan_id)?
@@ -340,6 +354,7 @@ impl State {
         Ok(())
     }
 
+    /// Deletes one entry of an open plan with its runs (`delete_plan_entry`).
     pub fn delete_plan_entry(&mut self, plan_id: Id, entry_id: &str) -> ApiResult<()> {
         self.open_plan(plan_id)?;
         let pos = self.entry_pos(plan_id, entry_id)?;
@@ -356,6 +371,7 @@ impl State {
         Ok(())
     }
 
+    /// The entry as the API shows it, its runs with counters and `url`s under `base`.
     pub fn entry_json(&self, e: &EntryRow, base: &str) -> PlanEntry {
         PlanEntry {
             id: e.id.clone(),
@@ -400,6 +416,7 @@ impl State {
         }
     }
 
+    /// IDs of the project's plans matching `f`, newest first (`get_plans`).
     pub fn plans_of(&self, project_id: Id, f: &PlanFilter) -> ApiResult<Vec<Id>> {
         self.project(project_id)?;
         let has = |l: &Option<Vec<Id>>, v: Id| l.as_ref().is_none_or(|l| l.contains(&v));

@@ -9,10 +9,15 @@ use crate::fields::timespan_seconds;
 /// Filters of the `get_results*` endpoints.
 #[derive(Debug, Clone, Default)]
 pub struct ResultFilter {
+    /// Only results with one of these statuses.
     pub status_id: Option<Vec<Id>>,
+    /// Only results whose `defects` contain this text.
     pub defects_filter: Option<String>,
+    /// Only results added at or after this UNIX time.
     pub created_after: Option<i64>,
+    /// Only results added at or before this UNIX time.
     pub created_before: Option<i64>,
+    /// Only results added by one of these users.
     pub created_by: Option<Vec<Id>>,
 }
 
@@ -72,6 +77,7 @@ impl State {
         self.check_user(&format!("{prefix}assignedto_id"), r.assignedto_id)
     }
 
+    /// Adds a result to a test of an open run (`add_result`).
     pub fn add_result(
         &mut self,
         test_id: Id,
@@ -85,6 +91,7 @@ impl State {
         Ok(self.insert_result(test_id, r, user, now))
     }
 
+    /// Adds a result for a case of an open run (`add_result_for_case`); the case must be in the run.
     pub fn add_result_for_case(
         &mut self,
         run_id: Id,

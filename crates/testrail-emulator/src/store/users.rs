@@ -36,12 +36,14 @@ impl State {
         id
     }
 
+    /// The user, or TestRail's "not a valid user" error.
     pub fn user(&self, id: Id) -> ApiResult<&User> {
         self.users
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("user_id", "user"))
     }
 
+    /// The user with this email, compared case-insensitively (`get_user_by_email`).
     pub fn user_by_email(&self, email: &str) -> ApiResult<&User> {
         self.users
             .values()
@@ -49,12 +51,14 @@ impl State {
             .ok_or_else(|| ApiError::not_valid("email", "user"))
     }
 
+    /// The milestone, or TestRail's "not a valid milestone" error.
     pub fn milestone(&self, id: Id) -> ApiResult<&Milestone> {
         self.milestones
             .get(&id)
             .ok_or_else(|| ApiError::not_valid("milestone_id", "milestone"))
     }
 
+    /// Creates a milestone, or a sub-milestone with `parent_id` (`add_milestone`).
     pub fn add_milestone(
         &mut self,
         project_id: Id,
@@ -86,6 +90,7 @@ impl State {
         Ok(m)
     }
 
+    /// Changes the fields given of a milestone (`update_milestone`).
     pub fn update_milestone(
         &mut self,
         id: Id,
@@ -127,6 +132,7 @@ impl State {
         }
     }
 
+    /// Creates a configuration group in a project (`add_config_group`).
     pub fn add_config_group(&mut self, project_id: Id, name: String) -> ApiResult<ConfigGroup> {
         self.project(project_id)?;
         let id = self.alloc(Kind::ConfigGroup);
@@ -141,6 +147,7 @@ impl State {
         Ok(group)
     }
 
+    /// Adds a configuration to a group (`add_config`).
     pub fn add_config(&mut self, group_id: Id, name: String) -> ApiResult<Config> {
         if !self.config_groups.contains_key(&group_id) {
             return Err(ApiError::not_valid(
@@ -164,6 +171,7 @@ impl State {
         Ok(config)
     }
 
+    /// The project's configuration groups with their configurations (`get_configs`).
     pub fn configs_of(&self, project_id: Id) -> ApiResult<Vec<ConfigGroup>> {
         self.project(project_id)?;
         Ok(self
