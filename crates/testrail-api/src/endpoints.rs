@@ -13,18 +13,22 @@ use crate::host::encode_component;
 use crate::models::*;
 
 impl Client {
+    /// The instance's result statuses, system and custom: map outcomes to IDs by name from this, never by number.
     pub async fn get_statuses(&self) -> Result<Vec<Status>, ApiError> {
         self.get("get_statuses").await
     }
 
+    /// Every project the user can see, all pages.
     pub async fn get_projects(&self) -> Result<Vec<Project>, ApiError> {
         self.get_all("get_projects", "projects").await
     }
 
+    /// One project; 400 when it does not exist or the user may not see it.
     pub async fn get_project(&self, project_id: Id) -> Result<Project, ApiError> {
         self.get(&format!("get_project/{project_id}")).await
     }
 
+    /// Creates a project (administrators only). Not re-sent after a timeout: it may have been applied.
     pub async fn add_project(&self, project: &AddProject) -> Result<Project, ApiError> {
         self.post("add_project", project).await
     }
@@ -35,14 +39,17 @@ impl Client {
             .await
     }
 
+    /// One suite.
     pub async fn get_suite(&self, suite_id: Id) -> Result<Suite, ApiError> {
         self.get(&format!("get_suite/{suite_id}")).await
     }
 
+    /// Creates a suite in a multi-suite project. Not re-sent after a timeout.
     pub async fn add_suite(&self, project_id: Id, suite: &AddSuite) -> Result<Suite, ApiError> {
         self.post(&format!("add_suite/{project_id}"), suite).await
     }
 
+    /// Sections of a project, of one suite when given (required in multi-suite projects), all pages.
     pub async fn get_sections(
         &self,
         project_id: Id,
@@ -52,6 +59,7 @@ impl Client {
         self.get_all(&endpoint, "sections").await
     }
 
+    /// Creates a section (top-level, or under `parent_id`). Not re-sent after a timeout.
     pub async fn add_section(
         &self,
         project_id: Id,
@@ -61,6 +69,7 @@ impl Client {
             .await
     }
 
+    /// Cases of a project, of one suite when given (required in multi-suite projects), all pages.
     pub async fn get_cases(
         &self,
         project_id: Id,
@@ -85,10 +94,12 @@ impl Client {
         self.get_all(&endpoint, "cases").await
     }
 
+    /// One case.
     pub async fn get_case(&self, case_id: Id) -> Result<Case, ApiError> {
         self.get(&format!("get_case/{case_id}")).await
     }
 
+    /// Creates a case in a section. Not re-sent after a timeout: it may have been applied.
     pub async fn add_case(&self, section_id: Id, case: &CaseFields) -> Result<Case, ApiError> {
         self.post(&format!("add_case/{section_id}"), case).await
     }
@@ -99,6 +110,7 @@ impl Client {
             .await
     }
 
+    /// One run, standalone or in a plan, with its status counters.
     pub async fn get_run(&self, run_id: Id) -> Result<Run, ApiError> {
         self.get(&format!("get_run/{run_id}")).await
     }
@@ -114,6 +126,7 @@ impl Client {
         self.get_all(&endpoint, "runs").await
     }
 
+    /// Creates a standalone run. Not re-sent after a timeout: it may have been applied.
     pub async fn add_run(&self, project_id: Id, run: &RunFields) -> Result<Run, ApiError> {
         self.post(&format!("add_run/{project_id}"), run).await
     }
@@ -151,6 +164,7 @@ impl Client {
         .map(drop)
     }
 
+    /// Deletes a run with its tests and results; retried, since deleting twice ends the same way.
     pub async fn delete_run(&self, run_id: Id) -> Result<(), ApiError> {
         self.post_bytes(
             Call::IdempotentWrite,
@@ -183,6 +197,7 @@ impl Client {
             .await
     }
 
+    /// One test (a case inside a run).
     pub async fn get_test(&self, test_id: Id) -> Result<Test, ApiError> {
         self.get(&format!("get_test/{test_id}")).await
     }
@@ -193,6 +208,7 @@ impl Client {
             .await
     }
 
+    /// The tests of a run, all pages.
     pub async fn get_tests(&self, run_id: Id) -> Result<Vec<Test>, ApiError> {
         self.get_all(&format!("get_tests/{run_id}"), "tests").await
     }
@@ -214,11 +230,13 @@ impl Client {
         .await
     }
 
+    /// Every result of a run, newest first, all pages.
     pub async fn get_results_for_run(&self, run_id: Id) -> Result<Vec<TestResult>, ApiError> {
         self.get_all(&format!("get_results_for_run/{run_id}"), "results")
             .await
     }
 
+    /// Results of one case in one run, newest first, all pages.
     pub async fn get_results_for_case(
         &self,
         run_id: Id,
@@ -228,19 +246,23 @@ impl Client {
         self.get_all(&endpoint, "results").await
     }
 
+    /// One plan with its entries and their runs.
     pub async fn get_plan(&self, plan_id: Id) -> Result<Plan, ApiError> {
         self.get(&format!("get_plan/{plan_id}")).await
     }
 
+    /// Plans of a project, all pages (without entries: read one with [`Client::get_plan`]).
     pub async fn get_plans(&self, project_id: Id) -> Result<Vec<Plan>, ApiError> {
         self.get_all(&format!("get_plans/{project_id}"), "plans")
             .await
     }
 
+    /// Creates a plan, with entries if given. Not re-sent after a timeout.
     pub async fn add_plan(&self, project_id: Id, plan: &AddPlan) -> Result<Plan, ApiError> {
         self.post(&format!("add_plan/{project_id}"), plan).await
     }
 
+    /// Adds an entry (a suite's runs) to a plan. Not re-sent after a timeout.
     pub async fn add_plan_entry(
         &self,
         plan_id: Id,
@@ -249,6 +271,7 @@ impl Client {
         self.post(&format!("add_plan_entry/{plan_id}"), entry).await
     }
 
+    /// Changes every run of a plan entry (name, description, cases); retried like a read.
     pub async fn update_plan_entry(
         &self,
         plan_id: Id,
@@ -259,6 +282,7 @@ impl Client {
         self.post_idempotent(&endpoint, fields).await
     }
 
+    /// Closes a plan and its runs. If a retry finds it already closed (the first attempt's answer was lost), the closed plan is returned rather than TestRail's 400.
     pub async fn close_plan(&self, plan_id: Id) -> Result<Plan, ApiError> {
         let closed = self
             .post_idempotent(&format!("close_plan/{plan_id}"), &serde_json::json!({}))
@@ -272,10 +296,12 @@ impl Client {
         }
     }
 
+    /// The user whose credentials the client uses: a cheap check that they work.
     pub async fn get_current_user(&self) -> Result<User, ApiError> {
         self.get("get_current_user").await
     }
 
+    /// The user with this email; TestRail answers 400 when there is none.
     pub async fn get_user_by_email(&self, email: &str) -> Result<User, ApiError> {
         self.get(&format!(
             "get_user_by_email&email={}",
@@ -293,11 +319,13 @@ impl Client {
         self.get_all(&endpoint, "users").await
     }
 
+    /// Milestones of a project, all pages.
     pub async fn get_milestones(&self, project_id: Id) -> Result<Vec<Milestone>, ApiError> {
         self.get_all(&format!("get_milestones/{project_id}"), "milestones")
             .await
     }
 
+    /// Creates a milestone. Not re-sent after a timeout.
     pub async fn add_milestone(
         &self,
         project_id: Id,
@@ -307,34 +335,42 @@ impl Client {
             .await
     }
 
+    /// One user.
     pub async fn get_user(&self, user_id: Id) -> Result<User, ApiError> {
         self.get(&format!("get_user/{user_id}")).await
     }
 
+    /// Configuration groups of a project, each with its configurations.
     pub async fn get_configs(&self, project_id: Id) -> Result<Vec<ConfigGroup>, ApiError> {
         self.get(&format!("get_configs/{project_id}")).await
     }
 
+    /// Case field definitions, system and custom, with their per-project configs.
     pub async fn get_case_fields(&self) -> Result<Vec<Field>, ApiError> {
         self.get("get_case_fields").await
     }
 
+    /// Result field definitions, system and custom, with their per-project configs.
     pub async fn get_result_fields(&self) -> Result<Vec<Field>, ApiError> {
         self.get("get_result_fields").await
     }
 
+    /// The instance's case priorities.
     pub async fn get_priorities(&self) -> Result<Vec<Priority>, ApiError> {
         self.get("get_priorities").await
     }
 
+    /// The instance's case types.
     pub async fn get_case_types(&self) -> Result<Vec<CaseType>, ApiError> {
         self.get("get_case_types").await
     }
 
+    /// Case templates available in a project.
     pub async fn get_templates(&self, project_id: Id) -> Result<Vec<Template>, ApiError> {
         self.get(&format!("get_templates/{project_id}")).await
     }
 
+    /// Uploads a file to a result (multipart). Not re-sent after a timeout.
     pub async fn add_attachment_to_result(
         &self,
         result_id: Id,
@@ -349,6 +385,7 @@ impl Client {
         .await
     }
 
+    /// Uploads a file to a run (multipart). Not re-sent after a timeout.
     pub async fn add_attachment_to_run(
         &self,
         run_id: Id,
@@ -359,6 +396,7 @@ impl Client {
             .await
     }
 
+    /// Attachments of a test's results, all pages.
     pub async fn get_attachments_for_test(&self, test_id: Id) -> Result<Vec<Attachment>, ApiError> {
         self.get_all(
             &format!("get_attachments_for_test/{test_id}"),
