@@ -388,14 +388,17 @@ fn describe(endpoint: &str) -> String {
     format!("{verb} {thing}")
 }
 
+/// A verb the method does not take: 404 `Unsupported HTTP method "get" for this action.` (seen
+/// verbatim when a redirect turned a POST into a GET; the verb is lowercased).
 fn check_method(method: &Method, write: bool) -> Result<(), ApiError> {
     match (write, method) {
         (false, &Method::GET) | (false, &Method::HEAD) | (true, &Method::POST) => Ok(()),
-        (false, _) => Err(ApiError::bad(
-            "This API method must be called with GET (get_* methods are read-only).",
-        )),
-        (true, _) => Err(ApiError::bad(
-            "This API method must be called with POST (only get_* methods use GET).",
+        _ => Err(ApiError::new(
+            404,
+            format!(
+                "Unsupported HTTP method \"{}\" for this action.",
+                method.as_str().to_ascii_lowercase()
+            ),
         )),
     }
 }

@@ -365,5 +365,12 @@ async fn error_texts_follow_real_servers() {
         "Field :results contains one or more invalid results (case C999 unknown or not part of the test run)",
     )
     .await;
+    tr.bad(
+        "add_results_for_cases/1",
+        json!({"results": [{"case_id": 1, "elapsed": "5s"}]}),
+        "Field :results contains one or more invalid results (one of Status ID, Assigned To or Comment is required)",
+    )
+    .await;
     assert_eq!(tr.ok("get_runs/1").await["size"], 1, "only the valid run");
+    assert_eq!(tr.ok("get_results_for_run/1").await["size"], 0, "no result");
 }
