@@ -329,6 +329,64 @@ mod tests {
     }
 
     #[test]
+    fn instance_scope_shares_one_budget_between_users() {
+        let mut g = guard(2);
+        g.set_faults(Faults {
+            rate_limit: 2,
+            rate_limit_scope: RateScope::Instance,
+            ..Default::default()
+        });
+        let t0 = Instant::now();
+        assert!(g.admit("a", t0).is_ok() && g.admit("b", t0).is_ok());
+        assert!(g.admit("c", t0).is_err(), "a third user waits too");
+    }
+
+    #[test]
+    fn maintenance_window_opens_when_set_and_closes() {
+        let mut g = guard(0);
+        let now = Instant::now();
+        assert_eq!(g.maintenance(now), None);
+        g.set_faults(Faults {
+            maintenance_secs: 1.5,
+            ..Default::default()
+        });
+        assert_eq!(
+            g.maintenance(Instant::now()),
+            Some(2),
+            "Retry-After rounds up"
+        );
+        assert_eq!(g.maintenance(now + Duration::from_secs(2)), None);
+    }
+
+    #[test]
+    fn connection_reuse_histogram_moves_with_each_request() {
+        let mut g = guard(0);
+        let (a, b) = (
+            SocketAddr::from(([127, 0, 0, 1], 4000)),
+            SocketAddr::from(([127, 0, 0, 1], 4001)),
+        );
+        g.count_connection(a);
+        g.count_connection(b);
+        for _ in 0..3 {
+            g.count_request("get_tests", Some(a));
+        }
+        g.count_request("get_tests", Some(b));
+        // The peer address comes back on a new connection: counted afresh.
+        g.count_connection(a);
+        g.count_request("get_tests", Some(a));
+        let s = &g.stats;
+        assert_eq!((s.connections_opened, s.connections_used), (3, 3));
+        assert_eq!(s.max_requests_per_connection, 3);
+        assert_eq!(
+            s.requests_per_connection
+                .clone()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![(1, 2), (3, 1)]
+        );
+    }
+
+    #[test]
     fn failure_rolls_follow_the_seed() {
         let f = Faults {
             fail_rate: 0.5,
