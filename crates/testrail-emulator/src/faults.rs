@@ -44,6 +44,9 @@ pub struct Faults {
     pub server_ms_per_result: u64,
     /// A gateway in front answers 504 (HTML) when the work takes longer; the work still commits.
     pub gateway_timeout_ms: u64,
+    /// What the gateway answers on timeout: 504 (nginx's HTML page, the default when 0), 500
+    /// (TestRail Cloud's JSON `Request timed out`), 502 or 503 (HTML pages).
+    pub gateway_timeout_status: u16,
     /// The gateway answers 413 (HTML) to request bodies larger than this.
     pub body_limit_bytes: u64,
     /// Every API request is answered 409 (maintenance) for this long after the faults are set.
@@ -80,6 +83,9 @@ pub struct Stats {
     pub failed_after_commit: u64,
     /// Sum of the modelled server work (ms) of all requests.
     pub server_ms_total: u64,
+    /// API requests being handled right now, and the most at once (concurrency seen).
+    pub in_flight: u64,
+    pub max_in_flight: u64,
     pub connections_opened: u64,
     pub connections_used: u64,
     pub max_requests_per_connection: u64,
@@ -154,6 +160,17 @@ impl Guard {
         }
         self.maintenance_until = maintenance_end(f.maintenance_secs);
         self.faults = f;
+    }
+
+    /// An API request entered the gateway (see [`Guard::leave`]).
+    pub fn enter(&mut self) {
+        self.stats.in_flight += 1;
+        self.stats.max_in_flight = self.stats.max_in_flight.max(self.stats.in_flight);
+    }
+
+    /// An API request was answered, or its client hung up.
+    pub fn leave(&mut self) {
+        self.stats.in_flight = self.stats.in_flight.saturating_sub(1);
     }
 
     /// A TCP connection was accepted from `peer`; a reused peer address is a new connection.
@@ -280,9 +297,15 @@ impl Guard {
         (bytes > 0).then(|| usize::try_from(bytes).unwrap_or(usize::MAX))
     }
 
-    /// Forgets counters, rate windows and connections (`POST /_emulator/reset`).
+    /// Forgets counters, rate windows and connections (`POST /_emulator/reset`); requests still
+    /// in flight stay counted so the gauge does not go negative.
     pub fn reset(&mut self) {
-        self.stats = Stats::default();
+        let in_flight = self.stats.in_flight;
+        self.stats = Stats {
+            in_flight,
+            max_in_flight: in_flight,
+            ..Stats::default()
+        };
         self.admitted.clear();
         self.per_connection.clear();
     }

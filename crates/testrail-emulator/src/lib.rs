@@ -152,7 +152,9 @@ pub enum EmulatorError {
     InvalidCredential,
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
-    #[error("fault rates must be between 0 and 1, and maintenance_secs not negative")]
+    #[error(
+        "fault rates must be between 0 and 1, maintenance_secs not negative, and the gateway's timeout status 500, 502, 503 or 504"
+    )]
     InvalidFaults,
 }
 

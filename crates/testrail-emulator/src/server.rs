@@ -110,7 +110,7 @@ async fn set_faults(app: &App, req: Request) -> Response {
             json_response(200, &json!(f))
         }
         Ok(_) => error_response(&ApiError::bad(
-            "Rates must be between 0 and 1 and maintenance_secs must not be negative.",
+            "Rates must be between 0 and 1, maintenance_secs not negative, gateway_timeout_status 500, 502, 503 or 504.",
         )),
         Err(e) => error_response(&ApiError::bad(format!("Invalid faults JSON: {e}"))),
     }
@@ -123,6 +123,7 @@ pub fn valid_faults(f: &Faults) -> bool {
         && rate(f.fail_after_commit_rate)
         && f.maintenance_secs >= 0.0
         && f.maintenance_secs.is_finite()
+        && [0, 500, 502, 503, 504].contains(&f.gateway_timeout_status)
 }
 
 /// Empties the store (back to the fixture), the database and the counters.

@@ -95,6 +95,31 @@ async fn gateway_timeout_answers_504_html_and_the_write_commits_late() {
 }
 
 #[tokio::test]
+async fn a_cloud_style_gateway_answers_500_request_timed_out_and_the_write_still_commits() {
+    let tr = demo().await;
+    add_run_1(&tr).await;
+    post_faults(
+        &tr,
+        json!({"server_ms_per_result": 200, "gateway_timeout_ms": 50, "gateway_timeout_status": 500}),
+    )
+    .await;
+    let r = tr.post("add_results_for_cases/1", two_results()).await;
+    assert_eq!((r.status, r.error()), (500, "Request timed out"));
+    assert_eq!(results_in_run_1(&tr, 2).await, 2, "committed after the 500");
+    let stats = tr.emu.stats();
+    assert_eq!(stats.gateway_timeouts, 1);
+    assert_eq!(stats.in_flight, 0, "every answered request left");
+    assert!(stats.max_in_flight >= 1);
+    let bad = client()
+        .post(format!("{}/_emulator/faults", tr.emu.url()))
+        .json(&json!({"gateway_timeout_status": 501}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400, "only statuses a gateway gives");
+}
+
+#[tokio::test]
 async fn a_client_hanging_up_never_cancels_a_write_in_progress() {
     let tr = demo().await;
     add_run_1(&tr).await;
