@@ -332,9 +332,22 @@ async fn bulk_results_are_atomic_and_in_request_order() {
     .await;
     tr.bad(cases, json!({}), "Field :results is a required field.")
         .await;
+    // Double-wrapped or not a list of objects: real servers say the case_id is missing.
     tr.bad(
         cases,
-        json!({"results": {"case_id": 1}}),
+        json!({"results": {"results": [{"case_id": 1, "status_id": 1}]}}),
+        "Field :results.case_id is a required field.",
+    )
+    .await;
+    tr.bad(
+        cases,
+        json!({"results": [[{"case_id": 1, "status_id": 1}]]}),
+        "Field :results.case_id is a required field.",
+    )
+    .await;
+    tr.bad(
+        cases,
+        json!({"results": "1"}),
         "Field :results is not a valid array.",
     )
     .await;
