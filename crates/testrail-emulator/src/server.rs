@@ -193,20 +193,10 @@ async fn api_inner(
     parts: Parts,
     bytes: Bytes,
 ) -> Result<Outcome, ApiError> {
-    if let Some(retry) = app.guard().maintenance(Instant::now()) {
-        return Ok(Outcome::answered(in_maintenance(retry)));
-    }
-    let email = authenticate(app, &parts.headers)?;
-    let admitted = app.guard().admit(&email, Instant::now());
-    if let Err(retry) = admitted {
-        let limit = app.guard().faults().rate_limit;
-        return Ok(Outcome::answered(rate_limited(retry, limit)));
-    }
-    if let Some(status) = app.guard().roll_failure() {
-        let msg =
-            format!("Emulated server error ({status}): nothing was applied, retry the request.");
-        return Err(ApiError::new(status, msg));
-    }
+    let email = match admit(app, &parts.headers)? {
+        Admission::Admitted(email) => email,
+        Admission::Refused(response) => return Ok(Outcome::answered(response)),
+    };
     if let Some(route) = uri_error {
         return Err(ApiError::bad(format!(
             "Invalid characters in URI: [{route}]"
@@ -226,16 +216,49 @@ async fn api_inner(
     } else {
         (parse_json_object(&bytes)?, None)
     };
-    let server_time = app.guard().server_time(results_written(&call.name, &map));
-    app.guard().stats.server_ms_total += server_time.as_millis() as u64;
-    if !server_time.is_zero() {
-        tokio::time::sleep(server_time).await;
-    }
+    spend_server_time(app, results_written(&call.name, &map)).await;
     let reply = run_handler(app, call, handler, &email, &map, upload)?;
     if !write {
         return Ok(Outcome::answered(reply_response(reply)));
     }
     Ok(after_commit(app, reply))
+}
+
+enum Admission {
+    Admitted(String),
+    Refused(Response),
+}
+
+/// Before any work: maintenance (409), login (401), rate limit (429), injected 5xx.
+fn admit(app: &App, headers: &HeaderMap) -> Result<Admission, ApiError> {
+    if let Some(retry) = app.guard().maintenance(Instant::now()) {
+        return Ok(Admission::Refused(in_maintenance(retry)));
+    }
+    let email = authenticate(app, headers)?;
+    let mut g = app.guard();
+    if let Err(retry) = g.admit(&email, Instant::now()) {
+        let limit = g.faults().rate_limit;
+        return Ok(Admission::Refused(rate_limited(retry, limit)));
+    }
+    if let Some(status) = g.roll_failure() {
+        let msg =
+            format!("Emulated server error ({status}): nothing was applied, retry the request.");
+        return Err(ApiError::new(status, msg));
+    }
+    Ok(Admission::Admitted(email))
+}
+
+/// The modelled server work; a write commits only after it.
+async fn spend_server_time(app: &App, results: u64) {
+    let server_time = {
+        let mut g = app.guard();
+        let t = g.server_time(results);
+        g.stats.server_ms_total += t.as_millis() as u64;
+        t
+    };
+    if !server_time.is_zero() {
+        tokio::time::sleep(server_time).await;
+    }
 }
 
 /// How many results a request writes (the `n` of the per-result server cost).
