@@ -123,15 +123,24 @@ async fn a_cloud_style_gateway_answers_500_request_timed_out_and_the_write_still
 async fn a_client_hanging_up_never_cancels_a_write_in_progress() {
     let tr = demo().await;
     add_run_1(&tr).await;
-    tr.emu.set_faults(Faults {
-        server_ms: 300,
-        ..Default::default()
-    });
     let impatient = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_millis(60))
+        .timeout(Duration::from_millis(150))
         .build()
         .unwrap();
+    // Open the connection first, so the timeout below can only strike during the server work.
+    let warm = impatient
+        .get(tr.api("get_statuses"))
+        .basic_auth(&tr.user.0, Some(&tr.user.1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 200);
+    warm.bytes().await.unwrap();
+    tr.emu.set_faults(Faults {
+        server_ms: 1000,
+        ..Default::default()
+    });
     let err = impatient
         .post(tr.api("add_results_for_cases/1"))
         .basic_auth(&tr.user.0, Some(&tr.user.1))
@@ -194,7 +203,7 @@ async fn body_over_the_gateway_limit_gets_an_html_413_and_nothing_is_written() {
 #[tokio::test]
 async fn maintenance_answers_409_with_retry_after_until_the_window_ends() {
     let tr = demo().await;
-    post_faults(&tr, json!({"maintenance_secs": 0.4})).await;
+    post_faults(&tr, json!({"maintenance_secs": 1.0})).await;
     let r = tr.get("get_statuses").await;
     assert_eq!(r.status, 409);
     assert_eq!(r.headers["retry-after"], "1");
