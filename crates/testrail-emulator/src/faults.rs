@@ -226,7 +226,8 @@ impl Guard {
     ///
     /// The window is shortened by a small grace (1% of it, at least 25 ms, at most 10%) so a
     /// client that spaces its requests exactly `window / N` apart is never refused because of a
-    /// few milliseconds of scheduling jitter between its clock and ours.
+    /// few milliseconds of scheduling jitter between its clock and ours. `now` is when the request
+    /// arrived, not when its task got to run.
     pub fn admit(&mut self, user: &str, now: Instant) -> Result<(), u64> {
         let limit = self.faults.rate_limit as usize;
         if limit == 0 {
@@ -242,7 +243,9 @@ impl Guard {
             q.pop_front();
         }
         if q.len() < limit {
-            q.push_back(now);
+            // Arrival times reach us slightly out of order (concurrent tasks); keep them sorted.
+            let at = q.iter().rposition(|t| *t <= now).map_or(0, |i| i + 1);
+            q.insert(at, now);
             return Ok(());
         }
         let free_at = q[q.len() - limit] + span;

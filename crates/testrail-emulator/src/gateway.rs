@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
@@ -49,6 +50,7 @@ pub async fn api_request(
     uri_error: Option<String>,
     req: Request,
 ) -> Response {
+    let arrived = Instant::now();
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -63,7 +65,7 @@ pub async fn api_request(
         endpoint: call.name.clone(),
         answered: false,
     };
-    let (response, label) = pass(&app, call.clone(), uri_error, req).await;
+    let (response, label) = pass(&app, call.clone(), uri_error, req, arrived).await;
     watch.answered = true;
     app.guard().count_status(&call.name, &label);
     tracing::debug!(endpoint = %call.name, status = %label, "emulator api request");
@@ -75,6 +77,7 @@ async fn pass(
     call: Call,
     uri_error: Option<String>,
     req: Request,
+    arrived: Instant,
 ) -> (Response, String) {
     let (limit, patience, timeout_status) = {
         let g = app.guard();
@@ -97,7 +100,14 @@ async fn pass(
         }
         Err(e) => return (error_response(&e), e.status.to_string()),
     };
-    let mut work = tokio::spawn(server::work(app.clone(), call, uri_error, parts, bytes));
+    let mut work = tokio::spawn(server::work(
+        app.clone(),
+        call,
+        uri_error,
+        parts,
+        bytes,
+        arrived,
+    ));
     let done = match patience {
         None => (&mut work).await,
         Some(patience) => match tokio::time::timeout(patience, &mut work).await {

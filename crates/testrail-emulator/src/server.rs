@@ -168,19 +168,22 @@ impl Outcome {
 }
 
 /// The server's work for one API call, after the gateway read the body. It runs in its own task
-/// (see [`gateway`]): nothing here is cancelled by a client or gateway giving up.
+/// (see [`gateway`]): nothing here is cancelled by a client or gateway giving up. `arrived` is
+/// when the request reached the gateway: the rate limit counts from then, so the task's
+/// scheduling delay never turns a well-paced client's request into a 429.
 pub async fn work(
     app: Arc<App>,
     call: Call,
     uri_error: Option<String>,
     parts: Parts,
     bytes: Bytes,
+    arrived: Instant,
 ) -> Outcome {
     let latency = app.guard().latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match api_inner(&app, &call, uri_error, parts, bytes).await {
+    match api_inner(&app, &call, uri_error, parts, bytes, arrived).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::answered(error_response(&e)),
     }
@@ -192,8 +195,9 @@ async fn api_inner(
     uri_error: Option<String>,
     parts: Parts,
     bytes: Bytes,
+    arrived: Instant,
 ) -> Result<Outcome, ApiError> {
-    let email = match admit(app, &parts.headers)? {
+    let email = match admit(app, &parts.headers, arrived)? {
         Admission::Admitted(email) => email,
         Admission::Refused(response) => return Ok(Outcome::answered(response)),
     };
@@ -230,13 +234,13 @@ enum Admission {
 }
 
 /// Before any work: maintenance (409), login (401), rate limit (429), injected 5xx.
-fn admit(app: &App, headers: &HeaderMap) -> Result<Admission, ApiError> {
+fn admit(app: &App, headers: &HeaderMap, arrived: Instant) -> Result<Admission, ApiError> {
     if let Some(retry) = app.guard().maintenance(Instant::now()) {
         return Ok(Admission::Refused(in_maintenance(retry)));
     }
     let email = authenticate(app, headers)?;
     let mut g = app.guard();
-    if let Err(retry) = g.admit(&email, Instant::now()) {
+    if let Err(retry) = g.admit(&email, arrived) {
         let limit = g.faults().rate_limit;
         return Ok(Admission::Refused(rate_limited(retry, limit)));
     }
