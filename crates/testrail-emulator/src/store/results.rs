@@ -108,6 +108,8 @@ impl State {
         self.open_run(run_id)?;
         let tests = self.resolve_bulk(&entries, |s, r| {
             let tid = r.test_id.ok_or_else(|| ApiError::required("results.test_id"))?;
+            // TestRail's template is `(test {1} unknown ...)`; the `T` prefix is UNVERIFIED,
+            // by analogy with the `C` seen verbatim for cases.
             s.tests.get(&tid).filter(|t| t.active && t.run_id == run_id).map(|t| t.id).ok_or_else(|| {
                 ApiError::bad(format!(
                     "Field :results contains one or more invalid results (test T{tid} unknown or not part of the test run)"
