@@ -1,8 +1,9 @@
 //! testrail-emulator: a TestRail API v2 server (axum) to run, demo and test against.
 //!
 //! Owns: the query-string routing, Basic auth, TestRail's JSON shapes, error texts and pagination,
-//! an in-memory store with optional SQLite persistence, fault injection, a rate limiter, request
-//! statistics and a read-only HTML view.
+//! an in-memory store with optional SQLite persistence, a server-time model behind a gateway
+//! (504/413 pages, late commits), fault injection, a rate limiter, request statistics and a
+//! read-only HTML view.
 //! Must not know: report formats, the sync engine, or the HTTP client (it shares only the models).
 //!
 //! ```no_run
