@@ -111,11 +111,7 @@ impl Stats {
 /// Mutable bookkeeping: faults + RNG, rate windows, maintenance window, connections and stats.
 pub struct Guard {
     faults: Faults,
-    /// Dice for faults before the work (5xx), and separate dice for faults after a commit
-    /// (drop, 5xx): the number of writes hit then depends on the seed and the number of writes
-    /// only, not on how concurrent requests happened to interleave with reads.
     rng: fastrand::Rng,
-    commit_rng: fastrand::Rng,
     window: Duration,
     admitted: HashMap<String, VecDeque<Instant>>,
     maintenance_until: Option<Instant>,
@@ -129,15 +125,6 @@ fn rate_grace(window: Duration) -> Duration {
     (window / 100)
         .max(Duration::from_millis(25))
         .min(window / 10)
-}
-
-/// The after-commit dice's seed, derived so the two sequences differ.
-fn commit_seed(seed: u64) -> u64 {
-    if seed == 0 {
-        0
-    } else {
-        seed ^ 0x9E37_79B9_7F4A_7C15
-    }
 }
 
 fn rng_for(seed: u64) -> fastrand::Rng {
@@ -164,7 +151,6 @@ impl Guard {
         Guard {
             faults,
             rng: rng_for(faults.seed),
-            commit_rng: rng_for(commit_seed(faults.seed)),
             window,
             admitted: HashMap::new(),
             maintenance_until: maintenance_end(faults.maintenance_secs),
@@ -182,7 +168,6 @@ impl Guard {
     pub fn set_faults(&mut self, f: Faults) {
         if f.seed != self.faults.seed {
             self.rng = rng_for(f.seed);
-            self.commit_rng = rng_for(commit_seed(f.seed));
         }
         if f.rate_limit != self.faults.rate_limit
             || f.rate_limit_scope != self.faults.rate_limit_scope
@@ -297,13 +282,13 @@ impl Guard {
 
     /// `Some(status)` when this applied write should be answered with a 5xx anyway.
     pub fn roll_failure_after_commit(&mut self) -> Option<u16> {
-        roll_5xx(&mut self.commit_rng, self.faults.fail_after_commit_rate)
+        roll_5xx(&mut self.rng, self.faults.fail_after_commit_rate)
     }
 
     /// Whether to cut the connection after this (applied) write.
     pub fn roll_drop(&mut self) -> bool {
         let rate = self.faults.drop_after_commit_rate;
-        rate > 0.0 && self.commit_rng.f64() < rate
+        rate > 0.0 && self.rng.f64() < rate
     }
 
     pub fn latency(&self) -> Duration {
@@ -441,29 +426,6 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(1, 2), (3, 1)]
         );
-    }
-
-    #[test]
-    fn after_commit_dice_do_not_depend_on_reads() {
-        let f = Faults {
-            fail_rate: 0.2,
-            drop_after_commit_rate: 0.1,
-            seed: 15,
-            ..Default::default()
-        };
-        let drops = |reads_between: usize| {
-            let mut g = Guard::new(f, Duration::from_secs(60));
-            (0..31)
-                .filter(|_| {
-                    for _ in 0..reads_between {
-                        g.roll_failure();
-                    }
-                    g.roll_drop()
-                })
-                .count()
-        };
-        assert_eq!(drops(0), drops(7), "reads do not move the drop dice");
-        assert!(drops(0) > 0, "seed 15 drops some of 31 writes");
     }
 
     #[test]
