@@ -17,8 +17,10 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 TRCLI_VERSION=1.15.3
-BIN=$(realpath -m "${TESTRAIL_SYNC_BIN:-target/debug/testrail-sync}")
-VENV=$ROOT/target/real-clients-venv
+# Follows CARGO_TARGET_DIR (.ci/run shares one) so the binary the tests built is reused.
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$(realpath -m "${TESTRAIL_SYNC_BIN:-$TARGET/debug/testrail-sync}")
+VENV=$TARGET/real-clients-venv
 PY=$VENV/bin/python
 TRCLI=$VENV/bin/trcli
 USER_EMAIL=demo@testrail-sync.local
