@@ -53,6 +53,7 @@ impl ApiError {
     }
 }
 
+/// 401 for a wrong or missing email/key, TestRail's text.
 pub const AUTH_FAILED: &str =
     "Authentication failed: invalid or missing user/password or session cookie.";
 /// TestRail's language file (`runs_denied_completed`); clients match `The test run is already
@@ -61,6 +62,7 @@ pub const RUN_COMPLETED: &str = "This operation is not allowed. The test run is 
 /// A write to a closed plan comes back as a permission error, 403 (seen verbatim).
 pub const PLAN_COMPLETED: &str =
     "You are not allowed to edit test plans (insufficient permissions).";
+/// 400 for `update_run` on a run that belongs to a plan (use `update_run_in_plan_entry`).
 pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
 /// Verbatim from a real server (LANG `apiv2_content_missing`), PHP's `\/` escaping aside.
 pub const CONTENT_TYPE_MISSING: &str =

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RateScope {
+    /// Each user has its own budget (the default).
     #[default]
     User,
+    /// All users share one budget.
     Instance,
 }
 
@@ -70,10 +72,15 @@ pub struct Faults {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Stats {
+    /// API requests that reached routing.
     pub requests: u64,
+    /// Those requests per endpoint name (`add_results_for_cases`, …).
     pub endpoints: BTreeMap<String, u64>,
+    /// Writes applied to the store.
     pub writes: u64,
+    /// API answers per status (`"200"`, `"429"`, `"dropped"`, `"499"`, …).
     pub status_codes: BTreeMap<String, u64>,
+    /// The same per endpoint: endpoint → status → count (see [`Stats::answered`]).
     pub endpoint_status_codes: BTreeMap<String, BTreeMap<String, u64>>,
     /// 504s the gateway answered while the work went on.
     pub gateway_timeouts: u64,
@@ -85,10 +92,15 @@ pub struct Stats {
     pub server_ms_total: u64,
     /// API requests being handled right now, and the most at once (concurrency seen).
     pub in_flight: u64,
+    /// The most API requests handled at once so far.
     pub max_in_flight: u64,
+    /// TCP connections accepted.
     pub connections_opened: u64,
+    /// Connections that carried at least one API request.
     pub connections_used: u64,
+    /// The most API requests one connection carried (keep-alive reuse).
     pub max_requests_per_connection: u64,
+    /// k → number of connections that carried k API requests.
     pub requests_per_connection: BTreeMap<u64, u64>,
 }
 

@@ -59,6 +59,8 @@
 //! that long; `rate_limit_scope` is `user` or `instance`; `fail_after_commit_rate` answers
 //! 500/502/503 after the write was applied. [`Stats`] count per endpoint, status and connection.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod error;
 mod faults;
@@ -156,14 +158,25 @@ pub enum EmulatorError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The SQLite file could not be opened, read or written.
     #[error("database {path}: {message} (use another --db file or delete this one)")]
-    Database { path: PathBuf, message: String },
+    Database {
+        /// The `--db` file.
+        path: PathBuf,
+        /// What SQLite (or decoding a stored row) reported.
+        message: String,
+    },
+    /// The fixture could not be read, parsed or applied (what and where).
     #[error("fixture: {0} (fix the fixture JSON; see fixtures/demo.json for the format)")]
     Fixture(String),
+    /// A `--user` value is not `EMAIL:KEY`.
     #[error("a --user must look like EMAIL:KEY, e.g. me@example.com:secret")]
     InvalidCredential,
+    /// A `--status` value is not `NAME:LABEL` (the value given).
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
+    /// Faults out of range: a rate outside 0..=1, negative maintenance, or an unsupported
+    /// gateway timeout status.
     #[error(
         "fault rates must be between 0 and 1, maintenance_secs not negative, and the gateway's timeout status 500, 502, 503 or 504"
     )]
