@@ -270,6 +270,27 @@ fn dry_run_shows_the_field_values_it_would_send() {
         "{text}"
     );
     assert_eq!(env.write_requests(), 0);
+    // In JSON the values are `checks`, apart from `planned_calls` (which only lists writes).
+    let out = sync(
+        &env,
+        &r,
+        "1",
+        &["--dry-run", "--result-field", "environment=production"],
+    );
+    assert_exit(&out, 0);
+    let summary = json(&out);
+    assert_eq!(
+        summary["checks"],
+        json!(["result field custom_environment = 2 (\"production\") on every result"])
+    );
+    assert!(
+        summary["planned_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c.as_str().unwrap().contains("custom_environment")),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -135,8 +135,8 @@ impl Context<'_> {
             .calls(self.project_id)
             .iter()
             .map(ToString::to_string)
-            .chain(plan.checks.iter().map(|c| c.what.clone()))
             .collect();
+        summary.checks = plan.checks.iter().map(|c| c.what.clone()).collect();
         Ok(())
     }
 
