@@ -176,3 +176,43 @@ async fn create_cases_whose_answers_are_lost_are_created_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn cases_created_by_a_sync_that_died_are_found_by_the_index_on_the_rerun() {
+    let setup = automation_setup().await;
+    let input = report_without_ids("index-after-crash");
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("index-after-crash");
+    let _ = std::fs::remove_dir_all(&cache);
+    let options = options(RunTarget::New {
+        name_template: "Nightly".into(),
+    });
+    let read = |options| {
+        testrail_sync::auto_match::read_matching_automation_ids(
+            &setup.client,
+            testrail_sync::auto_match::AutoSettings {
+                input: &input,
+                options,
+                cache_dir: Some(&cache),
+                create: Some(Default::default()),
+            },
+        )
+    };
+    let first = read(&options).await.expect("read");
+    assert_eq!(first.prepared.creation.as_ref().unwrap().pending.len(), 2);
+    let summary = testrail_sync::sync_prepared(
+        &setup.client,
+        first.collected,
+        &options,
+        &testrail_sync::Quiet,
+        first.prepared,
+    )
+    .await
+    .expect("sync");
+    assert_eq!(summary.created_cases.len(), 2);
+    // The caller never told the index about the new cases (as if it died right after the
+    // sync): the rerun's refresh (`updated_after`) still finds them by automation ID.
+    let rerun = read(&options).await.expect("reread");
+    assert!(rerun.prepared.creation.unwrap().pending.is_empty());
+    assert!(rerun.collected.unmapped.is_empty());
+    assert_eq!(rerun.collected.cases.len(), 3);
+}
