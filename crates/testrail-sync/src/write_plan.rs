@@ -7,6 +7,7 @@
 //! the same moment (resolved by `delete_run` of the younger one) or replacing a shared run's
 //! cases while we post (resolved by adding them back). Those are repairs, not planned writes.
 //!
+//! Beside the run and the result batches:
 //! - [`WritePlan::cases_to_create`] / [`WritePlan::sections_to_create`]: cases `--create-cases`
 //!   makes before the run (see `new_cases`); their results are planned under provisional IDs.
 //! - [`WritePlan::checks`]: pre-write validations (e.g. result fields the instance lacks),
