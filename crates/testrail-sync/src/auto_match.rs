@@ -27,6 +27,7 @@ use crate::target::{ResolvedTarget, resolve_target};
 pub struct AutoSettings<'a> {
     /// The reports (its matcher is not used: the automation ID decides).
     pub input: &'a ReportInput,
+    /// Sync options: the target to resolve, defects, comment budget and result fields.
     pub options: &'a SyncOptions,
     /// Where the case index lives; `None` keeps none.
     pub cache_dir: Option<&'a Path>,
@@ -37,17 +38,24 @@ pub struct AutoSettings<'a> {
 /// Several cases carry one automation ID: the test is left unmapped, never guessed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ambiguous {
+    /// The automation ID the test carries.
     pub automation_id: String,
+    /// Every case carrying it, ascending.
     pub case_ids: Vec<Id>,
+    /// The test's full name.
     pub test: String,
+    /// Where the report has it, `file:line:col`.
     pub location: String,
 }
 
 /// What the auto matcher found, besides the executions.
 #[derive(Debug, Default, Serialize)]
 pub struct AutoReport {
+    /// System name of the case field holding automation IDs (`custom_automation_id`, …).
     pub field: String,
+    /// Cases in the suite, as the case index holds them.
     pub cases_known: usize,
+    /// Automation IDs carried by several cases, with the test left unmapped for each.
     pub ambiguous: Vec<Ambiguous>,
     /// Case IDs that came from the index: if TestRail refuses one, the index is stale.
     #[serde(skip)]
@@ -90,10 +98,13 @@ pub struct Prepared {
 
 /// The result of reading by automation ID.
 pub struct AutoRead {
+    /// The executions, grouped by the case each automation ID matched.
     pub collected: Collected,
+    /// What matching found: the field used, the cases known, the ambiguous IDs.
     pub report: AutoReport,
     /// The case index, to be told about the cases the sync creates (or dropped when stale).
     pub index: CaseIndex,
+    /// The confirmed target and the cases to create, for the sync.
     pub prepared: Prepared,
 }
 

@@ -42,8 +42,11 @@ pub fn is_provisional(id: Id) -> bool {
 /// A case to create: the first test with an automation ID decides title and section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingCase {
+    /// The ID the test's results carry until the case exists.
     pub provisional: Id,
+    /// The automation ID written into the new case.
     pub automation_id: String,
+    /// Case title: trcli's form of the test name, at most 250 characters.
     pub title: String,
     /// Section path under the suite.
     pub section: Vec<String>,
@@ -56,11 +59,13 @@ pub struct CaseCreation {
     pub automation_field: String,
     /// Fields every new case gets, already checked against the project's case fields.
     pub fields: Extra,
+    /// The cases to create, one per automation ID, in the order their tests were read.
     pub pending: Vec<PendingCase>,
     by_automation_id: BTreeMap<String, Id>,
 }
 
 impl CaseCreation {
+    /// Nothing pending yet; `automation_field` and `fields` go into every new case.
     pub fn new(automation_field: String, fields: Extra) -> Self {
         CaseCreation {
             automation_field,
@@ -94,8 +99,11 @@ impl CaseCreation {
 /// A case this sync created, for the summary.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreatedCase {
+    /// ID of the created case.
     pub case_id: Id,
+    /// The automation ID it carries.
     pub automation_id: String,
+    /// Its title.
     pub title: String,
     /// Section path, parts joined with `/` (as `cases create --section` takes it).
     pub section: String,
