@@ -34,11 +34,18 @@ impl PartialEq<u8> for Exit {
     }
 }
 
+/// Why a sync stopped. Each variant maps to one exit code ([`SyncError::exit`]); messages say
+/// what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// A setting is wrong; nothing was sent.
     #[error("{setting}: {message}")]
-    Config { setting: String, message: String },
+    Config {
+        /// The setting or flag at fault (`statuses.skipped`, `assign-failures-to`, …).
+        setting: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
 
     /// A report could not be read; nothing was sent.
     #[error(transparent)]
@@ -48,7 +55,9 @@ pub enum SyncError {
     /// (project, suite, run, permissions).
     #[error("{what}: {source}")]
     Refused {
+        /// What we were doing (`reading the suite's cases (get_cases)`, …).
         what: String,
+        /// TestRail's answer.
         #[source]
         source: ApiError,
     },

@@ -7,16 +7,21 @@ use crate::collect::{MultiIdTest, UnmappedTest};
 use crate::new_cases::CreatedCase;
 use crate::results::{OmittedCase, OutcomeCounts};
 
+/// What one sync did: the run, what was posted, what was left out and why. Serialized as the `--format json` output, so fields are part of the CLI's interface.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// The run results went to, once known (a dry run that would create one has none).
     pub run_id: Option<Id>,
+    /// Web address of that run in TestRail.
     pub run_url: Option<String>,
+    /// Name of that run.
     pub run_name: Option<String>,
     /// True when this sync created the run (false: reused, found by key, or resumed).
     pub created_run: bool,
     /// Results accepted by TestRail in this invocation (including ones confirmed after an
     /// ambiguous outcome).
     pub posted: u64,
+    /// Cases by the outcome that won aggregation (flattened into the JSON object).
     #[serde(flatten)]
     pub counts: OutcomeCounts,
     /// Test executions read from all reports.
@@ -27,10 +32,12 @@ pub struct Summary {
     pub unmapped: Vec<String>,
     /// The same tests with their outcome and `file:line:col` in the report.
     pub unmapped_tests: Vec<UnmappedTest>,
+    /// All tests without any case ID.
     pub unmapped_count: u64,
     /// Tests that map to several case IDs (each case gets the result): listed so that an ID
     /// read where none was meant is seen (the first 1000; `multi_id_count` counts all).
     pub multi_id_tests: Vec<MultiIdTest>,
+    /// All tests that map to several case IDs.
     pub multi_id_count: u64,
     /// Case IDs the report names but the suite does not have: left out so TestRail cannot
     /// reject a batch over them.
@@ -56,6 +63,7 @@ pub struct Summary {
     pub attachments_uploaded: u64,
     /// Things that did not stop the sync but deserve a look (missing attachment files, …).
     pub warnings: Vec<String>,
+    /// True for `--dry-run`: nothing was written to TestRail.
     pub dry_run: bool,
     /// With `--dry-run`: the writes that would have been made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -65,13 +73,17 @@ pub struct Summary {
     /// on every result`). Not calls, so kept apart from `planned_calls`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
+    /// Wall time of the whole sync, in milliseconds.
     pub elapsed_ms: u64,
 }
 
 /// Receives progress while results are posted (the CLI draws a bar on a terminal).
 pub trait Progress: Send + Sync {
+    /// Called once before the first batch with the number of results to post.
     fn start(&self, _total_results: u64) {}
+    /// Called after each acknowledged batch with the number of results it carried.
     fn advance(&self, _results: u64) {}
+    /// Called once after every batch was posted (not when posting failed).
     fn finish(&self) {}
 }
 
