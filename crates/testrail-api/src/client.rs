@@ -22,15 +22,18 @@ use crate::secret::ApiKey;
 /// TestRail Cloud's documented limit for standard instances.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 180;
 
+/// How to reach and pace one TestRail instance; [`ClientConfig::new`] gives the defaults.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `https://example.testrail.io` (a path prefix is kept; `/index.php...` is ignored).
     pub host: String,
     /// The TestRail user's email.
     pub user: String,
+    /// The user's API key (or password); only ever sent in the `Authorization` header.
     pub api_key: ApiKey,
     /// Per HTTP request, from connecting to the end of the response body.
     pub timeout: Duration,
+    /// Which failures are retried, how often and how long to wait between attempts.
     pub retry: RetryPolicy,
     /// Client-side pacing shared by all clones; `None` (or `Some(0)`) turns it off.
     pub rate_limit_per_minute: Option<u32>,
@@ -43,6 +46,8 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// Defaults: 30 s per request, the default [`RetryPolicy`], 180 requests per minute, and plain
+    /// http allowed only to loopback hosts.
     pub fn new(host: impl Into<String>, user: impl Into<String>, api_key: ApiKey) -> Self {
         ClientConfig {
             host: host.into(),
@@ -216,6 +221,7 @@ impl Client {
         pagination::stream(self.clone(), endpoint.to_owned(), key)
     }
 
+    /// All items of a bulk GET collected into one list: every page of a paginated answer, or the bare array older servers send.
     pub async fn get_all<T: DeserializeOwned + Send + 'static>(
         &self,
         endpoint: &str,
