@@ -86,7 +86,7 @@ pub struct Section {
     pub description: Option<String>,
     /// Enclosing section, `None` at the top level of the suite (TestRail `parent_id`).
     pub parent_id: Option<Id>,
-    /// Position among its siblings, 1-based (TestRail `display_order`).
+    /// Position among its siblings (TestRail `display_order`).
     pub display_order: u32,
     /// Nesting level: 0 for a top-level section (TestRail `depth`).
     pub depth: u32,
@@ -563,7 +563,7 @@ pub struct Attachment {
     /// Display name of the file.
     #[serde(default)]
     pub name: String,
-    /// File name as stored, on older versions the same as `name`.
+    /// File name of the upload (TestRail `filename`).
     #[serde(default)]
     pub filename: String,
     /// Size in bytes.
@@ -726,7 +726,7 @@ pub struct AddPlan {
 pub struct AddPlanEntry {
     /// Suite the entry's runs test.
     pub suite_id: Id,
-    /// Entry name (the suite's name when unset).
+    /// Entry name; TestRail picks one when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Free-text description.

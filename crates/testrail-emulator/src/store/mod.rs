@@ -194,7 +194,7 @@ pub struct State {
     pub milestones: BTreeMap<Id, Milestone>,
     /// Users by ID.
     pub users: BTreeMap<Id, User>,
-    /// Statuses by ID: 1–5 system, 6–12 custom.
+    /// Statuses by ID: 1–5 system, custom ones above.
     pub statuses: BTreeMap<Id, Status>,
     /// Configuration groups by ID, each holding its configurations.
     pub config_groups: BTreeMap<Id, ConfigGroup>,
