@@ -148,6 +148,11 @@ impl Client {
         self.core.clock.offset_secs()
     }
 
+    /// The per-request timeout this client was built with.
+    pub fn timeout(&self) -> Duration {
+        self.core.timeout
+    }
+
     /// The web address of a run, for summaries.
     pub fn run_url(&self, run_id: Id) -> String {
         format!("{}/index.php?/runs/view/{run_id}", self.core.host)
