@@ -50,5 +50,12 @@ pub const AUTH_FAILED: &str =
 pub const RUN_COMPLETED: &str = "The test run is already completed and cannot be modified.";
 pub const PLAN_COMPLETED: &str = "The test plan is already completed and cannot be modified.";
 pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
-pub const RATE_LIMITED: &str =
-    "API Rate limit reached. Please wait before sending more requests (see Retry-After).";
+/// Verbatim from a real server (LANG `apiv2_content_missing`), PHP's `\/` escaping aside.
+pub const CONTENT_TYPE_MISSING: &str =
+    "Content-Type header missing (use Content-Type: application/json)";
+/// TestRail's language file (`apiv2_content_invalid`); the status (400) is inferred.
+pub const CONTENT_TYPE_INVALID: &str =
+    "Content-Type header invalid (use Content-Type: application/json)";
+/// UNVERIFIED: TestRail Cloud's 409 maintenance body was never seen in public; this is our text.
+pub const MAINTENANCE: &str =
+    "TestRail is currently undergoing maintenance. Please try again later (see Retry-After).";

@@ -234,7 +234,7 @@ async fn add_plan_entry_like_trcli_and_close_plan() {
     assert_eq!(tr.post("delete_plan/1", json!({})).await.status, 200);
     tr.bad_get(
         &format!("get_run/{r1}"),
-        "Field :run_id is not a valid test run.",
+        "Field :run is not a valid test run.",
     )
     .await;
 }

@@ -84,7 +84,7 @@ async fn add_run_scope_include_all_and_case_ids() {
         "Field :assignedto_id is not a valid user.",
     )
     .await;
-    tr.bad_get("get_run/99", "Field :run_id is not a valid test run.")
+    tr.bad_get("get_run/99", "Field :run is not a valid test run.")
         .await;
     tr.bad_get("get_test/9999", "Field :test_id is not a valid test.")
         .await;
@@ -446,7 +446,7 @@ async fn closed_runs_refuse_changes_and_delete_removes_everything() {
     assert_eq!(soft["tests"], 1);
     let del = tr.post("delete_run/1", json!({})).await;
     assert_eq!(del.status, 200);
-    tr.bad_get("get_run/1", "Field :run_id is not a valid test run.")
+    tr.bad_get("get_run/1", "Field :run is not a valid test run.")
         .await;
     tr.bad_get(
         "get_results_for_run/1",
