@@ -75,11 +75,22 @@ fn by_content(lost: &[&[NewResult]], found: &[TestResult]) -> Vec<Verdict> {
         return vec![Verdict::Absent; lost.len()];
     }
     // Each write claims its results in turn, so two alike writes never claim the same ones.
-    let mut matches = Vec::with_capacity(lost.len());
-    for write in lost {
-        let claimed = ordered_match(write, &pool);
-        pool.retain(|r| !claimed.iter().any(|(_, c)| c.id == r.id));
-        matches.push(claimed);
+    // Whole blocks first: a write commits as one block of consecutive IDs, and concurrent
+    // writes may commit in any order, so a write's pattern scattered over two blocks must not
+    // be taken for it while its own block is there.
+    let mut matches: Vec<Vec<(usize, &TestResult)>> = vec![Vec::new(); lost.len()];
+    for (i, write) in lost.iter().enumerate() {
+        if let Some(block) = block_match(write, &pool) {
+            pool.retain(|r| !block.iter().any(|(_, c)| c.id == r.id));
+            matches[i] = block;
+        }
+    }
+    for (i, write) in lost.iter().enumerate() {
+        if matches[i].is_empty() {
+            let claimed = ordered_match(write, &pool);
+            pool.retain(|r| !claimed.iter().any(|(_, c)| c.id == r.id));
+            matches[i] = claimed;
+        }
     }
     // Results nobody claims: another writer under the same user, or the server changed what
     // we sent. Either way content cannot be trusted to tell what is ours.
@@ -119,6 +130,16 @@ fn landed_one(write: &[NewResult], matched: &[(usize, &TestResult)]) -> Verdict 
             .filter_map(|(i, r)| write[*i].case_id.map(|c| (c, (r.id, r.test_id))))
             .collect(),
     )
+}
+
+/// The first run of consecutive results in `pool` (sorted by ID) that looks like `write`.
+fn block_match<'r>(write: &[NewResult], pool: &[&'r TestResult]) -> Option<Vec<(usize, &'r TestResult)>> {
+    if write.is_empty() || pool.len() < write.len() {
+        return None;
+    }
+    pool.windows(write.len())
+        .find(|w| w.iter().zip(write).all(|(found, sent)| looks_like(sent, found)))
+        .map(|w| w.iter().copied().enumerate().collect())
 }
 
 /// The longest prefix of `write` found, in order, among `pool` (sorted by ID); each pair is
@@ -256,6 +277,29 @@ mod tests {
             vec![
                 Verdict::Landed([(1, (8, 81))].into()),
                 Verdict::Landed([(2, (9, 82))].into())
+            ]
+        );
+    }
+
+    #[test]
+    fn concurrent_writes_committed_out_of_order_are_matched_by_block() {
+        // The second write committed first; a scattered match of the first over both blocks
+        // would leave results nobody claims.
+        let first = vec![sent(1, 1, None), sent(2, 5, Some("one")), sent(3, 1, None)];
+        let second = vec![sent(4, 1, None), sent(5, 1, None), sent(6, 5, Some("six"))];
+        let read = vec![
+            found(10, 104, 1, None),
+            found(11, 105, 1, None),
+            found(12, 106, 5, Some("six")),
+            found(13, 101, 1, None),
+            found(14, 102, 5, Some("one")),
+            found(15, 103, 1, None),
+        ];
+        assert_eq!(
+            attribute(&[&first, &second], &read, &HashMap::new()),
+            vec![
+                Verdict::Landed([(1, (13, 101)), (2, (14, 102)), (3, (15, 103))].into()),
+                Verdict::Landed([(4, (10, 104)), (5, (11, 105)), (6, (12, 106))].into()),
             ]
         );
     }

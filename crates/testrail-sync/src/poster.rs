@@ -105,6 +105,8 @@ struct Parked {
     created_after: Option<i64>,
     /// How long it ran before the answer was lost.
     after: Duration,
+    /// It ran out of time (gateway 504, our timeout): the server may still be working on it.
+    timed_out: bool,
 }
 
 /// One write, built from the queue.
@@ -311,7 +313,8 @@ impl<'a> Poster<'a> {
             Err(e) if e.is_ambiguous() => {
                 self.ambiguous.fetch_add(1, Ordering::Relaxed);
                 let after = e.ambiguous_after().unwrap_or_default();
-                if e.timed_out() {
+                let timed_out = e.timed_out();
+                if timed_out {
                     self.model.lock().expect("model lock").timed_out(n, after);
                     // A server that ran out of time is not helped by parallel writes, and one
                     // write at a time keeps lost writes easy to tell apart.
@@ -334,6 +337,7 @@ impl<'a> Poster<'a> {
                     sent_at,
                     created_after,
                     after,
+                    timed_out,
                 });
                 Ok(())
             }
@@ -392,39 +396,54 @@ impl<'a> Poster<'a> {
     }
 
     /// Waits until no lost write can still commit, reads what this sync's user created since
-    /// the oldest was sent, and re-queues what did not land.
+    /// the oldest was sent, and re-queues what did not land. A write that ran out of time and
+    /// is not found gets a second look two horizons later before it is sent again: its own
+    /// server time is only known to be longer than the wait that gave up on it.
     async fn resolve_parked(
         &self,
         work: &Mutex<Work>,
         progress: &dyn Progress,
     ) -> Result<(), SyncError> {
-        let (settled_at, capped, created_after, sent_results) = {
-            let w = work.lock().expect("work lock");
-            let oldest = w.parked.iter().map(|p| p.sent_at).min().unwrap_or_else(Instant::now);
-            let wanted = self.settled_at(&w.parked);
-            let capped = wanted > oldest + SETTLE_CAP;
-            let created_after = w.parked.iter().map(|p| p.created_after).min().flatten();
-            let n: usize = w.parked.iter().map(|p| p.sent.len()).sum();
-            (wanted.min(oldest + SETTLE_CAP), capped, created_after, n)
-        };
+        let parked = std::mem::take(&mut work.lock().expect("work lock").parked);
+        let oldest = parked.iter().map(|p| p.sent_at).min().unwrap_or_else(Instant::now);
+        let cap = oldest + SETTLE_CAP;
+        let settled_at = self.settled_at(&parked);
+        let created_after = parked.iter().map(|p| p.created_after).min().flatten();
         tracing::info!(
-            results = sent_results,
+            writes = parked.len(),
             wait_ms = settled_at.saturating_duration_since(Instant::now()).as_millis() as u64,
             "waiting until lost writes can no longer commit, then reading what landed"
         );
-        tokio::time::sleep_until(settled_at).await;
-        let found = self.results_since(created_after).await?;
-        let parked = std::mem::take(&mut work.lock().expect("work lock").parked);
-        let mut verdicts = self.attribute(&parked, &found);
-        if verdicts.contains(&Verdict::Unclear) {
-            self.read_run_tests().await?;
-            verdicts = self.attribute(&parked, &found);
+        tokio::time::sleep_until(settled_at.min(cap)).await;
+        let mut verdicts = self.read_and_attribute(&parked, created_after).await?;
+        let unconfirmed = |verdicts: &[Verdict]| {
+            parked
+                .iter()
+                .zip(verdicts)
+                .any(|(p, v)| p.timed_out && *v == Verdict::Absent)
+        };
+        let mut capped = settled_at > cap;
+        if unconfirmed(&verdicts) && !capped {
+            let second_look = settled_at + (settled_at - oldest) * 2;
+            capped = second_look > cap;
+            tokio::time::sleep_until(second_look.min(cap)).await;
+            verdicts = self.read_and_attribute(&parked, created_after).await?;
+            for (p, v) in parked.iter().zip(&verdicts) {
+                if p.timed_out && matches!(v, Verdict::Landed(_)) {
+                    // It committed later than the model allowed: learn from it.
+                    let took = settled_at - p.sent_at;
+                    self.model
+                        .lock()
+                        .expect("model lock")
+                        .committed_late(p.sent.len(), took);
+                }
+            }
         }
         let mut requeue = Vec::new();
         for (lost, verdict) in parked.into_iter().zip(verdicts) {
             let landed = match verdict {
                 Verdict::Landed(landed) => landed,
-                // Attributed by test ID, so Unclear cannot remain; treat as nothing found.
+                // Attributed by test ID by now, so Unclear cannot remain: nothing found.
                 Verdict::Absent | Verdict::Unclear => BTreeMap::new(),
             };
             self.take_landed(&landed, progress)?;
@@ -435,7 +454,7 @@ impl<'a> Poster<'a> {
                 .filter(|(_, r)| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
                 .map(|(i, _)| *i)
                 .collect();
-            if !rest.is_empty() && capped {
+            if !rest.is_empty() && capped && lost.timed_out {
                 return Err(self.still_committing(lost.sent.len()));
             }
             requeue.extend(rest);
@@ -446,6 +465,21 @@ impl<'a> Poster<'a> {
         }
         w.posted_since_park = 0;
         Ok(())
+    }
+
+    /// One filtered read, attributed; the run's tests are read too when content cannot tell.
+    async fn read_and_attribute(
+        &self,
+        parked: &[Parked],
+        created_after: Option<i64>,
+    ) -> Result<Vec<Verdict>, SyncError> {
+        let found = self.results_since(created_after).await?;
+        let verdicts = self.attribute(parked, &found);
+        if !verdicts.contains(&Verdict::Unclear) {
+            return Ok(verdicts);
+        }
+        self.read_run_tests().await?;
+        Ok(self.attribute(parked, &found))
     }
 
     fn attribute(&self, parked: &[Parked], found: &[TestResult]) -> Vec<Verdict> {

@@ -76,6 +76,7 @@ impl ServerModel {
     }
 
     /// The gateway timeout observed, if a write ran into one.
+    #[cfg(test)]
     pub(crate) fn gateway(&self) -> Option<Duration> {
         self.gateway
     }
@@ -108,6 +109,14 @@ impl ServerModel {
             self.per_result = Some(self.per_result.map_or(at_least, |p| p.max(at_least)));
         }
         self.size = self.fitting_budget().min(n / 2).max(1);
+    }
+
+    /// A lost write of `n` results was found committed only after `took`: the server is
+    /// at least that slow.
+    pub(crate) fn committed_late(&mut self, n: usize, took: Duration) {
+        let at_least = took / n.max(1) as u32;
+        self.per_result = Some(self.per_result.map_or(at_least, |p| p.max(at_least)));
+        self.size = self.size.min(self.fitting_budget()).max(1);
     }
 
     /// A body of `bytes` was refused as too large (413).
