@@ -224,7 +224,9 @@ impl Core {
                 refusals_in_a_row,
                 &mut rng,
             );
-            if !retry.allows_another(counted, started.elapsed(), wait) {
+            // A single-attempt policy means it, 429 and 409 included: such a caller re-reads
+            // before it writes again.
+            if retry.max_attempts <= 1 || !retry.allows_another(counted, started.elapsed(), wait) {
                 return Err(give_up(endpoint, attempt, error));
             }
             if retry_after.is_none() {

@@ -23,6 +23,7 @@ use crate::landing::{self, Verdict};
 use crate::options::SyncOptions;
 use crate::plan::MAX_BATCH_BYTES;
 use crate::server_model::ServerModel;
+use crate::shared_run::UNREAD_WATERMARK;
 use crate::summary::Progress;
 
 /// Extra reads of the run's results when a read may have missed some (see
@@ -55,6 +56,9 @@ pub(crate) struct Poster<'a> {
     pub(crate) posted: AtomicU64,
     pub(crate) batches: AtomicU64,
     pub(crate) ambiguous: AtomicU64,
+    /// The server's time when this sync began posting, less the slack (for reads of what it
+    /// created when no watermark was read).
+    since: Option<i64>,
     /// Reads made to resolve lost writes (result pages and, rarely, the run's tests).
     pub(crate) resolving_reads: AtomicU64,
     /// Comments cut because a single result was larger than the server accepts.
@@ -125,6 +129,7 @@ impl<'a> Poster<'a> {
         journal: Option<Journal>,
     ) -> Self {
         Poster {
+            since: server_now(client).map(|t| t - CLOCK_SLACK_SECS),
             client,
             run_id,
             watermark,
@@ -586,14 +591,8 @@ impl<'a> Poster<'a> {
         }
     }
 
-    /// The server's clock now, in UNIX seconds, once a `Date` header showed it.
     fn server_now(&self) -> Option<i64> {
-        let offset = self.client.server_clock_offset_secs()?;
-        let local = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?
-            .as_secs();
-        Some(i64::try_from(local).ok()? + offset)
+        server_now(self.client)
     }
 
     /// Which of `cases` already have a result newer than the watermark, read until a read
@@ -626,14 +625,22 @@ impl<'a> Poster<'a> {
         if cases.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let results: Vec<TestResult> =
+        let read = if self.watermark == UNREAD_WATERMARK {
+            // No watermark was read: ours are the results created since this sync started.
+            let user = self.known.lock().expect("known lock").user;
             self.client
-                .get_results_for_run(self.run_id)
+                .get_results_for_run_since(self.run_id, self.since, user)
                 .await
-                .map_err(|e| {
-                    SyncError::api("checking which results landed (get_results_for_run)", e)
-                })?;
-        let newer: Vec<&TestResult> = results.iter().filter(|r| r.id > self.watermark).collect();
+        } else {
+            self.client.get_results_for_run(self.run_id).await
+        };
+        let results: Vec<TestResult> = read.map_err(|e| {
+            SyncError::api("checking which results landed (get_results_for_run)", e)
+        })?;
+        let newer: Vec<&TestResult> = results
+            .iter()
+            .filter(|r| self.watermark == UNREAD_WATERMARK || r.id > self.watermark)
+            .collect();
         let mut tests = self.tests.lock().await;
         if newer.iter().any(|r| !tests.contains_key(&r.test_id)) {
             let all = self
@@ -717,6 +724,16 @@ fn cut_comment(comment: &str, max_chars: usize) -> String {
          result as too large (413)]\n{}",
         crate::text::trim_middle(comment, max_chars)
     )
+}
+
+/// The server's clock now, in UNIX seconds, once a `Date` header showed it.
+fn server_now(client: &Client) -> Option<i64> {
+    let offset = client.server_clock_offset_secs()?;
+    let local = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(i64::try_from(local).ok()? + offset)
 }
 
 /// Requests a paginated list of `items` took.

@@ -14,6 +14,10 @@ use crate::error::SyncError;
 use crate::plan::ResultPlan;
 use crate::poster::Poster;
 
+/// The watermark of a sync that did not read one: its results are those created since it
+/// started (see [`Context::watermark`]).
+pub(crate) const UNREAD_WATERMARK: Id = Id::MAX;
+
 /// TestRail's page size: a list this long or longer came in several pages.
 const TESTS_PER_PAGE: usize = 250;
 /// Read-modify-write rounds when adding cases to a shared run. Eight jobs racing need up to
@@ -51,8 +55,11 @@ impl Context<'_> {
     }
 
     /// Adds the plan's cases to a run that lacks some. `update_run` *replaces* the case set, so
-    /// this is read-modify-write, verified by reading again, repeated while concurrent shards
-    /// race us.
+    /// this is read-modify-write. The write is sent once right after its read (a write held
+    /// back by a 429 would carry a stale set; the loop reads again instead) and not verified
+    /// here: a shard whose cases another job's write dropped finds out for free when TestRail
+    /// refuses its results, and [`Context::repost_if_cases_were_removed`] checks once at the
+    /// end. Reading again after every write is what made 20 shards cost 439 requests.
     pub(crate) async fn ensure_cases(
         &mut self,
         run: &Run,
@@ -60,62 +67,79 @@ impl Context<'_> {
     ) -> Result<(), SyncError> {
         for round in 0..MAX_CASE_ROUNDS {
             if round > 0 {
-                // Let a concurrent job's stale `update_run` land before we verify, and keep
-                // jobs that collided from colliding again in lockstep.
+                // Keep jobs that collided from colliding again in lockstep.
                 tokio::time::sleep(self.backoff(round)).await;
             }
-            let have = self.run_case_ids(run.id).await?;
+            let mut have = self.read_run_case_ids(run.id).await?;
             let wanted = plan.case_ids();
-            let missing: Vec<Id> = wanted.difference(&have).copied().collect();
-            if missing.is_empty() {
+            if wanted.is_subset(&have) {
                 return Ok(());
             }
+            // About to write the set back: make the read complete first.
+            self.settle_case_read(run.id, &mut have).await?;
             if run.include_all {
                 // Every case of the suite is in the run already: what is missing is unknown.
                 self.drop_unknown(plan, |c| have.contains(&c));
                 return Ok(());
             }
-            let fields = RunFields {
-                include_all: Some(false),
-                case_ids: Some(have.union(&wanted).copied().collect()),
-                ..Default::default()
-            };
-            let endpoint = match run.plan_id {
-                Some(_) => format!("update_run_in_plan_entry/{}", run.id),
-                None => format!("update_run/{}", run.id),
-            };
-            // Not retried by the client: a retry sent after a backoff would carry a case set
-            // read seconds earlier and could drop cases another job added meanwhile. The next
-            // round reads again instead (and sees whether this one landed).
-            match self
-                .client
-                .post::<_, serde_json::Value>(&endpoint, &fields)
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.is_ambiguous() => {}
-                Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
-                Err(e) => {
-                    return Err(SyncError::api(
-                        format!("adding cases to run R{}", run.id),
-                        e,
-                    ));
-                }
+            if self.write_case_set(run, &have, plan).await? {
+                return Ok(());
             }
         }
-        Err(SyncError::Target(format!(
+        Err(self.kept_losing_cases(run))
+    }
+
+    /// One `update_run` with the union of `have` and our cases, sent once. `Ok(true)`: written;
+    /// `Ok(false)`: not certainly written (lost answer, 429/409, unknown cases dropped) — read
+    /// again and retry.
+    async fn write_case_set(
+        &mut self,
+        run: &Run,
+        have: &BTreeSet<Id>,
+        plan: &mut ResultPlan,
+    ) -> Result<bool, SyncError> {
+        let fields = RunFields {
+            include_all: Some(false),
+            case_ids: Some(have.union(&plan.case_ids()).copied().collect()),
+            ..Default::default()
+        };
+        let endpoint = match run.plan_id {
+            Some(_) => format!("update_run_in_plan_entry/{}", run.id),
+            None => format!("update_run/{}", run.id),
+        };
+        match self
+            .client
+            .post_once::<_, serde_json::Value>(&endpoint, &fields)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_ambiguous() || e.is_retryable() => Ok(false),
+            Err(e) if rejects_case_ids(&e) => {
+                self.drop_unknown_after_rejection(plan).await?;
+                Ok(false)
+            }
+            Err(e) => Err(SyncError::api(
+                format!("adding cases to run R{}", run.id),
+                e,
+            )),
+        }
+    }
+
+    fn kept_losing_cases(&self, run: &Run) -> SyncError {
+        SyncError::Target(format!(
             "run R{} kept losing cases while adding ours: other jobs are replacing its case set; \
              open the run once with `testrail-sync run open` and report into it",
             run.id
-        )))
+        ))
     }
 
-    /// After posting into a shared run, checks no concurrent `update_run` dropped our cases
-    /// and posts again only what is really missing: batches TestRail refused because their
-    /// cases had left the run, and results that are gone. Our cases go back in *first*:
-    /// TestRail keeps the results of a case removed from a run and shows them again when the
-    /// case is re-added, so only then can a read tell what is missing (re-posting earlier
-    /// would duplicate them).
+    /// After posting into a shared run: one read shows whether another job's stale
+    /// `update_run` dropped our cases. If so, or if TestRail refused batches because their
+    /// cases had left the run, our cases go back in and only the refused batches are posted
+    /// again: TestRail keeps the results of a case removed from a run and shows them again
+    /// when the case is re-added, and a refused batch applied nothing. Only a sync that also
+    /// lost a write's answer reads the results, since its resolving read could not see the
+    /// results of a case that was out of the run at the time.
     pub(crate) async fn repost_if_cases_were_removed(
         &mut self,
         poster: &Poster<'_>,
@@ -123,36 +147,63 @@ impl Context<'_> {
         run: &Run,
         created_run: bool,
     ) -> Result<(), SyncError> {
-        for _ in 0..MAX_CASE_ROUNDS {
-            let refused = poster.take_rejected();
-            // A run we created holds our cases from the start: every other job's read includes
-            // them, so only refused batches can be missing.
-            if created_run && refused.is_empty() {
-                return Ok(());
+        let mut refused = poster.take_rejected();
+        // A run we created holds our cases from the start: every other job's read includes
+        // them, so only refused batches can be missing.
+        if created_run && refused.is_empty() {
+            return Ok(());
+        }
+        let uncertain = poster.ambiguous.load(std::sync::atomic::Ordering::Relaxed) > 0;
+        for round in 0..MAX_CASE_ROUNDS {
+            // Let a concurrent job's stale write land before we look.
+            tokio::time::sleep(self.backoff(round + 1)).await;
+            let mut have = self.read_run_case_ids(run.id).await?;
+            if !plan.case_ids().is_subset(&have) {
+                self.settle_case_read(run.id, &mut have).await?;
+                if run.include_all {
+                    self.drop_unknown(plan, |c| have.contains(&c));
+                } else {
+                    self.write_case_set(run, &have, plan).await?;
+                    // The next round's read verifies the write before posting into it.
+                    continue;
+                }
             }
-            self.ensure_cases(run, plan).await?;
-            let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
-            let landed = poster.landed_among_settled(&ours).await?;
-            let lost: Vec<NewResult> = plan
-                .results
-                .iter()
-                .filter(|r| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
-                .cloned()
-                .collect();
-            if lost.is_empty() {
-                return Ok(());
+            if !refused.is_empty() {
+                poster.post_all(&refused, &crate::summary::Quiet).await?;
+                refused = poster.take_rejected();
+                continue;
             }
+            if uncertain {
+                return self.repost_missing(poster, plan).await;
+            }
+            return Ok(());
+        }
+        Err(self.kept_losing_cases(run))
+    }
+
+    /// Posts again what a read of the run's results shows missing (only after a lost write in
+    /// a shared run; see [`Context::repost_if_cases_were_removed`]).
+    async fn repost_missing(
+        &mut self,
+        poster: &Poster<'_>,
+        plan: &mut ResultPlan,
+    ) -> Result<(), SyncError> {
+        let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
+        let landed = poster.landed_among_settled(&ours).await?;
+        let lost: Vec<NewResult> = plan
+            .results
+            .iter()
+            .filter(|r| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
+            .cloned()
+            .collect();
+        if !lost.is_empty() {
             tracing::warn!(
                 cases = lost.len(),
                 "results missing after another job replaced the run's cases; posting them again"
             );
             poster.post_all(&lost, &crate::summary::Quiet).await?;
         }
-        Err(SyncError::Target(format!(
-            "run R{} kept losing our cases: other jobs keep replacing its case set; open the run \
-             once with `testrail-sync run open` and report into it with --run-id",
-            run.id
-        )))
+        Ok(())
     }
 
     /// The run's cases. A run longer than one page is read until a read adds nothing: while
@@ -160,6 +211,14 @@ impl Context<'_> {
     /// writing back a set that misses them (`update_run` replaces it) would drop them.
     pub(crate) async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
         let mut have = self.read_run_case_ids(run_id).await?;
+        self.settle_case_read(run_id, &mut have).await?;
+        Ok(have)
+    }
+
+    /// Reads a run of several pages again until a read adds nothing (see
+    /// [`Context::run_case_ids`]): needed only before writing the set back, since a check
+    /// that finds all our cases cannot be wrong about them.
+    async fn settle_case_read(&self, run_id: Id, have: &mut BTreeSet<Id>) -> Result<(), SyncError> {
         for _ in 0..3 {
             if have.len() < TESTS_PER_PAGE {
                 break;
@@ -170,7 +229,7 @@ impl Context<'_> {
                 break;
             }
         }
-        Ok(have)
+        Ok(())
     }
 
     pub(crate) async fn read_run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
@@ -183,7 +242,13 @@ impl Context<'_> {
     }
 
     /// The newest result ID in the run before we post: results above it on our cases are ours.
+    /// Only a journal needs it (to tell, when resuming, what an earlier attempt posted); a sync
+    /// without one saves the read and tells its results by creation time instead
+    /// ([`UNREAD_WATERMARK`]).
     pub(crate) async fn watermark(&self, run_id: Id) -> Result<Id, SyncError> {
+        if self.options.journal_dir.is_none() {
+            return Ok(UNREAD_WATERMARK);
+        }
         let page: serde_json::Value = self
             .client
             .get(&format!("get_results_for_run/{run_id}&limit=1"))
