@@ -96,8 +96,10 @@ impl ServerClock {
         let Ok(server) = httpdate::parse_http_date(date) else {
             return;
         };
-        self.0
-            .store(unix_secs(server) - unix_secs(SystemTime::now()), Ordering::Relaxed);
+        self.0.store(
+            unix_secs(server) - unix_secs(SystemTime::now()),
+            Ordering::Relaxed,
+        );
     }
 }
 

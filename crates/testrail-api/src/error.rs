@@ -327,7 +327,10 @@ mod tests {
         });
         assert!(!dropped.timed_out());
         assert_eq!(dropped.gateway_status(), None);
-        assert!(std::error::Error::source(&dropped).is_some(), "the cause stays typed");
+        assert!(
+            std::error::Error::source(&dropped).is_some(),
+            "the cause stays typed"
+        );
         assert!(!http(413, "").to_string().contains("256 MB"));
     }
 

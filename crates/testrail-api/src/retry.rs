@@ -165,7 +165,10 @@ mod tests {
             let waits: Vec<Duration> = (0..200)
                 .map(|_| p.delay_before_retry_in_a_row(None, retry_after, refusals, rng))
                 .collect();
-            assert!(waits.iter().all(|w| *w >= Duration::from_secs(4)), "{waits:?}");
+            assert!(
+                waits.iter().all(|w| *w >= Duration::from_secs(4)),
+                "{waits:?}"
+            );
             *waits.iter().max().unwrap() - *waits.iter().min().unwrap()
         };
         let first = spread(1, &mut rng);

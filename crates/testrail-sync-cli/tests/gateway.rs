@@ -40,12 +40,7 @@ fn report(env: &Env, cases: &[u64]) -> String {
 
 /// Syncs `cases` with these faults and flags; checks exactly-once and returns the summary and
 /// the emulator's stats.
-fn sync_once(
-    name: &str,
-    cases: u64,
-    faults: Faults,
-    args: &[&str],
-) -> (serde_json::Value, Stats) {
+fn sync_once(name: &str, cases: u64, faults: Faults, args: &[&str]) -> (serde_json::Value, Stats) {
     let ids: Vec<u64> = (1..=cases).collect();
     let env = env_with_faults(ids.iter().copied(), faults, Duration::from_secs(60));
     let report = report(&env, &ids);
@@ -126,6 +121,27 @@ fn writes_that_commit_after_the_gateways_504_are_never_sent_twice() {
     }
 }
 
+/// A server ten times slower than the gateway's patience: the first writes commit 4 s after
+/// their 504s, and smaller writes time out too before the server's real speed shows. The
+/// second look (two horizons later) finds them.
+#[test]
+fn writes_that_commit_ten_times_later_than_the_gateway_waits_are_never_sent_twice() {
+    let (summary, stats) = sync_once(
+        "late commit 10x",
+        400,
+        Faults {
+            server_ms_per_result: 40,
+            gateway_timeout_ms: 400,
+            ..Faults::default()
+        },
+        &[],
+    );
+    assert!(stats.late_commits >= 1);
+    let ambiguous = summary["ambiguous_batches_resolved"].as_u64().unwrap();
+    assert!(ambiguous >= 1);
+    assert_resolved_cheaply(&summary, &stats, 400);
+}
+
 /// No gateway: the server needs 1.5 s for the first write and the client gives up after 1 s
 /// (its own timeout), then the write commits.
 #[test]
@@ -153,7 +169,11 @@ fn writes_that_commit_after_the_clients_own_timeout_are_never_sent_twice() {
 /// failed execution), so its one result is larger than the body limit.
 fn large_report(cases: &[u64], huge_case: u64, reruns: usize) -> String {
     let trace = |case: u64, len: usize| -> String {
-        format!("at frame {case} ").chars().cycle().take(len).collect()
+        format!("at frame {case} ")
+            .chars()
+            .cycle()
+            .take(len)
+            .collect()
     };
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     xml.push_str("<testsuite name=\"large\">\n");
@@ -207,10 +227,11 @@ fn a_body_limit_splits_batches_and_cuts_the_one_result_too_large_alone() {
     assert!(refused >= 2, "413s met: {:?}", stats.endpoint_status);
     assert_eq!(summary["comments_cut"], 1);
     assert_eq!(summary["posted"], 800);
-    assert_eq!(summary["resolving_reads"], 0, "a 413 applied nothing: no reads");
-    let results = env
-        .block(env.client().get_results_for_run(run_id))
-        .unwrap();
+    assert_eq!(
+        summary["resolving_reads"], 0,
+        "a 413 applied nothing: no reads"
+    );
+    let results = env.block(env.client().get_results_for_run(run_id)).unwrap();
     assert_eq!(results.len(), 800, "exactly one result per case");
     let cut: Vec<&str> = results
         .iter()
@@ -218,7 +239,11 @@ fn a_body_limit_splits_batches_and_cuts_the_one_result_too_large_alone() {
         .filter(|c| c.starts_with("[comment cut to"))
         .collect();
     assert_eq!(cut.len(), 1, "only the result too large alone was cut");
-    assert!(cut[0].len() < 1 << 20 && cut[0].len() > 100_000, "{}", cut[0].len());
+    assert!(
+        cut[0].len() < 1 << 20 && cut[0].len() > 100_000,
+        "{}",
+        cut[0].len()
+    );
     let counts = results_per_case(&env, run_id);
     assert!(counts.values().all(|r| r.len() == 1 && r[0] == FAILED));
     record_figures(&format!(

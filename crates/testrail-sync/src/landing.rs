@@ -133,12 +133,19 @@ fn landed_one(write: &[NewResult], matched: &[(usize, &TestResult)]) -> Verdict 
 }
 
 /// The first run of consecutive results in `pool` (sorted by ID) that looks like `write`.
-fn block_match<'r>(write: &[NewResult], pool: &[&'r TestResult]) -> Option<Vec<(usize, &'r TestResult)>> {
+fn block_match<'r>(
+    write: &[NewResult],
+    pool: &[&'r TestResult],
+) -> Option<Vec<(usize, &'r TestResult)>> {
     if write.is_empty() || pool.len() < write.len() {
         return None;
     }
     pool.windows(write.len())
-        .find(|w| w.iter().zip(write).all(|(found, sent)| looks_like(sent, found)))
+        .find(|w| {
+            w.iter()
+                .zip(write)
+                .all(|(found, sent)| looks_like(sent, found))
+        })
         .map(|w| w.iter().copied().enumerate().collect())
 }
 
@@ -170,7 +177,11 @@ fn pairwise_disjoint(lost: &[&[NewResult]]) -> bool {
     let key = |r: &NewResult| {
         (
             r.status_id,
-            r.comment.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+            r.comment
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned(),
         )
     };
     let mut owner: HashMap<(Option<Id>, String), usize> = HashMap::new();

@@ -271,7 +271,8 @@ impl<'a> Poster<'a> {
         while let Some(&i) = w.queue.front() {
             let body = body_of(results, &w.cuts, i);
             let bytes = serde_json::to_vec(&body).map_or(0, |v| v.len()) + 1;
-            if !batch.indices.is_empty() && (batch.indices.len() == size || batch.bytes + bytes > cap)
+            if !batch.indices.is_empty()
+                && (batch.indices.len() == size || batch.bytes + bytes > cap)
             {
                 break;
             }
@@ -401,49 +402,70 @@ impl<'a> Poster<'a> {
     }
 
     /// Waits until no lost write can still commit, reads what this sync's user created since
-    /// the oldest was sent, and re-queues what did not land. A write that ran out of time and
-    /// is not found gets a second look two horizons later before it is sent again: its own
-    /// server time is only known to be longer than the wait that gave up on it.
+    /// the oldest was sent, and re-queues what did not land.
+    ///
+    /// A write that ran out of time (504, our timeout) was still running on the server, so it
+    /// is expected to land; while it is not found it is looked for again, each look three times
+    /// as far from its sending as the last, and it is only sent again once the server's speed
+    /// is known (a write answered, or a lost one found) and says it would have committed by
+    /// then. With no such evidence it is never re-sent: past [`SETTLE_CAP`] the sync stops
+    /// and the journal lets a rerun finish. Other lost writes (a 5xx, a dropped connection)
+    /// are read once after their horizon.
     async fn resolve_parked(
         &self,
         work: &Mutex<Work>,
         progress: &dyn Progress,
     ) -> Result<(), SyncError> {
         let parked = std::mem::take(&mut work.lock().expect("work lock").parked);
-        let oldest = parked.iter().map(|p| p.sent_at).min().unwrap_or_else(Instant::now);
+        let oldest = parked
+            .iter()
+            .map(|p| p.sent_at)
+            .min()
+            .unwrap_or_else(Instant::now);
         let cap = oldest + SETTLE_CAP;
-        let settled_at = self.settled_at(&parked);
         let created_after = parked.iter().map(|p| p.created_after).min().flatten();
+        let mut look = self.settled_at(&parked);
         tracing::info!(
             writes = parked.len(),
-            wait_ms = settled_at.saturating_duration_since(Instant::now()).as_millis() as u64,
+            wait_ms = look.saturating_duration_since(Instant::now()).as_millis() as u64,
             "waiting until lost writes can no longer commit, then reading what landed"
         );
-        tokio::time::sleep_until(settled_at.min(cap)).await;
-        let mut verdicts = self.read_and_attribute(&parked, created_after).await?;
-        let unconfirmed = |verdicts: &[Verdict]| {
-            parked
+        let verdicts = loop {
+            tokio::time::sleep_until(look.min(cap)).await;
+            let verdicts = self.read_and_attribute(&parked, created_after).await?;
+            let now = Instant::now();
+            self.learn_from_late_commits(&parked, &verdicts, now);
+            let waiting: Vec<&Parked> = parked
                 .iter()
-                .zip(verdicts)
-                .any(|(p, v)| p.timed_out && *v == Verdict::Absent)
-        };
-        let mut capped = settled_at > cap;
-        if unconfirmed(&verdicts) && !capped {
-            let second_look = settled_at + (settled_at - oldest) * 2;
-            capped = second_look > cap;
-            tokio::time::sleep_until(second_look.min(cap)).await;
-            verdicts = self.read_and_attribute(&parked, created_after).await?;
-            for (p, v) in parked.iter().zip(&verdicts) {
-                if p.timed_out && matches!(v, Verdict::Landed(_)) {
-                    // It committed later than the model allowed: learn from it.
-                    let took = settled_at - p.sent_at;
-                    self.model
-                        .lock()
-                        .expect("model lock")
-                        .committed_late(p.sent.len(), took);
-                }
+                .zip(&verdicts)
+                .filter(|(p, v)| p.timed_out && **v == Verdict::Absent)
+                .map(|(p, _)| p)
+                .collect();
+            if waiting.is_empty() {
+                break verdicts;
             }
-        }
+            let (knows_speed, settled) = {
+                let m = self.model.lock().expect("model lock");
+                let settled = waiting
+                    .iter()
+                    .map(|p| p.sent_at + m.settle_horizon(p.sent.len(), p.after))
+                    .max()
+                    .unwrap_or(now);
+                (m.knows_speed(), settled)
+            };
+            if knows_speed && now >= settled {
+                break verdicts;
+            }
+            if now >= cap {
+                return Err(self.still_committing(waiting[0].sent.len()));
+            }
+            look = settled.max(oldest + (now - oldest) * 3);
+            tracing::info!(
+                writes = waiting.len(),
+                wait_ms = look.saturating_duration_since(now).as_millis() as u64,
+                "lost writes that ran out of time are not there yet; looking again later"
+            );
+        };
         let mut requeue = Vec::new();
         for (lost, verdict) in parked.into_iter().zip(verdicts) {
             let landed = match verdict {
@@ -452,17 +474,13 @@ impl<'a> Poster<'a> {
                 Verdict::Absent | Verdict::Unclear => BTreeMap::new(),
             };
             self.take_landed(&landed, progress)?;
-            let rest: Vec<usize> = lost
-                .indices
-                .iter()
-                .zip(&lost.sent)
-                .filter(|(_, r)| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
-                .map(|(i, _)| *i)
-                .collect();
-            if !rest.is_empty() && capped && lost.timed_out {
-                return Err(self.still_committing(lost.sent.len()));
-            }
-            requeue.extend(rest);
+            requeue.extend(
+                lost.indices
+                    .iter()
+                    .zip(&lost.sent)
+                    .filter(|(_, r)| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
+                    .map(|(i, _)| *i),
+            );
         }
         let mut w = work.lock().expect("work lock");
         for i in requeue.into_iter().rev() {
@@ -470,6 +488,17 @@ impl<'a> Poster<'a> {
         }
         w.posted_since_park = 0;
         Ok(())
+    }
+
+    /// A lost write found committed only now took up to `now - sent_at`: the server is that
+    /// slow, which sizes the next writes and the horizon of the others.
+    fn learn_from_late_commits(&self, parked: &[Parked], verdicts: &[Verdict], now: Instant) {
+        let mut m = self.model.lock().expect("model lock");
+        for (p, v) in parked.iter().zip(verdicts) {
+            if p.timed_out && matches!(v, Verdict::Landed(_)) {
+                m.committed_late(p.sent.len(), now - p.sent_at);
+            }
+        }
     }
 
     /// One filtered read, attributed; the run's tests are read too when content cannot tell.
@@ -520,13 +549,18 @@ impl<'a> Poster<'a> {
 
     /// What this sync's user created in the run since `created_after` (server time): the
     /// lost writes and the few around them, however large the run.
-    async fn results_since(&self, created_after: Option<i64>) -> Result<Vec<TestResult>, SyncError> {
+    async fn results_since(
+        &self,
+        created_after: Option<i64>,
+    ) -> Result<Vec<TestResult>, SyncError> {
         let user = self.known.lock().expect("known lock").user;
         let found = self
             .client
             .get_results_for_run_since(self.run_id, created_after, user)
             .await
-            .map_err(|e| SyncError::api("checking which results landed (get_results_for_run)", e))?;
+            .map_err(|e| {
+                SyncError::api("checking which results landed (get_results_for_run)", e)
+            })?;
         self.resolving_reads
             .fetch_add(pages(found.len()), Ordering::Relaxed);
         Ok(found)
@@ -555,21 +589,25 @@ impl<'a> Poster<'a> {
             .unwrap_or_else(Instant::now)
     }
 
+    /// A write that ran out of time has not shown up within [`SETTLE_CAP`] and nothing this
+    /// sync saw says the server would have committed it by now: stop rather than risk a
+    /// duplicate (exit 4; the journal lets a rerun check again and post only the rest).
     fn still_committing(&self, n: usize) -> SyncError {
-        SyncError::Target(format!(
-            "a write of {n} results to run R{} lost its answer and the server may still be \
-             committing it: this server took so long per result that it could commit up to {} \
-             s after it was sent, longer than the {} s this sync waits. It was not re-sent, to \
-             avoid posting results twice. Rerun the same command later: the journal checks what \
-             landed and posts only the rest (a smaller --batch-size keeps writes short)",
-            self.run_id,
-            self.model
-                .lock()
-                .expect("model lock")
-                .settle_horizon(n, Duration::ZERO)
-                .as_secs(),
-            SETTLE_CAP.as_secs()
-        ))
+        SyncError::GaveUp {
+            what: format!(
+                "a write of {n} results to run R{} ran out of time and has not shown up in the \
+                 run within {} s; the server may still commit it, so it was not sent again \
+                 (that could post every result twice). Check the run in TestRail, then rerun \
+                 the same command: with the journal (the default) it checks what landed and \
+                 posts only the rest; a smaller --batch-size keeps writes short",
+                self.run_id,
+                SETTLE_CAP.as_secs()
+            ),
+            source: ApiError::Timeout {
+                endpoint: format!("add_results_for_cases/{}", self.run_id),
+                after: SETTLE_CAP,
+            },
+        }
     }
 
     fn note_parked_progress(&self, work: &Mutex<Work>, n: usize) {

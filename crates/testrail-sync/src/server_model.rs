@@ -41,6 +41,9 @@ pub(crate) struct ServerModel {
     client_timeout: Duration,
     /// Request bodies stay below this many bytes (halved on each 413).
     byte_cap: usize,
+    /// `per_result` was measured (a write answered, a lost one found committed), not only
+    /// bounded from below by a timeout.
+    measured: bool,
 }
 
 impl ServerModel {
@@ -53,12 +56,19 @@ impl ServerModel {
             gateway: None,
             client_timeout,
             byte_cap: max_bytes,
+            measured: false,
         }
     }
 
     /// Results to put in the next write.
     pub(crate) fn next_size(&self) -> usize {
         self.size
+    }
+
+    /// Whether the server's speed was measured, not only bounded by a timeout: only then does
+    /// a settle horizon say when a write that ran out of time can no longer commit.
+    pub(crate) fn knows_speed(&self) -> bool {
+        self.measured
     }
 
     /// The largest request body to build.
@@ -85,6 +95,7 @@ impl ServerModel {
     /// while writes stay fast, shrink when one came close to the budget.
     pub(crate) fn answered(&mut self, n: usize, elapsed: Duration) {
         let n = n.max(1);
+        self.measured = true;
         let observed = elapsed / n as u32;
         self.per_result = Some(match self.per_result {
             Some(known) if observed < known => (known + observed) / 2,
@@ -115,6 +126,7 @@ impl ServerModel {
     /// at least that slow.
     pub(crate) fn committed_late(&mut self, n: usize, took: Duration) {
         let at_least = took / n.max(1) as u32;
+        self.measured = true;
         self.per_result = Some(self.per_result.map_or(at_least, |p| p.max(at_least)));
         self.size = self.size.min(self.fitting_budget()).max(1);
     }
@@ -217,7 +229,11 @@ mod tests {
         m.too_large(1_500_000);
         assert_eq!(m.byte_cap(), 750_000);
         m.too_large(4_000_000);
-        assert_eq!(m.byte_cap(), 750_000, "a larger refusal teaches nothing new");
+        assert_eq!(
+            m.byte_cap(),
+            750_000,
+            "a larger refusal teaches nothing new"
+        );
         m.too_large(10);
         assert_eq!(m.byte_cap(), MIN_BYTE_CAP);
     }
