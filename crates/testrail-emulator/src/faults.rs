@@ -44,6 +44,9 @@ pub struct Faults {
     pub server_ms_per_result: u64,
     /// A gateway in front answers 504 (HTML) when the work takes longer; the work still commits.
     pub gateway_timeout_ms: u64,
+    /// What the gateway answers on timeout: 504 (nginx's HTML page, the default when 0), 500
+    /// (TestRail Cloud's JSON `Request timed out`), 502 or 503 (HTML pages).
+    pub gateway_timeout_status: u16,
     /// The gateway answers 413 (HTML) to request bodies larger than this.
     pub body_limit_bytes: u64,
     /// Every API request is answered 409 (maintenance) for this long after the faults are set.
@@ -80,6 +83,9 @@ pub struct Stats {
     pub failed_after_commit: u64,
     /// Sum of the modelled server work (ms) of all requests.
     pub server_ms_total: u64,
+    /// API requests being handled right now, and the most at once (concurrency seen).
+    pub in_flight: u64,
+    pub max_in_flight: u64,
     pub connections_opened: u64,
     pub connections_used: u64,
     pub max_requests_per_connection: u64,
@@ -156,6 +162,17 @@ impl Guard {
         self.faults = f;
     }
 
+    /// An API request entered the gateway (see [`Guard::leave`]).
+    pub fn enter(&mut self) {
+        self.stats.in_flight += 1;
+        self.stats.max_in_flight = self.stats.max_in_flight.max(self.stats.in_flight);
+    }
+
+    /// An API request was answered, or its client hung up.
+    pub fn leave(&mut self) {
+        self.stats.in_flight = self.stats.in_flight.saturating_sub(1);
+    }
+
     /// A TCP connection was accepted from `peer`; a reused peer address is a new connection.
     pub fn count_connection(&mut self, peer: SocketAddr) {
         self.stats.connections_opened += 1;
@@ -209,7 +226,8 @@ impl Guard {
     ///
     /// The window is shortened by a small grace (1% of it, at least 25 ms, at most 10%) so a
     /// client that spaces its requests exactly `window / N` apart is never refused because of a
-    /// few milliseconds of scheduling jitter between its clock and ours.
+    /// few milliseconds of scheduling jitter between its clock and ours. `now` is when the request
+    /// arrived, not when its task got to run.
     pub fn admit(&mut self, user: &str, now: Instant) -> Result<(), u64> {
         let limit = self.faults.rate_limit as usize;
         if limit == 0 {
@@ -225,7 +243,9 @@ impl Guard {
             q.pop_front();
         }
         if q.len() < limit {
-            q.push_back(now);
+            // Arrival times reach us slightly out of order (concurrent tasks); keep them sorted.
+            let at = q.iter().rposition(|t| *t <= now).map_or(0, |i| i + 1);
+            q.insert(at, now);
             return Ok(());
         }
         let free_at = q[q.len() - limit] + span;
@@ -280,9 +300,15 @@ impl Guard {
         (bytes > 0).then(|| usize::try_from(bytes).unwrap_or(usize::MAX))
     }
 
-    /// Forgets counters, rate windows and connections (`POST /_emulator/reset`).
+    /// Forgets counters, rate windows and connections (`POST /_emulator/reset`); requests still
+    /// in flight stay counted so the gauge does not go negative.
     pub fn reset(&mut self) {
-        self.stats = Stats::default();
+        let in_flight = self.stats.in_flight;
+        self.stats = Stats {
+            in_flight,
+            max_in_flight: in_flight,
+            ..Stats::default()
+        };
         self.admitted.clear();
         self.per_connection.clear();
     }
@@ -326,6 +352,64 @@ mod tests {
             let at = t0 + step * i + Duration::from_millis(50) - jitter;
             assert!(g.admit("a", at).is_ok(), "request {i} refused");
         }
+    }
+
+    #[test]
+    fn instance_scope_shares_one_budget_between_users() {
+        let mut g = guard(2);
+        g.set_faults(Faults {
+            rate_limit: 2,
+            rate_limit_scope: RateScope::Instance,
+            ..Default::default()
+        });
+        let t0 = Instant::now();
+        assert!(g.admit("a", t0).is_ok() && g.admit("b", t0).is_ok());
+        assert!(g.admit("c", t0).is_err(), "a third user waits too");
+    }
+
+    #[test]
+    fn maintenance_window_opens_when_set_and_closes() {
+        let mut g = guard(0);
+        let now = Instant::now();
+        assert_eq!(g.maintenance(now), None);
+        g.set_faults(Faults {
+            maintenance_secs: 1.5,
+            ..Default::default()
+        });
+        assert_eq!(
+            g.maintenance(Instant::now()),
+            Some(2),
+            "Retry-After rounds up"
+        );
+        assert_eq!(g.maintenance(now + Duration::from_secs(2)), None);
+    }
+
+    #[test]
+    fn connection_reuse_histogram_moves_with_each_request() {
+        let mut g = guard(0);
+        let (a, b) = (
+            SocketAddr::from(([127, 0, 0, 1], 4000)),
+            SocketAddr::from(([127, 0, 0, 1], 4001)),
+        );
+        g.count_connection(a);
+        g.count_connection(b);
+        for _ in 0..3 {
+            g.count_request("get_tests", Some(a));
+        }
+        g.count_request("get_tests", Some(b));
+        // The peer address comes back on a new connection: counted afresh.
+        g.count_connection(a);
+        g.count_request("get_tests", Some(a));
+        let s = &g.stats;
+        assert_eq!((s.connections_opened, s.connections_used), (3, 3));
+        assert_eq!(s.max_requests_per_connection, 3);
+        assert_eq!(
+            s.requests_per_connection
+                .clone()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![(1, 2), (3, 1)]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
@@ -33,8 +34,10 @@ struct HangUpWatch {
 
 impl Drop for HangUpWatch {
     fn drop(&mut self) {
+        let mut g = self.app.guard();
+        g.leave();
         if !self.answered {
-            self.app.guard().count_status(&self.endpoint, "499");
+            g.count_status(&self.endpoint, "499");
         }
     }
 }
@@ -47,17 +50,22 @@ pub async fn api_request(
     uri_error: Option<String>,
     req: Request,
 ) -> Response {
+    let arrived = Instant::now();
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    app.guard().count_request(&call.name, peer);
+    {
+        let mut g = app.guard();
+        g.count_request(&call.name, peer);
+        g.enter();
+    }
     let mut watch = HangUpWatch {
         app: app.clone(),
         endpoint: call.name.clone(),
         answered: false,
     };
-    let (response, label) = pass(&app, call.clone(), uri_error, req).await;
+    let (response, label) = pass(&app, call.clone(), uri_error, req, arrived).await;
     watch.answered = true;
     app.guard().count_status(&call.name, &label);
     tracing::debug!(endpoint = %call.name, status = %label, "emulator api request");
@@ -69,10 +77,15 @@ async fn pass(
     call: Call,
     uri_error: Option<String>,
     req: Request,
+    arrived: Instant,
 ) -> (Response, String) {
-    let (limit, patience) = {
+    let (limit, patience, timeout_status) = {
         let g = app.guard();
-        (g.body_limit(), g.gateway_timeout())
+        (
+            g.body_limit(),
+            g.gateway_timeout(),
+            g.faults().gateway_timeout_status,
+        )
     };
     let (parts, body) = req.into_parts();
     let cap = limit.map_or(server::MAX_BODY, |l| l.min(server::MAX_BODY));
@@ -87,12 +100,19 @@ async fn pass(
         }
         Err(e) => return (error_response(&e), e.status.to_string()),
     };
-    let mut work = tokio::spawn(server::work(app.clone(), call, uri_error, parts, bytes));
+    let mut work = tokio::spawn(server::work(
+        app.clone(),
+        call,
+        uri_error,
+        parts,
+        bytes,
+        arrived,
+    ));
     let done = match patience {
         None => (&mut work).await,
         Some(patience) => match tokio::time::timeout(patience, &mut work).await {
             Ok(done) => done,
-            Err(_) => return give_up(app, work),
+            Err(_) => return give_up(app, work, timeout_status),
         },
     };
     match done {
@@ -107,9 +127,13 @@ async fn pass(
     }
 }
 
-/// The gateway stops waiting and answers 504; the work goes on, and a write it commits later
-/// is counted as a late commit.
-fn give_up(app: &Arc<App>, work: tokio::task::JoinHandle<Outcome>) -> (Response, String) {
+/// The gateway stops waiting and answers 504 (or the configured 5xx); the work goes on, and a
+/// write it commits later is counted as a late commit.
+fn give_up(
+    app: &Arc<App>,
+    work: tokio::task::JoinHandle<Outcome>,
+    status: u16,
+) -> (Response, String) {
     app.guard().stats.gateway_timeouts += 1;
     let app = app.clone();
     tokio::spawn(async move {
@@ -119,10 +143,13 @@ fn give_up(app: &Arc<App>, work: tokio::task::JoinHandle<Outcome>) -> (Response,
             app.guard().stats.late_commits += 1;
         }
     });
-    (html(504, PAGE_504), "504".into())
+    match status {
+        0 | 504 => (html(504, PAGE_504), "504".into()),
+        other => (failure_after_commit(other), other.to_string()),
+    }
 }
 
-/// An injected 5xx after the write was applied, shaped like what real deployments answer:
+/// A 5xx that hides whether the write was applied, shaped like what real deployments answer:
 /// TestRail Cloud's 500 `Request timed out` (JSON), or a proxy's HTML 502/503.
 pub fn failure_after_commit(status: u16) -> Response {
     match status {

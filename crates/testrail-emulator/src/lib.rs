@@ -42,8 +42,10 @@
 //!
 //! Lists are paginated as TestRail 7+ (`offset`, `limit` 1..=250, `size`, `_links`); statuses,
 //! fields, priorities, types, templates and configs are bare arrays. Errors are `{"error": "..."}`:
-//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users, 404 unknown endpoint,
-//! 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`), 5xx only from injected faults.
+//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users and closed plans, 404
+//! unknown endpoint or wrong verb, 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`),
+//! 5xx only from injected faults. Texts follow what real servers were seen answering; where no
+//! public evidence exists the code says UNVERIFIED.
 //!
 //! # Server time and gateway ([`Faults`])
 //! Each API request costs `server_ms + server_ms_per_result × n` ms of server work (`n` = results
@@ -150,7 +152,9 @@ pub enum EmulatorError {
     InvalidCredential,
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
-    #[error("fault rates must be between 0 and 1, and maintenance_secs not negative")]
+    #[error(
+        "fault rates must be between 0 and 1, maintenance_secs not negative, and the gateway's timeout status 500, 502, 503 or 504"
+    )]
     InvalidFaults,
 }
 

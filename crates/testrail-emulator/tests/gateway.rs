@@ -95,18 +95,52 @@ async fn gateway_timeout_answers_504_html_and_the_write_commits_late() {
 }
 
 #[tokio::test]
+async fn a_cloud_style_gateway_answers_500_request_timed_out_and_the_write_still_commits() {
+    let tr = demo().await;
+    add_run_1(&tr).await;
+    post_faults(
+        &tr,
+        json!({"server_ms_per_result": 200, "gateway_timeout_ms": 50, "gateway_timeout_status": 500}),
+    )
+    .await;
+    let r = tr.post("add_results_for_cases/1", two_results()).await;
+    assert_eq!((r.status, r.error()), (500, "Request timed out"));
+    assert_eq!(results_in_run_1(&tr, 2).await, 2, "committed after the 500");
+    let stats = tr.emu.stats();
+    assert_eq!(stats.gateway_timeouts, 1);
+    assert_eq!(stats.in_flight, 0, "every answered request left");
+    assert!(stats.max_in_flight >= 1);
+    let bad = client()
+        .post(format!("{}/_emulator/faults", tr.emu.url()))
+        .json(&json!({"gateway_timeout_status": 501}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400, "only statuses a gateway gives");
+}
+
+#[tokio::test]
 async fn a_client_hanging_up_never_cancels_a_write_in_progress() {
     let tr = demo().await;
     add_run_1(&tr).await;
-    tr.emu.set_faults(Faults {
-        server_ms: 300,
-        ..Default::default()
-    });
     let impatient = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_millis(60))
+        .timeout(Duration::from_millis(150))
         .build()
         .unwrap();
+    // Open the connection first, so the timeout below can only strike during the server work.
+    let warm = impatient
+        .get(tr.api("get_statuses"))
+        .basic_auth(&tr.user.0, Some(&tr.user.1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 200);
+    warm.bytes().await.unwrap();
+    tr.emu.set_faults(Faults {
+        server_ms: 1000,
+        ..Default::default()
+    });
     let err = impatient
         .post(tr.api("add_results_for_cases/1"))
         .basic_auth(&tr.user.0, Some(&tr.user.1))
@@ -169,7 +203,7 @@ async fn body_over_the_gateway_limit_gets_an_html_413_and_nothing_is_written() {
 #[tokio::test]
 async fn maintenance_answers_409_with_retry_after_until_the_window_ends() {
     let tr = demo().await;
-    post_faults(&tr, json!({"maintenance_secs": 0.4})).await;
+    post_faults(&tr, json!({"maintenance_secs": 1.0})).await;
     let r = tr.get("get_statuses").await;
     assert_eq!(r.status, 409);
     assert_eq!(r.headers["retry-after"], "1");
@@ -365,5 +399,12 @@ async fn error_texts_follow_real_servers() {
         "Field :results contains one or more invalid results (case C999 unknown or not part of the test run)",
     )
     .await;
+    tr.bad(
+        "add_results_for_cases/1",
+        json!({"results": [{"case_id": 1, "elapsed": "5s"}]}),
+        "Field :results contains one or more invalid results (one of Status ID, Assigned To or Comment is required)",
+    )
+    .await;
     assert_eq!(tr.ok("get_runs/1").await["size"], 1, "only the valid run");
+    assert_eq!(tr.ok("get_results_for_run/1").await["size"], 0, "no result");
 }

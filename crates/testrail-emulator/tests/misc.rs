@@ -25,7 +25,7 @@ async fn users_by_id_email_and_current() {
     assert_eq!(by_mail["id"], 1);
     tr.bad_get(
         "get_user_by_email&email=nobody%40x.test",
-        "Field :email is not a valid user.",
+        "Field :email is not a valid email address",
     )
     .await;
     tr.bad_get("get_user_by_email", "Field :email is a required field.")

@@ -303,6 +303,9 @@ pub struct FaultArgs {
     /// A gateway answers HTML 504 after this many ms; the work still commits (0 = no gateway)
     #[arg(long, default_value_t = 0)]
     pub gateway_timeout_ms: u64,
+    /// Gateway's answer on timeout: 504 (nginx page), 500 (Cloud's `Request timed out`), 502, 503
+    #[arg(long, default_value_t = 504)]
+    pub gateway_timeout_status: u16,
     /// The gateway answers HTML 413 to bodies over this many bytes (0 = only the 64 MiB cap)
     #[arg(long, default_value_t = 0)]
     pub body_limit_bytes: u64,

@@ -80,6 +80,12 @@ pub fn faults(f: &FaultArgs) -> Result<Faults, Failure> {
             f.maintenance_secs
         )));
     }
+    if ![500, 502, 503, 504].contains(&f.gateway_timeout_status) {
+        return Err(bad_input(format!(
+            "--gateway-timeout-status must be 500, 502, 503 or 504, not {}",
+            f.gateway_timeout_status
+        )));
+    }
     let rate_limit_scope = match f.rate_limit_scope.as_str() {
         "instance" => RateScope::Instance,
         _ => RateScope::User,
@@ -94,6 +100,7 @@ pub fn faults(f: &FaultArgs) -> Result<Faults, Failure> {
         server_ms: f.server_ms,
         server_ms_per_result: f.server_ms_per_result,
         gateway_timeout_ms: f.gateway_timeout_ms,
+        gateway_timeout_status: f.gateway_timeout_status,
         body_limit_bytes: f.body_limit_bytes,
         maintenance_secs: f.maintenance_secs,
         seed: f.seed,
