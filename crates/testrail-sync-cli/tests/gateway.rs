@@ -94,17 +94,23 @@ fn assert_resolved_cheaply(summary: &serde_json::Value, stats: &Stats, lost_resu
 }
 
 /// A gateway that gives up after 400 ms in front of a server that needs `per_result_ms` per
-/// result: the first writes (100 results) commit after the 504, at 1.5× and 3× the gateway's
-/// timeout. The old poster read after 0.5 s, found nothing yet and re-sent: every case twice.
+/// result: the first writes (100 results) commit after the 504 (or Cloud's 500 `Request timed
+/// out`), at 1.5× and 3× the gateway's timeout. The old poster read after 0.5 s, found nothing yet and re-sent: every case twice.
 #[test]
 fn writes_that_commit_after_the_gateways_504_are_never_sent_twice() {
-    for (name, per_result_ms) in [("late commit 1.5x", 6), ("late commit 3x", 12)] {
+    for (name, per_result_ms, status) in [
+        ("late commit 1.5x", 6, 504),
+        ("late commit 3x", 12, 504),
+        // TestRail Cloud's own answer to the same: 500 {"error":"Request timed out"}.
+        ("late commit 3x, Cloud's 500", 12, 500),
+    ] {
         let (summary, stats) = sync_once(
             name,
             300,
             Faults {
                 server_ms_per_result: per_result_ms,
                 gateway_timeout_ms: 400,
+                gateway_timeout_status: status,
                 ..Faults::default()
             },
             &[],
