@@ -113,7 +113,7 @@ def shards(a, count=20, per_shard=20):
         opened = subprocess.run([a.ours, "run", "open", "--project-id", "1", "--suite-id", "1"], env=env,
                                 capture_output=True, text=True, timeout=60, check=True)
         run_id = opened.stdout.strip()
-        emu.reset()
+        before = emu.stats()  # (a reset would forget the run too)
         start = time.perf_counter()
         procs = [subprocess.Popen([a.ours, "report", r, "--project-id", "1", "--suite-id", "1", "--run-id", run_id,
                                    "--no-journal", "--format", "json", "--rate-limit", str(LIMIT)],
@@ -128,13 +128,16 @@ def shards(a, count=20, per_shard=20):
         wall = time.perf_counter() - start
         stats = emu.stats()
         results, duplicates, missing = exactly_once(emu.url)
-    made = stats.get("requests", 0)
-    refused = stats.get("status_codes", {}).get("429", 0)
+    made = stats.get("requests", 0) - before.get("requests", 0)
+    refused = stats.get("status_codes", {}).get("429", 0) - before.get("status_codes", {}).get("429", 0)
+    endpoints = {k: v - before.get("endpoints", {}).get(k, 0) for k, v in stats.get("endpoints", {}).items()}
+    stats["endpoints"] = {k: v for k, v in endpoints.items() if v}
     admitted = made - refused
-    # A sliding window admits LIMIT at once, then LIMIT more each minute.
-    allowed = max(0.0, (admitted - LIMIT) / LIMIT * 60.0)
+    # A sliding window of LIMIT per minute admits LIMIT at once; request k (0-based) can go at
+    # minute k // LIMIT at the earliest.
+    allowed = ((admitted - 1) // LIMIT) * 60.0 if admitted else 0.0
     print("  shards     %d x %d cases: %.1f s, %d requests (%d admitted = %.1f per shard, %d x 429), "
-          "the limit allows the admitted ones in %.0f s; %d results, %d duplicates, %d missing; exits %s" % (
+          "the limit lets the last admitted one go at %.0f s; %d results, %d duplicates, %d missing; exits %s" % (
               count, per_shard, wall, made, admitted, admitted / count, refused, allowed, results, duplicates,
               missing, sorted(set(map(str, codes)))), flush=True)
     print("  shards per endpoint: %s" % json.dumps(stats.get("endpoints", {}), sort_keys=True), flush=True)

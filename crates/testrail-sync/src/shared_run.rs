@@ -157,20 +157,29 @@ impl Context<'_> {
         for round in 0..MAX_CASE_ROUNDS {
             // Let a concurrent job's stale write land before we look.
             tokio::time::sleep(self.backoff(round + 1)).await;
+            if refused.is_empty() && !uncertain && self.our_cases_still_in(run, plan).await? {
+                return Ok(());
+            }
             let mut have = self.read_run_case_ids(run.id).await?;
+            let mut wrote = false;
             if !plan.case_ids().is_subset(&have) {
                 self.settle_case_read(run.id, &mut have).await?;
                 if run.include_all {
                     self.drop_unknown(plan, |c| have.contains(&c));
+                } else if self.write_case_set(run, &have, plan).await? {
+                    wrote = true;
                 } else {
-                    self.write_case_set(run, &have, plan).await?;
-                    // The next round's read verifies the write before posting into it.
                     continue;
                 }
             }
             if !refused.is_empty() {
+                // The post verifies the write: refused again means dropped again.
                 poster.post_all(&refused, &crate::summary::Quiet).await?;
                 refused = poster.take_rejected();
+                continue;
+            }
+            if wrote {
+                // Our cases came back (with their results): check once more.
                 continue;
             }
             if uncertain {
@@ -179,6 +188,26 @@ impl Context<'_> {
             return Ok(());
         }
         Err(self.kept_losing_cases(run))
+    }
+
+    /// Whether our cases are still in the run, asked of one of them
+    /// (`get_results_for_case&limit=1`: one small request, where reading the run's tests takes
+    /// a page per 250). Our cases entered the run in one write and any later write keeps or
+    /// drops them together, so one stands for all; `false` when unsure.
+    async fn our_cases_still_in(&self, run: &Run, plan: &ResultPlan) -> Result<bool, SyncError> {
+        let Some(case) = plan.case_ids().into_iter().next() else {
+            return Ok(true);
+        };
+        let probe = format!("get_results_for_case/{}/{case}&limit=1", run.id);
+        match self.client.get::<serde_json::Value>(&probe).await {
+            Ok(_) => Ok(true),
+            // `No (active) test found for the run/case combination.`
+            Err(e) if e.status() == Some(400) => Ok(false),
+            Err(e) => Err(SyncError::api(
+                format!("checking our cases are still in run R{}", run.id),
+                e,
+            )),
+        }
     }
 
     /// Posts again what a read of the run's results shows missing (only after a lost write in
@@ -263,10 +292,18 @@ impl Context<'_> {
             .unwrap_or(0))
     }
 
-    /// 50–150 ms per round (up to 8), different for every sync: concurrent jobs spread out.
+    /// A wait before round `round` of adding cases, different for every sync: uniform in
+    /// 50 ms + [0, 200 ms × 2^(round-1)] (capped at 6.4 s). Jobs whose writes of the case set
+    /// collided spread out exponentially, so the next round's read-then-write windows rarely
+    /// overlap again: each collision costs a refused post, a read and a write, and under an
+    /// instance-wide limit those requests are what everyone waits for.
     pub(crate) fn backoff(&self, round: u32) -> Duration {
+        if round == 0 {
+            return Duration::ZERO;
+        }
         let hash = crate::journal::fnv1a_hex(&format!("{}-{round}", self.token));
-        let spread = u64::from_str_radix(&hash[..4], 16).unwrap_or(0) % 100;
-        Duration::from_millis((50 + spread) * u64::from(round.min(8)))
+        let unit = u64::from_str_radix(&hash[..6], 16).unwrap_or(0) as f64 / f64::from(0xFF_FFFF);
+        let span = 200.0 * f64::from(1u32 << (round - 1).min(5));
+        Duration::from_millis(50 + (unit * span) as u64)
     }
 }
