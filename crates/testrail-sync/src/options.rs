@@ -125,6 +125,10 @@ pub struct SyncOptions {
     /// `custom_*` (or any) result fields added to every result.
     pub result_fields: BTreeMap<String, Value>,
     pub batch_size: usize,
+    /// `batch_size` was chosen by the user (flag or config): writes start at it. Otherwise
+    /// the first write to an unknown server is small and sizes grow with its measured speed.
+    /// Either way writes shrink after a timeout or a 413.
+    pub batch_size_chosen: bool,
     /// Batches in flight at once (the client's pacer still bounds the rate).
     pub concurrency: usize,
     pub dry_run: bool,
@@ -156,6 +160,7 @@ impl SyncOptions {
             assign_failures_to: None,
             result_fields: BTreeMap::new(),
             batch_size: DEFAULT_BATCH_SIZE,
+            batch_size_chosen: false,
             concurrency: DEFAULT_CONCURRENCY,
             dry_run: false,
             ci: CiInfo::default(),

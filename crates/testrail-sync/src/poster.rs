@@ -76,6 +76,10 @@ pub(crate) struct Poster<'a> {
     model: Mutex<ServerModel>,
     /// Writes in flight at once; one after the server ran out of time once.
     concurrency: AtomicUsize,
+    /// The first write was sent alone (see `post_all`).
+    probed: std::sync::atomic::AtomicBool,
+    /// The user chose the batch size: no lone first write.
+    options_chosen: bool,
     /// What is known about the run: our user, case → test, result IDs we were told.
     known: Mutex<Known>,
 }
@@ -145,10 +149,13 @@ impl<'a> Poster<'a> {
             rejected: Mutex::new(Vec::new()),
             model: Mutex::new(ServerModel::new(
                 options.batch_size,
+                options.batch_size_chosen,
                 MAX_BATCH_BYTES,
                 client.timeout(),
             )),
             concurrency: AtomicUsize::new(options.concurrency.max(1)),
+            probed: std::sync::atomic::AtomicBool::new(false),
+            options_chosen: options.batch_size_chosen,
             known: Mutex::new(Known::default()),
         }
     }
@@ -202,6 +209,13 @@ impl<'a> Poster<'a> {
                     }
                 }
                 self.resolve_parked(&work, progress).await?;
+            } else if !self.probed.swap(true, Ordering::Relaxed) && !self.options_chosen {
+                // The first write to a server we know nothing about goes alone: its answer
+                // sizes the writes that follow.
+                let first = self.take_batch(&mut work.lock().expect("work lock"), results);
+                if let Some(batch) = first {
+                    self.send(batch, &work, progress).await?;
+                }
             } else {
                 let workers = self.concurrency.load(Ordering::Relaxed);
                 futures_util::future::try_join_all(

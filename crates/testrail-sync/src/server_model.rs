@@ -23,6 +23,8 @@ const BUDGET_DIVISOR: u32 = 4;
 const HORIZON_FACTOR: u32 = 3;
 /// The shortest settle horizon: a 5xx after commit needs the write's own time, no more.
 const MIN_HORIZON: Duration = Duration::from_secs(1);
+/// How much larger the next write may be than one that answered well within the budget.
+const GROWTH: usize = 4;
 /// The smallest request body the byte cap shrinks to after 413s.
 const MIN_BYTE_CAP: usize = 1024;
 
@@ -47,11 +49,21 @@ pub(crate) struct ServerModel {
 }
 
 impl ServerModel {
-    pub(crate) fn new(max_results: usize, max_bytes: usize, client_timeout: Duration) -> Self {
+    /// `chosen`: the user set `max_results` (start there); else start at [`START_RESULTS`].
+    pub(crate) fn new(
+        max_results: usize,
+        chosen: bool,
+        max_bytes: usize,
+        client_timeout: Duration,
+    ) -> Self {
         let max_results = max_results.max(1);
         ServerModel {
             max_results,
-            size: START_RESULTS.min(max_results),
+            size: if chosen {
+                max_results
+            } else {
+                START_RESULTS.min(max_results)
+            },
             per_result: None,
             gateway: None,
             client_timeout,
@@ -91,8 +103,8 @@ impl ServerModel {
         self.gateway
     }
 
-    /// A write of `n` results answered after `elapsed`: learn the speed; grow (at most double)
-    /// while writes stay fast, shrink when one came close to the budget.
+    /// A write of `n` results answered after `elapsed`: learn the speed; grow (at most ×4 per
+    /// answer) while writes stay fast, shrink when one came close to the budget.
     pub(crate) fn answered(&mut self, n: usize, elapsed: Duration) {
         let n = n.max(1);
         self.measured = true;
@@ -103,7 +115,7 @@ impl ServerModel {
         });
         let fits = self.fitting_budget();
         self.size = if n >= self.size {
-            fits.min(n.saturating_mul(2))
+            fits.min(n.saturating_mul(GROWTH))
         } else {
             fits.min(self.size)
         }
@@ -164,22 +176,27 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_server_starts_small_and_doubles_while_fast() {
-        let mut m = ServerModel::new(2000, 1 << 21, Duration::from_secs(60));
+    fn an_unknown_server_starts_small_and_grows_while_fast() {
+        let mut m = ServerModel::new(2000, false, 1 << 21, Duration::from_secs(60));
         assert_eq!(m.next_size(), START_RESULTS);
-        // 2 ms per result against a 15 s budget: only the doubling limits growth.
+        // 2 ms per result against a 15 s budget: only the growth factor limits growth.
         let mut sizes = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..4 {
             let n = m.next_size();
             m.answered(n, ms(2) * n as u32);
             sizes.push(m.next_size());
         }
-        assert_eq!(sizes, vec![200, 400, 800, 1600, 2000, 2000]);
+        assert_eq!(sizes, vec![400, 1600, 2000, 2000]);
+        // A size the user chose is where writes start.
+        assert_eq!(
+            ServerModel::new(500, true, 1 << 21, Duration::from_secs(60)).next_size(),
+            500
+        );
     }
 
     #[test]
     fn a_slow_server_keeps_writes_within_a_quarter_of_the_gateway() {
-        let mut m = ServerModel::new(2000, 1 << 21, Duration::from_secs(60));
+        let mut m = ServerModel::new(2000, false, 1 << 21, Duration::from_secs(60));
         // A 2 s gateway gave up on 100 results: at least 20 ms each.
         m.timed_out(100, Duration::from_secs(2));
         assert_eq!(m.gateway(), Some(Duration::from_secs(2)));
@@ -195,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_timeout_at_least_halves_the_next_write() {
-        let mut m = ServerModel::new(2000, 1 << 21, Duration::from_secs(30));
+        let mut m = ServerModel::new(2000, false, 1 << 21, Duration::from_secs(30));
         m.timed_out(100, Duration::ZERO);
         assert_eq!(m.next_size(), 50);
         m.timed_out(1, Duration::from_secs(30));
@@ -204,7 +221,7 @@ mod tests {
 
     #[test]
     fn the_settle_horizon_follows_what_later_writes_taught() {
-        let mut m = ServerModel::new(2000, 1 << 21, Duration::from_secs(60));
+        let mut m = ServerModel::new(2000, false, 1 << 21, Duration::from_secs(60));
         m.timed_out(100, Duration::from_secs(2));
         // Only "at least 2 s" is known: three times that.
         assert_eq!(
@@ -219,13 +236,13 @@ mod tests {
             Duration::from_secs(15)
         );
         // A 5xx after commit on a fast server: a second.
-        let fast = ServerModel::new(2000, 1 << 21, Duration::from_secs(60));
+        let fast = ServerModel::new(2000, false, 1 << 21, Duration::from_secs(60));
         assert_eq!(fast.settle_horizon(10, ms(5)), MIN_HORIZON);
     }
 
     #[test]
     fn each_413_halves_the_body_cap() {
-        let mut m = ServerModel::new(2000, 2 << 20, Duration::from_secs(60));
+        let mut m = ServerModel::new(2000, false, 2 << 20, Duration::from_secs(60));
         m.too_large(1_500_000);
         assert_eq!(m.byte_cap(), 750_000);
         m.too_large(4_000_000);
