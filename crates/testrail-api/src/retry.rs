@@ -70,8 +70,8 @@ impl RetryPolicy {
     /// [`RetryPolicy::delay_before_retry`] for a call the server already refused `refusals`
     /// times (429 rate limit, 409 maintenance). Jobs sharing one instance-wide limit are all
     /// told about the same `Retry-After`; waking them together makes them collide again, so
-    /// the jitter on top grows with each refusal: up to a quarter of `Retry-After`, then a half,
-    /// three quarters, the whole of it (never less than a quarter of the base delay).
+    /// the jitter on top grows with each refusal: up to an eighth of `Retry-After`, then a
+    /// quarter, three eighths, a half (never less than a quarter of the base delay).
     pub fn delay_before_retry_in_a_row(
         &self,
         previous_backoff: Option<Duration>,
@@ -82,7 +82,7 @@ impl RetryPolicy {
         match retry_after {
             Some(wait) => {
                 let floor = millis(self.base_delay) / 4;
-                let share = millis(wait).saturating_mul(u64::from(refusals.clamp(1, 4))) / 4;
+                let share = millis(wait).saturating_mul(u64::from(refusals.clamp(1, 4))) / 8;
                 wait + Duration::from_millis(rng.u64(0..=floor.max(share)))
             }
             None => self.next_backoff(previous_backoff, rng),
@@ -173,8 +173,8 @@ mod tests {
         };
         let first = spread(1, &mut rng);
         let fourth = spread(4, &mut rng);
-        assert!(first <= Duration::from_secs(1), "{first:?}");
-        assert!(fourth > Duration::from_secs(2), "{fourth:?}");
+        assert!(first <= Duration::from_millis(500), "{first:?}");
+        assert!(fourth > Duration::from_millis(1500), "{fourth:?}");
     }
 
     #[test]
