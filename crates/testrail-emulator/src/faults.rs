@@ -61,7 +61,7 @@ pub struct Faults {
 /// including ones then refused (401, 404, 413, 429) or faulted (5xx, dropped). `writes` counts
 /// writes that were applied (also those whose connection was then dropped, or answered 5xx or 504
 /// afterwards). `status_codes` counts the status of every API answer ("dropped" for connections
-/// cut after the write, "499" for clients that hung up before their answer); `endpoint_status`
+/// cut after the write, "499" for clients that hung up before their answer); `endpoint_status_codes`
 /// splits it per endpoint.
 ///
 /// Connections: `connections_opened` counts accepted TCP connections; `connections_used` those
@@ -74,7 +74,7 @@ pub struct Stats {
     pub endpoints: BTreeMap<String, u64>,
     pub writes: u64,
     pub status_codes: BTreeMap<String, u64>,
-    pub endpoint_status: BTreeMap<String, BTreeMap<String, u64>>,
+    pub endpoint_status_codes: BTreeMap<String, BTreeMap<String, u64>>,
     /// 504s the gateway answered while the work went on.
     pub gateway_timeouts: u64,
     /// Writes that committed after the gateway had answered 504.
@@ -90,6 +90,22 @@ pub struct Stats {
     pub connections_used: u64,
     pub max_requests_per_connection: u64,
     pub requests_per_connection: BTreeMap<u64, u64>,
+}
+
+impl Stats {
+    /// How many answers of `endpoint` had `status` ("429", "503", "dropped", …).
+    pub fn answered(&self, endpoint: &str, status: &str) -> u64 {
+        self.endpoint_status_codes
+            .get(endpoint)
+            .and_then(|by_status| by_status.get(status))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many answers had `status`, over every endpoint.
+    pub fn status(&self, status: &str) -> u64 {
+        self.status_codes.get(status).copied().unwrap_or(0)
+    }
 }
 
 /// Mutable bookkeeping: faults + RNG, rate windows, maintenance window, connections and stats.
@@ -213,7 +229,7 @@ impl Guard {
             .or_default() += 1;
         *self
             .stats
-            .endpoint_status
+            .endpoint_status_codes
             .entry(endpoint.to_owned())
             .or_default()
             .entry(status.to_owned())

@@ -86,7 +86,23 @@ pub struct TestExecution {
     pub tagged_case_ids: Vec<u64>,
     /// Rerun attempts folded into this execution (Surefire `flakyFailure`, pytest reruns).
     pub attempts: u32,
+    /// Title of the closest enclosing group when the report gives one apart from the name: a
+    /// describe block, a parent test, a JUnit `<testsuite>` around testcases. IDs written as
+    /// words in it apply to a test that carries none of its own (see [`crate::case_ids`]).
+    pub enclosing: Option<String>,
+    /// A TAP point inside a subtest: its parent's own point follows and carries its failure
+    /// (name, message, diagnostics), so without an ID of its own it is neither a result nor an
+    /// unmapped test. node-tap and Perl write one such point per assertion.
+    pub carried_by_parent: bool,
     pub location: ReportLocation,
+    /// Names of the suites around the test, outermost first (JUnit `<testsuite>`s, Robot
+    /// suites, the Cucumber feature); shared by the tests of one suite. A case created for the
+    /// test goes into sections of these names.
+    pub suite_path: Arc<[String]>,
+    /// An automation ID the report states outright (JUnit `custom_automation_id` attribute) or
+    /// one a reader must build itself (Cucumber's feature/tags/scenario form); when `None`,
+    /// [`TestExecution::automation_id`] derives it. See [`crate::automation_id`].
+    pub automation_id: Option<String>,
 }
 
 impl TestExecution {
@@ -107,7 +123,11 @@ impl TestExecution {
             attachments: Vec::new(),
             tagged_case_ids: Vec::new(),
             attempts: 1,
+            enclosing: None,
+            carried_by_parent: false,
             location: ReportLocation::default(),
+            suite_path: no_suites(),
+            automation_id: None,
         }
     }
 
@@ -128,6 +148,12 @@ impl TestExecution {
             .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The empty suite path, shared: most executions of formats without suites carry it.
+fn no_suites() -> Arc<[String]> {
+    static NONE: LazyLock<Arc<[String]>> = LazyLock::new(|| Arc::from(Vec::new()));
+    NONE.clone()
 }
 
 /// The consumer readers push executions into (like ripgrep's `Sink`): nothing is buffered by the

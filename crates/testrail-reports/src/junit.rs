@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::automation_id::AUTOMATION_ID_FIELD;
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::reruns::RerunFolder;
@@ -59,6 +60,8 @@ struct Suite {
     name: String,
     file: Option<String>,
     props_len: usize,
+    /// Names of this suite and those around it, outermost first (nameless ones left out).
+    path: Arc<[String]>,
 }
 
 /// Where text inside the current element goes.
@@ -154,12 +157,14 @@ impl Junit {
             name: String::new(),
             file: None,
             props_len: self.suite_props.len(),
+            path: Arc::from(Vec::new()),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),
             "file" | "filepath" => suite.file = Some(v.into_owned()),
             _ => {}
         })?;
+        suite.path = nested_path(self.suites.last().map(|s| &s.path), &suite.name);
         self.suites.push(suite);
         Ok(())
     }
@@ -279,10 +284,28 @@ impl Junit {
             suite.map(|s| s.name.as_str()),
             suite.and_then(|s| s.file.as_deref()),
         );
+        if let Some(suite) = suite {
+            case.exec.suite_path = suite.path.clone();
+        }
         // Moved out once, straight into the folder: an execution is a few hundred bytes, and
         // each move of it costs as much as reading an attribute.
         self.reruns.push(case.take_execution(), sink);
         self.spare = Some(case);
+    }
+}
+
+/// A suite's path: its parent's and its own name (a nameless suite adds nothing).
+pub(crate) fn nested_path(parent: Option<&Arc<[String]>>, name: &str) -> Arc<[String]> {
+    let name = name.trim();
+    match parent {
+        Some(parent) if name.is_empty() => parent.clone(),
+        _ => {
+            let mut path: Vec<String> = parent.map(|p| p.to_vec()).unwrap_or_default();
+            if !name.is_empty() {
+                path.push(name.to_owned());
+            }
+            Arc::from(path)
+        }
     }
 }
 
@@ -336,6 +359,7 @@ impl Case {
             "file" | "filepath" => exec.file = Some(v.into_owned()),
             "line" | "lineno" => exec.line = trim(&v).parse().ok(),
             "status" => not_run = is_not_run(&v),
+            AUTOMATION_ID_FIELD => exec.automation_id = Some(v.into_owned()),
             _ => {}
         })?;
         exec.location = at;
@@ -401,6 +425,11 @@ impl Case {
             }
         } else if self.exec.message.is_none() {
             self.exec.message = message;
+        } else if let Some(message) = message {
+            // Jasmine writes one <failure> per failed expectation: each message after the
+            // first goes into the details, ahead of its own trace, so none is lost.
+            self.details.push_str(&message);
+            self.details.push_str("\n");
         }
         Ok(())
     }
@@ -433,10 +462,22 @@ impl Case {
     ) {
         let exec = &mut self.exec;
         self.lines = LineScanner::default();
-        if !self.classname_given
-            && let Some(name) = suite_name
+        if !self.classname_given {
+            // trcli builds `classname.name` from the attribute itself, and Python prints a
+            // missing one as `None`: cases it created for such tests carry `None.name`.
+            if exec.automation_id.is_none() {
+                exec.automation_id = Some(format!("None.{}", exec.name));
+            }
+            if let Some(name) = suite_name {
+                exec.classname = name.to_string();
+            }
+        }
+        exec.enclosing = enclosing_group(&exec.classname, suite_name);
+        if exec.outcome == Outcome::Passed
+            && let Some(reason) = tap_skip_property(exec)
         {
-            exec.classname = name.to_string();
+            exec.outcome = Outcome::Skipped;
+            exec.message = (!reason.is_empty()).then_some(reason);
         }
         if exec.file.is_none() {
             exec.file = suite_file.map(str::to_string);
@@ -453,10 +494,8 @@ impl Case {
         exec.stdout = self.stdout.take_non_blank();
         exec.stderr = self.stderr.take_non_blank();
         if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
-            exec.message = exec
-                .details
-                .as_deref()
-                .and_then(first_line)
+            exec.message = assertion_name(exec)
+                .or_else(|| exec.details.as_deref().and_then(first_line))
                 .or_else(|| skip_annotation(exec))
                 .or(self.failure_type.take().filter(|t| !t.trim().is_empty()));
         }
@@ -480,6 +519,39 @@ impl Case {
             TestExecution::new(String::new(), Outcome::Passed),
         )
     }
+}
+
+/// The group a testcase sits in: its classname when that is a describe path (jest-junit,
+/// karma, node-tap), else the `<testsuite>` around it (node:test writes `classname="test"`
+/// on every case and puts a test with subtests, or a describe, in a `<testsuite>`).
+fn enclosing_group(classname: &str, suite_name: Option<&str>) -> Option<String> {
+    if !classname.is_empty() && classname != "test" {
+        return Some(classname.to_string());
+    }
+    suite_name.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// node-tap writes each assertion as a testcase named by its message, with only YAML `at:`,
+/// `diff:` lines in the failure body: the name is what a person should read first.
+fn assertion_name(exec: &TestExecution) -> Option<String> {
+    let yaml_body = exec.details.as_deref().is_some_and(|d| {
+        d.trim_start().starts_with(|c: char| c.is_ascii_lowercase()) && d.contains("\nat:\n")
+            || d.trim_start().starts_with("at:")
+    });
+    (exec.outcome == Outcome::Failed && yaml_body && !exec.name.is_empty())
+        .then(|| exec.name.clone())
+}
+
+/// node-tap's JUnit reporter marks a skipped or todo test only with a `skip`/`todo` property
+/// on the testcase (value: the reason), and no `<skipped>` element.
+fn tap_skip_property(exec: &TestExecution) -> Option<String> {
+    exec.properties
+        .iter()
+        .find(|(k, _)| k == "skip" || k == "todo")
+        .map(|(_, v)| match v.trim() {
+            "" | "true" => String::new(),
+            reason => reason.to_string(),
+        })
 }
 
 fn is_not_run(status: &str) -> bool {

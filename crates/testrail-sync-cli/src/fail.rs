@@ -1,17 +1,17 @@
 //! How the binary fails: a message for people and the exit code DESIGN.md §3 promises.
 
-use testrail_sync::SyncError;
+use testrail_sync::{Exit, SyncError};
 
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
+    pub code: Exit,
     pub message: String,
 }
 
 /// Bad input or config: exit 2, nothing was sent.
 pub fn bad_input(message: impl Into<String>) -> Failure {
     Failure {
-        code: 2,
+        code: Exit::BadInput,
         message: message.into(),
     }
 }
@@ -31,7 +31,7 @@ impl From<SyncError> for Failure {
             message.push_str(&format!("\n  hint: {}", r.hint()));
         }
         Failure {
-            code: e.exit_code() as u8,
+            code: e.exit(),
             message,
         }
     }
@@ -48,18 +48,9 @@ impl From<testrail_api::ApiError> for Failure {
 pub fn api_failure(what: impl Into<String>, e: testrail_api::ApiError) -> Failure {
     match SyncError::api(what, e) {
         SyncError::GaveUp { what, source } => Failure {
-            code: 4,
+            code: Exit::GaveUp,
             message: format!("{what}: {source}"),
         },
         other => other.into(),
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure {
-            code: 1,
-            message: format!("{e:#}"),
-        }
     }
 }

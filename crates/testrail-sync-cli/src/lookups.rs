@@ -1,16 +1,16 @@
-//! Look-ups to fill in a config: statuses, projects, suites, runs — a table for people,
+//! Look-ups to fill in a config: statuses, fields, projects, suites, runs — a table for people,
 //! `--format json` for scripts.
-
-use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::{LookupArgs, OutputFormat, ProjectLookupArgs};
-use crate::config;
+use testrail_sync::Exit;
+use testrail_sync::preflight::{FieldKind, FieldRules};
+
+use crate::cli::{FieldsArgs, LookupArgs, OutputFormat, ProjectLookupArgs};
+use crate::config::{self, Loaded};
 use crate::fail::{Failure, bad_input};
 
-pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn statuses(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let statuses = client.get_statuses().await?;
     let rows = statuses
@@ -30,11 +30,87 @@ pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "LABEL", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+/// One custom field as it applies in the project (`--format json`).
+#[derive(Debug, Serialize)]
+struct FieldRow {
+    id: u64,
+    system_name: String,
+    label: String,
+    type_id: u32,
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    required: bool,
+    /// Dropdown and multi-select choices (give a label or an ID).
+    options: Vec<testrail_api::models::FieldItem>,
+    default_value: Option<serde_json::Value>,
+    /// `global`, or `project` when configured for this project only.
+    context: &'static str,
+}
+
+pub async fn fields(args: FieldsArgs, loaded: Loaded) -> Result<Exit, Failure> {
+    let lookup = &args.lookup;
+    let client = config::client(&lookup.connection, &loaded.file)?;
+    let project = project_id(lookup, &loaded.file)?;
+    let (kind, all) = if args.cases {
+        (FieldKind::Case, client.get_case_fields().await?)
+    } else {
+        (FieldKind::Result, client.get_result_fields().await?)
+    };
+    let rules = FieldRules::for_project(kind, &all, project);
+    let items: Vec<FieldRow> = rules
+        .fields
+        .iter()
+        .map(|f| FieldRow {
+            id: f.field.id,
+            system_name: f.field.system_name.clone(),
+            label: f.field.label.clone(),
+            type_id: f.field.type_id,
+            type_name: f.field.field_type().label(),
+            required: f.is_required(),
+            options: f.items(),
+            default_value: f
+                .config
+                .options
+                .default_value
+                .clone()
+                .filter(|v| !testrail_api::fields::is_missing(Some(v))),
+            context: if f.config.context.is_global {
+                "global"
+            } else {
+                "project"
+            },
+        })
+        .collect();
+    let rows = items
+        .iter()
+        .map(|f| {
+            let options: Vec<String> = f
+                .options
+                .iter()
+                .map(|i| format!("{} {}", i.id, i.label))
+                .collect();
+            vec![
+                f.system_name.clone(),
+                f.label.clone(),
+                f.type_name.to_string(),
+                flag(f.required, "required"),
+                options.join(", "),
+            ]
+        })
+        .collect();
+    print(
+        lookup.format,
+        &items,
+        &["NAME", "LABEL", "TYPE", "REQUIRED", "OPTIONS"],
+        rows,
+    );
+    Ok(Exit::Ok)
+}
+
+pub async fn projects(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let projects = client.get_projects().await?;
     let rows = projects
@@ -59,11 +135,10 @@ pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "SUITES", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn suites(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let suites = client.get_suites(project).await?;
@@ -78,11 +153,10 @@ pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resu
         })
         .collect();
     print(args.format, &suites, &["ID", "NAME", "NOTE"], rows);
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn runs(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let runs = client.get_runs(project, Some(false)).await?;
@@ -104,7 +178,7 @@ pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result
         &["ID", "NAME", "SUITE", "PASSED/FAILED/UNTESTED"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn project_id(args: &ProjectLookupArgs, file: &config::FileConfig) -> Result<u64, Failure> {
@@ -152,8 +226,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn plans(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let plans = client.get_plans(project).await?;
@@ -176,14 +249,10 @@ pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "MILESTONE", "PASSED/FAILED/UNTESTED", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn milestones(
-    args: ProjectLookupArgs,
-    config_path: Option<&Path>,
-) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn milestones(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let milestones = client.get_milestones(project).await?;
@@ -201,7 +270,7 @@ pub async fn milestones(
         &["ID", "NAME", "STATE", "DUE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn milestone_row(m: &testrail_api::models::Milestone, indent: &str) -> Vec<String> {
@@ -236,8 +305,7 @@ fn date(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn users(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = args.project_id.or(loaded.file.project_id);
     let users = client.get_users(project).await?;
@@ -266,7 +334,7 @@ pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "EMAIL", "ROLE", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

@@ -34,8 +34,9 @@ pub fn human(s: &Summary) -> String {
     };
     if s.dry_run {
         let _ = writeln!(out, "Dry run: nothing was written. {run} would get:");
-        for call in &s.planned_calls {
-            let _ = writeln!(out, "  {call}");
+        // The checks' findings (custom field values) describe what those writes carry.
+        for line in s.planned_calls.iter().chain(&s.checks) {
+            let _ = writeln!(out, "  {line}");
         }
     } else if s.run_id.is_some() {
         let verb = if s.created_run { "created" } else { "updated" };
@@ -108,10 +109,26 @@ pub fn human(s: &Summary) -> String {
         );
         list(
             &mut out,
-            s.unmapped_tests
-                .iter()
-                .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
+            s.unmapped_tests.iter().map(|t| match &t.why {
+                Some(why) => format!("{} [{}] at {} ({why})", t.name, t.outcome, t.location),
+                None => format!("{} [{}] at {}", t.name, t.outcome, t.location),
+            }),
             s.unmapped_count as usize,
+        );
+    }
+    if s.multi_id_count > 0 {
+        let _ = writeln!(
+            out,
+            "  {} several case IDs, each posted the same result (check that every ID is meant):",
+            plural(s.multi_id_count as usize, "test maps to", "tests map to")
+        );
+        list(
+            &mut out,
+            s.multi_id_tests.iter().map(|t| {
+                let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+                format!("{} → {} at {}", t.name, ids.join(", "), t.location)
+            }),
+            s.multi_id_count as usize,
         );
     }
     if !s.unknown_case_ids.is_empty() {
@@ -179,6 +196,14 @@ pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
         md.push_str("<details><summary>Tests without a case ID</summary>\n\n");
         for t in &s.unmapped {
             let _ = writeln!(md, "- `{}`", t.replace('`', "'"));
+        }
+        md.push_str("\n</details>\n");
+    }
+    if !s.multi_id_tests.is_empty() {
+        md.push_str("<details><summary>Tests mapped to several case IDs</summary>\n\n");
+        for t in &s.multi_id_tests {
+            let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+            let _ = writeln!(md, "- `{}`: {}", t.name.replace('`', "'"), ids.join(", "));
         }
         md.push_str("\n</details>\n");
     }

@@ -5,36 +5,75 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use testrail_api::Client;
-use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
+use testrail_reports::CaseIdMatcher;
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, Collector, PlanRef, RunTarget, StatusChoice, Summary,
-    SyncError, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Exit, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
 };
 
-use crate::cli::{InputFormat, OutputFormat, ReportArgs};
+use crate::auto_cases;
+use crate::cli::{CaseMatcher, OutputFormat, ReportArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
+use crate::inputs::{self, ReportFlags};
 use crate::output;
 
-pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
-    let files = expand(&args.files)?;
-    let matcher = matcher(&args, file)?;
-    let options = options(&args, file, &files)?;
+    let mut input = inputs::report_input(
+        &ReportFlags {
+            files: &args.files,
+            mapping: &args.mapping,
+            match_by_title: args.match_by_title,
+        },
+        file,
+    )?;
+    let case_matcher = case_matcher(&args, file)?;
+    if let Some(trcli_matcher) = case_matcher {
+        input.matcher = matcher(&args, file, trcli_matcher)?;
+    }
+    let options = options(&args, file, &input.files)?;
     let client = config::client(&args.connection, file)?;
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
-    let collected = if args.match_by_title {
-        crate::cases::read_matching_titles(&client, &files, args.input_format, &matcher, &options)
-            .await?
+    let mut auto = None;
+    let collected = if case_matcher == Some(CaseMatcher::Auto) {
+        let settings = auto_cases::AutoSettings {
+            input: &input,
+            options: &options,
+            cache_dir: Some(&cache_dir(&args, file)),
+            create: args
+                .create_cases
+                .then(|| auto_cases::case_field_flags(&args.case_field))
+                .transpose()?
+                .map(|fields| auto_cases::CreateSpec { fields }),
+        };
+        let (collected, report, index) =
+            auto_cases::read_matching_automation_ids(&client, settings).await?;
+        auto = Some((report, index));
+        collected
     } else {
-        read_reports(&files, args.input_format, &matcher, &options)?
+        testrail_sync::read_reports(&client, &input, &options).await?
     };
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
-    let mut summary = sync(&client, collected, &options, &args, quiet).await?;
+    let synced = sync(&client, collected, &options, &args, quiet).await;
+    if let (Err(failure), Some((_, index))) = (&synced, &auto)
+        && failure.code == Exit::Refused
+    {
+        // TestRail refused the target itself (e.g. none of the cases exist any more): an index
+        // that may be stale must not be trusted by the next run.
+        index.invalidate();
+    }
+    let mut summary = synced?;
+    if let Some((report, index)) = &auto {
+        if auto_cases::stale(report, &summary.unknown_case_ids) {
+            index.invalidate();
+        }
+        // JSON readers see the ambiguity too (people saw it on stderr already).
+        summary.warnings.extend(auto_cases::warnings(report));
+    }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);
     if let Some(failures) = annotations {
@@ -44,9 +83,9 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
         output::append_github_summary(&summary)?;
     }
     Ok(if args.fail_on_unmapped && summary.unmapped_count > 0 {
-        5
+        Exit::Unmapped
     } else {
-        0
+        Exit::Ok
     })
 }
 
@@ -62,63 +101,67 @@ async fn sync(
     Ok(testrail_sync::sync(client, collected, options, &progress).await?)
 }
 
-/// Expands globs (CI configs often pass them quoted) and checks every path is a readable file.
-pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, Failure> {
-    let mut files = Vec::new();
-    for pattern in patterns {
-        let path = PathBuf::from(pattern);
-        if !is_glob(pattern) {
-            check_file(&path)?;
-            files.push(path);
-            continue;
-        }
-        let matches = glob::glob(pattern)
-            .map_err(|e| bad_input(format!("{pattern}: not a valid glob pattern: {e}")))?
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect::<Vec<_>>();
-        if matches.is_empty() {
-            return Err(bad_input(format!(
-                "{pattern}: no file matches; did the test step write its report? (run from the directory the pattern is relative to)"
-            )));
-        }
-        files.extend(matches);
+/// `--case-matcher`, else `case_matcher` of the config file (or trcli's); `--create-cases`
+/// only goes with `auto`, the one matcher that knows what a new case is for.
+fn case_matcher(args: &ReportArgs, file: &FileConfig) -> Result<Option<CaseMatcher>, Failure> {
+    let matcher = match (args.case_matcher, &file.case_matcher) {
+        (Some(m), _) => Some(m),
+        (None, Some(text)) => Some(CaseMatcher::parse(text).ok_or_else(|| {
+            bad_input(format!(
+                "case_matcher = \"{text}\" (config file): use auto, name or property"
+            ))
+        })?),
+        (None, None) => None,
+    };
+    if args.create_cases && matcher != Some(CaseMatcher::Auto) {
+        return Err(bad_input(
+            "--create-cases goes with --case-matcher auto: only automation IDs tell a new case \
+             from an existing one on the next run (for C123 IDs in names use `testrail-sync cases create`)",
+        ));
     }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-fn is_glob(pattern: &str) -> bool {
-    pattern.contains(['*', '?', '['])
-}
-
-fn check_file(path: &std::path::Path) -> Result<(), Failure> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(bad_input(format!(
-            "{}: is a directory; pass the report files inside it, e.g. '{}/*.xml'",
-            path.display(),
-            path.display()
-        ))),
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(bad_input(format!(
-            "{}: no such file; did the test step write its report there?",
-            path.display()
-        ))),
-        Err(e) => Err(bad_input(format!("{}: {e}", path.display()))),
+    if matcher == Some(CaseMatcher::Auto) && args.match_by_title {
+        return Err(bad_input(
+            "--match-by-title and case_matcher auto both map tests without IDs; pick one",
+        ));
     }
+    Ok(matcher)
 }
 
-fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failure> {
+/// The local case index's directory: `--cache-dir`, `cache_dir`, else the journal's.
+fn cache_dir(args: &ReportArgs, file: &FileConfig) -> PathBuf {
+    args.cache_dir
+        .clone()
+        .or(file.cache_dir.clone())
+        .or(args.journal.clone())
+        .or(file.journal_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(".testrail-sync"))
+}
+
+/// trcli's matchers: `name` looks in names only, `property` in properties only, `auto` lets
+/// only the automation-ID mapping put IDs in (see `auto_cases`).
+fn matcher(
+    args: &ReportArgs,
+    file: &FileConfig,
+    case_matcher: CaseMatcher,
+) -> Result<CaseIdMatcher, Failure> {
     // An empty list keeps the built-in rule / properties.
-    let from_flags = !args.case_pattern.is_empty();
-    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
-    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
-    CaseIdMatcher::new(
-        &patterns.unwrap_or_default(),
-        &properties.unwrap_or_default(),
-    )
-    .map_err(|e| {
+    let mapping = &args.mapping;
+    let from_flags = !mapping.case_pattern.is_empty();
+    let pick = |flags: &[String], from_file: &Option<Vec<String>>| {
+        if flags.is_empty() {
+            from_file.clone().unwrap_or_default()
+        } else {
+            flags.to_vec()
+        }
+    };
+    let patterns = pick(&mapping.case_pattern, &file.case_patterns);
+    let properties = pick(&mapping.case_property, &file.case_properties);
+    let built = match case_matcher {
+        CaseMatcher::Name => CaseIdMatcher::names_only(&patterns),
+        CaseMatcher::Property => Ok(CaseIdMatcher::properties_only(&properties)),
+        CaseMatcher::Auto => Ok(CaseIdMatcher::tagged_only()),
+    };
+    built.map_err(|e| {
         // Name the setting the pattern came from, so the fix is found where it was made.
         let setting = if from_flags {
             "--case-pattern"
@@ -127,41 +170,6 @@ fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failur
         };
         bad_input(format!("{setting}: {e}"))
     })
-}
-
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
-}
-
-pub fn read_reports(
-    files: &[PathBuf],
-    format: Option<InputFormat>,
-    matcher: &CaseIdMatcher,
-    options: &SyncOptions,
-) -> Result<Collected, Failure> {
-    let format = format.map(input_format);
-    let read_options = ReadOptions::default();
-    let mut collector = Collector::new(
-        matcher,
-        options.defects_from.as_deref(),
-        options.comments.include_output,
-    )
-    .with_comment_budget(options.comments.max_chars);
-    for path in files {
-        testrail_reports::read_path(path, format, &read_options, &mut collector)
-            .map_err(SyncError::from)?;
-    }
-    Ok(collector.collected)
-}
-
-pub fn input_format(f: InputFormat) -> Format {
-    match f {
-        InputFormat::Junit => Format::Junit,
-        InputFormat::Robot => Format::Robot,
-        InputFormat::Cucumber => Format::Cucumber,
-        InputFormat::Tap => Format::Tap,
-        InputFormat::Ctrf => Format::Ctrf,
-    }
 }
 
 /// Layers flags over the config file into engine options, rejecting bad values before any I/O.
@@ -206,14 +214,11 @@ fn options(
         o.comments.max_chars = max.max(200);
     }
     o.comments.include_output = file.include_output.unwrap_or(false);
+    // `--version` or BUILD_VERSION (clap reads it; an empty one counts as unset).
     o.version = args
         .build_version
         .clone()
-        .or_else(|| {
-            std::env::var("BUILD_VERSION")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
+        .filter(|v| !v.is_empty())
         .or_else(|| o.ci.short_commit().map(str::to_owned));
     o.defects_from = args.defects_from.clone().or(file.defects_from.clone());
     o.assign_failures_to = args
@@ -221,6 +226,7 @@ fn options(
         .clone()
         .or(file.assign_failures_to.clone());
     o.result_fields = result_fields(&args.result_field, file)?;
+    o.result_field_properties = result_field_properties(&args.result_field_from_property, file)?;
     o.batch_size = positive(
         "batch-size",
         args.batch_size.or(file.batch_size),
@@ -291,6 +297,27 @@ fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
         }
     }
     Ok(config)
+}
+
+/// `--result-field-from-property FIELD=PROPERTY` over the config's `[result_field_properties]`.
+fn result_field_properties(
+    flags: &[String],
+    file: &FileConfig,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let mut map = file.result_field_properties.clone().unwrap_or_default();
+    for flag in flags {
+        match flag.split_once('=') {
+            Some((field, property)) if !field.trim().is_empty() && !property.trim().is_empty() => {
+                map.insert(field.trim().to_owned(), property.trim().to_owned());
+            }
+            _ => {
+                return Err(bad_input(format!(
+                    "--result-field-from-property {flag}: expected FIELD=PROPERTY, e.g. custom_browser=browser"
+                )));
+            }
+        }
+    }
+    Ok(map)
 }
 
 fn result_fields(

@@ -25,7 +25,7 @@ fn calls(stats: &Stats, endpoint: &str) -> u64 {
 
 fn answered(stats: &Stats, endpoint: &str, status: &str) -> u64 {
     stats
-        .endpoint_status
+        .endpoint_status_codes
         .get(endpoint)
         .and_then(|s| s.get(status))
         .copied()
@@ -164,7 +164,7 @@ fn writes_that_commit_after_the_clients_own_timeout_are_never_sent_twice() {
     assert!(
         answered(&stats, "add_results_for_cases", "499") >= 1,
         "the client hung up on a write that then committed: {:?}",
-        stats.endpoint_status
+        stats.endpoint_status_codes
     );
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() >= 1);
     assert_resolved_cheaply(&summary, &stats, 400);
@@ -230,7 +230,7 @@ fn a_body_limit_splits_batches_and_cuts_the_one_result_too_large_alone() {
     let summary = json(&out);
     let run_id = summary["run_id"].as_u64().unwrap();
     let refused = answered(&stats, "add_results_for_cases", "413");
-    assert!(refused >= 2, "413s met: {:?}", stats.endpoint_status);
+    assert!(refused >= 2, "413s met: {:?}", stats.endpoint_status_codes);
     assert_eq!(summary["comments_cut"], 1);
     assert_eq!(summary["posted"], 800);
     assert_eq!(

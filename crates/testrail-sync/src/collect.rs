@@ -10,6 +10,8 @@ use serde::Serialize;
 use testrail_api::models::Id;
 use testrail_reports::{CaseIdMatcher, Outcome, TestExecution};
 
+use crate::options::SyncOptions;
+
 /// What one execution contributes to a result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionBrief {
@@ -25,6 +27,8 @@ pub struct ExecutionBrief {
     pub attachments: Vec<PathBuf>,
     /// Where it came from (`file:line:col`), for messages.
     pub location: String,
+    /// Result field → value of the report property mapped to it (`--result-field-from-property`).
+    pub field_values: BTreeMap<String, String>,
 }
 
 /// A test the report has that carries no case ID.
@@ -32,6 +36,18 @@ pub struct ExecutionBrief {
 pub struct UnmappedTest {
     pub name: String,
     pub outcome: &'static str,
+    pub location: String,
+    /// Why an ID that looks present was not used (one in a class name, `TestC109Profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A test whose name (or properties, tags) gave several case IDs: each gets the result, which
+/// is right for `test_C1_C2_both` and a surprise for `lookup by SKU C3`, so the summary lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiIdTest {
+    pub name: String,
+    pub case_ids: Vec<Id>,
     pub location: String,
 }
 
@@ -68,6 +84,8 @@ pub struct CaseExecutions {
     pub kept: Vec<ExecutionBrief>,
     pub defects: Vec<String>,
     pub attachments: Vec<PathBuf>,
+    /// Per-test result field values; the first execution carrying a field's property wins.
+    pub field_values: BTreeMap<String, String>,
     kept_chars: usize,
 }
 
@@ -81,6 +99,7 @@ impl CaseExecutions {
             kept: Vec::new(),
             defects: Vec::new(),
             attachments: Vec::new(),
+            field_values: BTreeMap::new(),
             kept_chars: 0,
         }
     }
@@ -97,6 +116,9 @@ impl CaseExecutions {
             &mut self.attachments,
             std::mem::take(&mut brief.attachments),
         );
+        for (field, value) in std::mem::take(&mut brief.field_values) {
+            self.field_values.entry(field).or_insert(value);
+        }
         let problem = brief.outcome != Outcome::Passed;
         let size = brief.text_len();
         let first_problem = problem && !self.kept.iter().any(|k| k.outcome != Outcome::Passed);
@@ -162,6 +184,9 @@ pub struct Collected {
     pub unmapped: Vec<UnmappedTest>,
     /// All tests without a case ID.
     pub unmapped_count: u64,
+    /// The first [`UNMAPPED_LISTED`] tests that map to more than one case.
+    pub multi_id: Vec<MultiIdTest>,
+    pub multi_id_count: u64,
     pub executions: u64,
 }
 
@@ -171,26 +196,28 @@ pub struct Collector<'a> {
     defects_from: Option<&'a str>,
     include_output: bool,
     comment_budget: usize,
+    /// Result field → report property giving its value per test.
+    field_properties: &'a BTreeMap<String, String>,
     pub collected: Collected,
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(
-        matcher: &'a CaseIdMatcher,
-        defects_from: Option<&'a str>,
-        include_output: bool,
-    ) -> Self {
+    /// The one way executions become cases: `matcher` finds the IDs, and the options say which
+    /// property holds defects, whether output goes into comments and how long comments get.
+    pub fn new(matcher: &'a CaseIdMatcher, options: &'a SyncOptions) -> Self {
         Collector {
             matcher,
-            defects_from,
-            include_output,
-            comment_budget: crate::options::CommentOptions::default().max_chars,
+            defects_from: options.defects_from.as_deref(),
+            include_output: options.comments.include_output,
+            comment_budget: options.comments.max_chars,
+            field_properties: &options.result_field_properties,
             collected: Collected::default(),
         }
     }
 
     /// Keeps per case only as much text as a comment of `max_chars` can show.
-    pub fn with_comment_budget(mut self, max_chars: usize) -> Self {
+    #[cfg(test)]
+    fn with_comment_budget(mut self, max_chars: usize) -> Self {
         self.comment_budget = max_chars;
         self
     }
@@ -198,10 +225,25 @@ impl<'a> Collector<'a> {
     pub fn add(&mut self, execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);
+        if ids.is_empty() && execution.carried_by_parent {
+            // A TAP point inside a subtest: its parent's own point carries it.
+            return;
+        }
+        if ids.len() > 1 {
+            self.collected.multi_id_count += 1;
+            if self.collected.multi_id.len() < UNMAPPED_LISTED {
+                self.collected.multi_id.push(MultiIdTest {
+                    name: execution.full_name(),
+                    case_ids: ids.clone(),
+                    location: execution.location.to_string(),
+                });
+            }
+        }
         if ids.is_empty() {
             self.collected.unmapped_count += 1;
             if self.collected.unmapped.len() < UNMAPPED_LISTED {
                 self.collected.unmapped.push(UnmappedTest {
+                    why: self.matcher.why_unmapped(&execution),
                     name: execution.full_name(),
                     outcome: execution.outcome.as_str(),
                     location: execution.location.to_string(),
@@ -230,6 +272,14 @@ impl<'a> Collector<'a> {
         } else {
             None
         };
+        let field_values = self
+            .field_properties
+            .iter()
+            .filter_map(|(field, property)| {
+                let value = e.property(property).next()?.trim();
+                (!value.is_empty()).then(|| (field.clone(), value.to_owned()))
+            })
+            .collect();
         let report_dir = e.location.file.parent().map(Path::to_path_buf);
         let attachments = e
             .attachments
@@ -246,6 +296,7 @@ impl<'a> Collector<'a> {
             output,
             duration: e.duration,
             defects,
+            field_values,
         }
     }
 }
@@ -304,7 +355,8 @@ mod tests {
     #[test]
     fn many_executions_of_one_case_keep_counts_but_bounded_text() {
         let matcher = CaseIdMatcher::default();
-        let mut collector = Collector::new(&matcher, None, false).with_comment_budget(2_000);
+        let options = SyncOptions::new(crate::options::ProjectRef::Id(1));
+        let mut collector = Collector::new(&matcher, &options).with_comment_budget(2_000);
         for i in 0..5_000 {
             collector.add(execution(&format!("test_C7[{i}]"), Outcome::Passed, 500));
         }
@@ -328,7 +380,8 @@ mod tests {
     #[test]
     fn unmapped_tests_are_all_counted_and_the_first_listed() {
         let matcher = CaseIdMatcher::default();
-        let mut collector = Collector::new(&matcher, None, false);
+        let options = SyncOptions::new(crate::options::ProjectRef::Id(1));
+        let mut collector = Collector::new(&matcher, &options);
         for i in 0..(UNMAPPED_LISTED + 500) {
             collector.add(TestExecution::new(format!("no id {i}"), Outcome::Passed));
         }

@@ -2,6 +2,38 @@
 
 use testrail_api::ApiError;
 
+/// The exit codes the README documents, one name each (nothing else picks a process code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Synced (also when tests failed: the test step reports those).
+    Ok = 0,
+    /// The binary itself could not work (no async runtime); not a sync outcome.
+    Internal = 1,
+    /// Bad input or config; nothing was sent.
+    BadInput = 2,
+    /// TestRail refused (credentials, permission, unknown project/suite/run, closed run).
+    Refused = 3,
+    /// Gave up after retries; the journal is kept and rerunning the same command resumes.
+    GaveUp = 4,
+    /// `--fail-on-unmapped` and some tests carry no case ID (or an ID the suite lacks).
+    Unmapped = 5,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Tests and scripts speak in the documented numbers.
+impl PartialEq<u8> for Exit {
+    fn eq(&self, code: &u8) -> bool {
+        self.code() == *code
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// A setting is wrong; nothing was sent.
@@ -40,12 +72,14 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// 2 bad input or config, 3 TestRail refused, 4 gave up after retries.
-    pub fn exit_code(&self) -> i32 {
+    /// Bad input or config, TestRail refused, or gave up after retries.
+    pub fn exit(&self) -> Exit {
         match self {
-            SyncError::Config { .. } | SyncError::Report(_) | SyncError::Journal { .. } => 2,
-            SyncError::Refused { .. } | SyncError::Target(_) => 3,
-            SyncError::GaveUp { .. } => 4,
+            SyncError::Config { .. } | SyncError::Report(_) | SyncError::Journal { .. } => {
+                Exit::BadInput
+            }
+            SyncError::Refused { .. } | SyncError::Target(_) => Exit::Refused,
+            SyncError::GaveUp { .. } => Exit::GaveUp,
         }
     }
 

@@ -124,6 +124,9 @@ pub struct SyncOptions {
     pub assign_failures_to: Option<String>,
     /// `custom_*` (or any) result fields added to every result.
     pub result_fields: BTreeMap<String, Value>,
+    /// Result field → report property whose value it takes per test (overrides
+    /// `result_fields` for tests that carry the property).
+    pub result_field_properties: BTreeMap<String, String>,
     pub batch_size: usize,
     /// `batch_size` was chosen by the user (flag or config): writes start at it. Otherwise
     /// the first write to an unknown server is small and sizes grow with its measured speed.
@@ -159,6 +162,7 @@ impl SyncOptions {
             defects_from: None,
             assign_failures_to: None,
             result_fields: BTreeMap::new(),
+            result_field_properties: BTreeMap::new(),
             batch_size: DEFAULT_BATCH_SIZE,
             batch_size_chosen: false,
             concurrency: DEFAULT_CONCURRENCY,

@@ -21,7 +21,7 @@ use crate::error::SyncError;
 use crate::journal::{Event, Journal};
 use crate::landing::{self, Verdict};
 use crate::options::SyncOptions;
-use crate::plan::MAX_BATCH_BYTES;
+use crate::results::MAX_BATCH_BYTES;
 use crate::server_model::ServerModel;
 use crate::shared_run::UNREAD_WATERMARK;
 use crate::summary::Progress;

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use testrail_api::models::{Id, NewResult, Run, RunFields};
 
-use crate::apply::{Context, rejects_case_ids};
+use crate::context::{Context, rejects_case_ids};
 use crate::error::SyncError;
-use crate::plan::ResultPlan;
 use crate::poster::Poster;
+use crate::results::ResultPlan;
 
 /// The watermark of a sync that did not read one: its results are those created since it
 /// started (see [`Context::watermark`]).
@@ -60,11 +60,19 @@ impl Context<'_> {
     /// here: a shard whose cases another job's write dropped finds out for free when TestRail
     /// refuses its results, and [`Context::repost_if_cases_were_removed`] checks once at the
     /// end. Reading again after every write is what made 20 shards cost 439 requests.
+    ///
+    /// `first_read` is the run's case set read while deciding the writes: when it already
+    /// holds our cases nothing is read again; when cases are missing the write waits for a
+    /// fresh read (below), since a set read earlier would be written back stale.
     pub(crate) async fn ensure_cases(
         &mut self,
         run: &Run,
         plan: &mut ResultPlan,
+        first_read: Option<BTreeSet<Id>>,
     ) -> Result<(), SyncError> {
+        if first_read.is_some_and(|have| plan.case_ids().is_subset(&have)) {
+            return Ok(());
+        }
         for round in 0..MAX_CASE_ROUNDS {
             // Keep jobs that collided from colliding again in lockstep; and jobs started
             // together (CI shards) from reading and writing the case set in the same instant:

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use testrail_api::models::Id;
 
-use crate::collect::UnmappedTest;
-use crate::plan::{OmittedCase, OutcomeCounts};
+use crate::collect::{MultiIdTest, UnmappedTest};
+use crate::results::{OmittedCase, OutcomeCounts};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -27,6 +27,10 @@ pub struct Summary {
     /// The same tests with their outcome and `file:line:col` in the report.
     pub unmapped_tests: Vec<UnmappedTest>,
     pub unmapped_count: u64,
+    /// Tests that map to several case IDs (each case gets the result): listed so that an ID
+    /// read where none was meant is seen (the first 1000; `multi_id_count` counts all).
+    pub multi_id_tests: Vec<MultiIdTest>,
+    pub multi_id_count: u64,
     /// Case IDs the report names but the suite does not have: left out so TestRail cannot
     /// reject a batch over them.
     pub unknown_case_ids: Vec<Id>,
@@ -51,6 +55,11 @@ pub struct Summary {
     /// With `--dry-run`: the writes that would have been made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub planned_calls: Vec<String>,
+    /// With `--dry-run`: what the checks before the first write found, e.g. the custom field
+    /// values every result would carry (`result field custom_environment = 2 ("production")
+    /// on every result`). Not calls, so kept apart from `planned_calls`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
     pub elapsed_ms: u64,
 }
 

@@ -36,7 +36,22 @@ impl ResultFilter {
 
 impl State {
     /// Field checks shared by every add-result endpoint; `prefix` is `""` or `"results."`.
-    pub fn check_result(&self, r: &NewResult, prefix: &str) -> ApiResult<()> {
+    /// Custom fields are checked against the fields of the run's project and the case's template.
+    pub fn check_result(&self, test_id: Id, r: &NewResult, prefix: &str) -> ApiResult<()> {
+        self.check_system_result_fields(r, prefix)?;
+        let test = self.test(test_id)?;
+        let project_id = self.runs.get(&test.run_id).map_or(0, |run| run.project_id);
+        let template_id = self.cases.get(&test.case_id).map_or(1, |c| c.template_id);
+        self.check_custom_values(
+            &self.custom_fields.result,
+            project_id,
+            template_id,
+            &r.custom,
+            true,
+        )
+    }
+
+    fn check_system_result_fields(&self, r: &NewResult, prefix: &str) -> ApiResult<()> {
         // TestRail's language file and docs: a result needs a status, an assignee or a comment.
         // Only the bulk wording is known; single results are not checked (UNVERIFIED text).
         let says_nothing = r.status_id.is_none()
@@ -73,7 +88,7 @@ impl State {
     ) -> ApiResult<TestResult> {
         let run_id = self.test(test_id)?.run_id;
         self.open_run(run_id)?;
-        self.check_result(&r, "")?;
+        self.check_result(test_id, &r, "")?;
         Ok(self.insert_result(test_id, r, user, now))
     }
 
@@ -93,7 +108,7 @@ impl State {
             .active_test_for_case(run_id, case_id)
             .map(|t| t.id)
             .ok_or_else(|| ApiError::bad("No (active) test found for the run/case combination."))?;
-        self.check_result(&r, "")?;
+        self.check_result(test_id, &r, "")?;
         Ok(self.insert_result(test_id, r, user, now))
     }
 
@@ -108,6 +123,8 @@ impl State {
         self.open_run(run_id)?;
         let tests = self.resolve_bulk(&entries, |s, r| {
             let tid = r.test_id.ok_or_else(|| ApiError::required("results.test_id"))?;
+            // TestRail's template is `(test {1} unknown ...)`; the `T` prefix is UNVERIFIED,
+            // by analogy with the `C` seen verbatim for cases.
             s.tests.get(&tid).filter(|t| t.active && t.run_id == run_id).map(|t| t.id).ok_or_else(|| {
                 ApiError::bad(format!(
                     "Field :results contains one or more invalid results (test T{tid} unknown or not part of the test run)"
@@ -151,7 +168,7 @@ impl State {
             .iter()
             .map(|r| {
                 let tid = test_of(self, r)?;
-                self.check_result(r, "results.")?;
+                self.check_result(tid, r, "results.")?;
                 Ok(tid)
             })
             .collect()
