@@ -61,30 +61,22 @@ impl Context<'_> {
     /// refuses its results, and [`Context::repost_if_cases_were_removed`] checks once at the
     /// end. Reading again after every write is what made 20 shards cost 439 requests.
     ///
-    /// `first_read` is the run's case set read while deciding the writes: when it already
-    /// holds our cases nothing is read again; when cases are missing the write waits for a
-    /// fresh read (below), since a set read earlier would be written back stale.
+    /// `first_read` is the run's case set read while deciding the writes: the first round
+    /// uses it instead of reading again.
     pub(crate) async fn ensure_cases(
         &mut self,
         run: &Run,
         plan: &mut ResultPlan,
         first_read: Option<BTreeSet<Id>>,
     ) -> Result<(), SyncError> {
-        if first_read.is_some_and(|have| plan.case_ids().is_subset(&have)) {
-            return Ok(());
-        }
+        let mut first_read = first_read;
         for round in 0..MAX_CASE_ROUNDS {
-            // Keep jobs that collided from colliding again in lockstep; and jobs started
-            // together (CI shards) from reading and writing the case set in the same instant:
-            // the first read waits up to a second, different for every sync. That costs a
-            // lone job half a second on average, and saves shards a collision each (a refused
-            // post, a read and a write) where requests are what everyone waits for.
-            let wait = match round {
-                0 => self.backoff(1) * 4,
-                _ => self.backoff(round),
+            // Keep jobs that collided from colliding again in lockstep.
+            tokio::time::sleep(self.backoff(round)).await;
+            let mut have = match first_read.take() {
+                Some(have) => have,
+                None => self.read_run_case_ids(run.id).await?,
             };
-            tokio::time::sleep(wait).await;
-            let mut have = self.read_run_case_ids(run.id).await?;
             let wanted = plan.case_ids();
             if wanted.is_subset(&have) {
                 return Ok(());
@@ -252,10 +244,18 @@ impl Context<'_> {
     /// The run's cases. A run longer than one page is read until a read adds nothing: while
     /// other jobs change the run, later pages shift and a single read can miss cases — and
     /// writing back a set that misses them (`update_run` replaces it) would drop them.
+    ///
+    /// Read once here: this read only decides (the plan, the dry run); before a set is written
+    /// back, [`Context::ensure_cases`] reads afresh and repeats a multi-page read until stable.
+    ///
+    /// Jobs started together (CI shards) would read and then write the case set in the same
+    /// instant and drop each other's cases; this read waits up to a second first, different
+    /// for every sync. That costs a lone job half a second on average and saves shards a
+    /// collision each (a refused post, a read and a write) where requests are what everyone
+    /// waits for.
     pub(crate) async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
-        let mut have = self.read_run_case_ids(run_id).await?;
-        self.settle_case_read(run_id, &mut have).await?;
-        Ok(have)
+        tokio::time::sleep(self.backoff(1) * 4).await;
+        self.read_run_case_ids(run_id).await
     }
 
     /// Reads a run of several pages again until a read adds nothing (see
