@@ -18,6 +18,10 @@ use crate::results::ResultPlan;
 /// started (see [`Context::watermark`]).
 pub(crate) const UNREAD_WATERMARK: Id = Id::MAX;
 
+/// How long a shard waits after posting before its one look at whether its cases are still
+/// in a shared run (see [`Context::repost_if_cases_were_removed`]).
+const FINAL_LOOK_DELAY: Duration = Duration::from_secs(1);
+
 /// TestRail's page size: a list this long or longer came in several pages.
 const TESTS_PER_PAGE: usize = 250;
 /// Read-modify-write rounds when adding cases to a shared run. Eight jobs racing need up to
@@ -161,8 +165,15 @@ impl Context<'_> {
         }
         let uncertain = poster.ambiguous.load(std::sync::atomic::Ordering::Relaxed) > 0;
         for round in 0..MAX_CASE_ROUNDS {
-            // Let a concurrent job's stale write land before we look.
-            tokio::time::sleep(self.backoff(round + 1)).await;
+            // Let a concurrent job's stale write land before we look: a write built from a
+            // read made just before ours landed reaches the server a request or two later
+            // (seconds on a slow server), and after our last look nobody puts our cases back.
+            let settle = if round == 0 {
+                FINAL_LOOK_DELAY
+            } else {
+                Duration::ZERO
+            };
+            tokio::time::sleep(settle + self.backoff(round + 1)).await;
             if refused.is_empty() && !uncertain && self.our_cases_still_in(run, plan).await? {
                 return Ok(());
             }
