@@ -163,6 +163,10 @@ pub struct SyncOptions {
     pub result_field_properties: BTreeMap<String, String>,
     /// Results per `add_results_for_cases` call (default [`DEFAULT_BATCH_SIZE`]).
     pub batch_size: usize,
+    /// `batch_size` was chosen by the user (flag or config): writes start at it. Otherwise
+    /// the first write to an unknown server is small and sizes grow with its measured speed.
+    /// Either way writes shrink after a timeout or a 413.
+    pub batch_size_chosen: bool,
     /// Batches in flight at once (the client's pacer still bounds the rate).
     pub concurrency: usize,
     /// Read, match and decide everything, then write nothing to TestRail.
@@ -198,6 +202,7 @@ impl SyncOptions {
             result_fields: BTreeMap::new(),
             result_field_properties: BTreeMap::new(),
             batch_size: DEFAULT_BATCH_SIZE,
+            batch_size_chosen: false,
             concurrency: DEFAULT_CONCURRENCY,
             dry_run: false,
             ci: CiInfo::default(),
