@@ -322,6 +322,7 @@ impl Client {
 /// A successful answer and how long its attempt took.
 #[derive(Debug, Clone)]
 pub struct Timed<T> {
+    /// The decoded answer.
     pub value: T,
     /// From sending the request to the last byte of the answer.
     pub elapsed: Duration,

@@ -44,6 +44,7 @@ pub struct Summary {
     pub unknown_case_ids: Vec<Id>,
     /// HTTP requests sent to TestRail, retries included.
     pub api_calls: u64,
+    /// Result batches sent (`add_results_for_cases` calls; the client's own retries not counted).
     pub batches: u64,
     /// Batches whose fate was unknown (timeout, dropped connection) and were checked by reading.
     pub ambiguous_batches_resolved: u64,
@@ -54,6 +55,7 @@ pub struct Summary {
     pub comments_cut: u64,
     /// True when this run resumed an interrupted sync from the journal.
     pub resumed: bool,
+    /// True when the run (or its plan) was closed after posting.
     pub closed: bool,
     /// Sections `--create-cases` created (paths, parts joined with `/`), parents first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
