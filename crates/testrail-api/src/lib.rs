@@ -26,6 +26,7 @@ mod endpoints;
 pub mod error;
 mod host;
 pub mod models;
+pub mod network;
 mod pacer;
 mod pagination;
 pub mod retry;
@@ -33,6 +34,7 @@ pub mod secret;
 
 pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE};
 pub use core::RequestStats;
-pub use error::ApiError;
+pub use error::{ApiError, ErrorKind};
+pub use network::{ProxyOptions, TlsOptions};
 pub use retry::RetryPolicy;
 pub use secret::ApiKey;

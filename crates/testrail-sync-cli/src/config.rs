@@ -35,6 +35,12 @@ pub struct FileConfig {
     pub rate_limit: Option<u32>,
     pub timeout_secs: Option<f64>,
     pub allow_insecure_http: Option<bool>,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub proxy: Option<String>,
+    pub no_proxy: Option<String>,
     pub close: Option<bool>,
     pub close_on_branch: Option<Vec<String>>,
     pub journal_dir: Option<PathBuf>,
@@ -74,6 +80,12 @@ const TOP_KEYS: &[&str] = &[
     "rate_limit",
     "timeout_secs",
     "allow_insecure_http",
+    "ca_cert",
+    "insecure",
+    "client_cert",
+    "client_key",
+    "proxy",
+    "no_proxy",
     "close",
     "close_on_branch",
     "journal_dir",
@@ -120,11 +132,26 @@ fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<FileConfig, Failure> {
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     check_keys(&table, path)?;
-    toml::from_str(text)
-        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))
+    toml::from_str(text).map_err(|e| toml_error(path, text, &e))
+}
+
+/// A TOML error as `file: line L, column C: what`, without the source excerpt toml prints:
+/// that excerpt is the broken line, and a broken `api_key = "…` line is the key.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
+    let at = e.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    let what = crate::errors::redact_config_message(e.message().trim_end(), text);
+    bad_input(format!(
+        "{}: TOML error at {}{what}",
+        path.display(),
+        at.unwrap_or_default()
+    ))
 }
 
 fn check_keys(table: &toml::Table, path: &Path) -> Result<(), Failure> {
@@ -244,7 +271,8 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     }
     config.allow_insecure_http = conn.allow_insecure_http || file.allow_insecure_http == Some(true);
     config.user_agent = format!("testrail-sync/{}", env!("CARGO_PKG_VERSION"));
-    Client::new(config).map_err(|e| bad_input(e.to_string()))
+    crate::network::apply(conn, file, &mut config);
+    Client::new(config).map_err(|e| crate::fail::api_failure("setting up the connection", e))
 }
 
 fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
@@ -293,6 +321,7 @@ fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
     if key.is_empty() {
         return Err(bad_input("the API key is empty".to_string()));
     }
+    crate::errors::register_secret(key.expose());
     Ok(key)
 }
 

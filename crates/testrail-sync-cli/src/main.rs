@@ -9,14 +9,18 @@ mod cases;
 mod cli;
 mod config;
 mod demo;
+mod doctor;
 mod emulator;
+mod errors;
 mod fail;
 mod init;
 mod lookups;
+mod network;
 mod output;
 mod report;
 mod run;
 mod trcli;
+mod trcli_argv;
 
 use std::process::ExitCode;
 
@@ -26,7 +30,13 @@ use cli::{Cli, Command};
 use fail::{Failure, bad_input};
 
 fn main() -> ExitCode {
+    // A trcli command line (`-h HOST … parse_junit -f r.xml`) must never pass doing nothing.
+    if let Some(failure) = trcli_argv::refuse(std::env::args_os().skip(1)) {
+        errors::print(&failure, false);
+        return ExitCode::from(failure.code);
+    }
     let cli = Cli::parse();
+    let json = errors::wants_json(&cli.command);
     init_logging(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -42,7 +52,7 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            errors::print(&failure, json);
             ExitCode::from(failure.code)
         }
     }
@@ -66,6 +76,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Plans(args) => lookups::plans(args, cli.global.config.as_deref()).await,
         Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,
         Command::Users(args) => lookups::users(args, cli.global.config.as_deref()).await,
+        Command::Doctor(args) => {
+            let loaded = config::load(cli.global.config.as_deref())?;
+            doctor::run(args, loaded).await
+        }
         Command::Init(args) => init::run(args, cli.global.config.as_deref()).await,
         Command::Man { command } => man_page(command.as_deref()),
         Command::Completions { shell } => {

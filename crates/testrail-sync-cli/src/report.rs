@@ -268,7 +268,7 @@ fn close_policy(args: &ReportArgs, file: &FileConfig) -> ClosePolicy {
     }
 }
 
-fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
+pub(crate) fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
     let mut config = testrail_sync::StatusConfig::default();
     let Some(s) = &file.statuses else {
         return Ok(config);

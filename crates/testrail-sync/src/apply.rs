@@ -184,7 +184,7 @@ impl<'a> Context<'a> {
         let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
         if wants_project_name && project_name.is_none() {
             let project = client.get_project(project_id).await.map_err(|e| {
-                SyncError::api(format!("project {project_id} (check --project-id)"), e)
+                SyncError::api_about(format!("project {project_id}"), "check --project-id", e)
             })?;
             project_name = Some(project.name);
         }
@@ -248,6 +248,28 @@ impl<'a> Context<'a> {
                 (run, watermark, BTreeSet::new(), Vec::new())
             }
         };
+        let journaled = journal.is_some();
+        let posted = self
+            .post_into(
+                plan, summary, progress, journal, run, watermark, acked, pending,
+            )
+            .await;
+        // Once the journal holds the run, a rerun resumes: say so, and only then.
+        posted.map_err(|e| if journaled { e.into_resumable() } else { e })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn post_into(
+        &mut self,
+        plan: &mut ResultPlan,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+        journal: Option<Journal>,
+        run: Run,
+        watermark: Id,
+        acked: BTreeSet<Id>,
+        pending: Vec<Id>,
+    ) -> Result<(), SyncError> {
         summary.run_id = Some(run.id);
         summary.run_url = Some(run.url.clone());
         summary.run_name = Some(run.name.clone());
@@ -692,10 +714,9 @@ async fn resolve_suite(
     suite: Option<&SuiteRef>,
 ) -> Result<(Id, String), SyncError> {
     let suites = client.get_suites(project_id).await.map_err(|e| {
-        SyncError::api(
-            format!(
-                "project {project_id} (check --project-id; `testrail-sync projects` lists them)"
-            ),
+        SyncError::api_about(
+            format!("project {project_id}"),
+            "check --project-id; `testrail-sync projects` lists them",
             e,
         )
     })?;

@@ -25,11 +25,30 @@ pub enum SyncError {
     #[error("{0}")]
     Target(String),
 
-    /// The network or TestRail kept failing; what was acknowledged is in the journal.
+    /// Retrying cannot fix it and the cause is on this side: the host name, its certificate,
+    /// a redirect to another address, a TLS file or proxy URL. Nothing was written.
+    #[error("{what}: {source}")]
+    Setup {
+        what: String,
+        #[source]
+        source: ApiError,
+    },
+
+    /// The network or TestRail kept failing before the journal held anything: a plain rerun
+    /// starts over.
+    #[error("{what}: {source}")]
+    GaveUp {
+        what: String,
+        #[source]
+        source: ApiError,
+    },
+
+    /// The network or TestRail kept failing after the journal recorded the run: a rerun of
+    /// the same command resumes without posting anything twice.
     #[error(
         "{what}: {source}\n  what was sent is recorded in the journal; rerun the same command to resume"
     )]
-    GaveUp {
+    Resumable {
         what: String,
         #[source]
         source: ApiError,
@@ -43,10 +62,69 @@ impl SyncError {
     /// 2 bad input or config, 3 TestRail refused, 4 gave up after retries.
     pub fn exit_code(&self) -> i32 {
         match self {
-            SyncError::Config { .. } | SyncError::Report(_) | SyncError::Journal { .. } => 2,
+            SyncError::Config { .. }
+            | SyncError::Report(_)
+            | SyncError::Journal { .. }
+            | SyncError::Setup { .. } => 2,
             SyncError::Refused { .. } | SyncError::Target(_) => 3,
-            SyncError::GaveUp { .. } => 4,
+            SyncError::GaveUp { .. } | SyncError::Resumable { .. } => 4,
         }
+    }
+
+    /// The client error behind this one, if any.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            SyncError::Refused { source, .. }
+            | SyncError::Setup { source, .. }
+            | SyncError::GaveUp { source, .. }
+            | SyncError::Resumable { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// What failed, for `--format json`: the client's kind (`auth`, `tls`, `proxy`, …) or
+    /// `config`, `input`, `target`, `journal`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SyncError::Config { .. } => "config",
+            SyncError::Report(_) => "input",
+            SyncError::Target(_) => "target",
+            SyncError::Journal { .. } => "journal",
+            other => other.api_error().map_or("other", |e| e.kind().as_str()),
+        }
+    }
+
+    /// The one fix, when there is a separate sentence for it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SyncError::Report(r) => Some(r.hint().to_string()),
+            SyncError::Resumable { .. } => {
+                Some("rerun the same command to resume from the journal".into())
+            }
+            other => other.api_error().map(ApiError::hint),
+        }
+    }
+
+    /// After the journal recorded the run, giving up is resumable.
+    pub(crate) fn into_resumable(self) -> SyncError {
+        match self {
+            SyncError::GaveUp { what, source } => SyncError::Resumable { what, source },
+            other => other,
+        }
+    }
+
+    /// Like [`SyncError::api`], with `advice` after `subject` only when TestRail refused the
+    /// thing itself (unknown ID, no access): a 504 or a TLS failure is not the project's fault.
+    pub fn api_about(subject: impl Into<String>, advice: &str, source: ApiError) -> SyncError {
+        use testrail_api::ErrorKind;
+        let subject = subject.into();
+        let what = match source.kind() {
+            ErrorKind::NotFound | ErrorKind::Rejected | ErrorKind::Permission => {
+                format!("{subject} ({advice})")
+            }
+            _ => subject,
+        };
+        SyncError::api(what, source)
     }
 
     /// Classifies a client error met while doing `what`.
@@ -57,17 +135,19 @@ impl SyncError {
             .is_some_and(|s| (400..500).contains(&s) && s != 429 && s != 409)
         {
             SyncError::Refused { what, source }
+        } else if source.is_setup_problem() {
+            // Retrying cannot fix the address, its name or its certificate.
+            SyncError::Setup { what, source }
         } else if matches!(
             source,
-            ApiError::InsecureHttp { .. } | ApiError::InvalidHost { .. } | ApiError::Tls { .. }
+            ApiError::Decode { .. }
+                | ApiError::Encode { .. }
+                | ApiError::NotTestRail { .. }
+                | ApiError::ProxyAuth { .. }
+                | ApiError::Proxy { .. }
         ) {
-            // Retrying cannot fix the address or its certificate.
-            SyncError::Config {
-                setting: "host".into(),
-                message: source.to_string(),
-            }
-        } else if matches!(source, ApiError::Decode { .. } | ApiError::Encode { .. }) {
-            // An answer that is not TestRail's JSON is final too: often a proxy or login page.
+            // An answer that is not TestRail's JSON is final too: often a proxy or login page;
+            // so is a proxy that wants credentials or refuses the tunnel.
             SyncError::Refused { what, source }
         } else {
             SyncError::GaveUp { what, source }

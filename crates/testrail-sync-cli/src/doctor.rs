@@ -1,0 +1,590 @@
+//! `testrail-sync doctor`: checks, one line each with its fix, whether a sync would work from
+//! this machine — name resolution, proxy, TLS trust, API and credentials, project and suite,
+//! status mapping, required result fields, the automation ID field, what the user may do, and
+//! the rate limit. Only reads: nothing is ever written to TestRail.
+
+use std::collections::BTreeMap;
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::Value;
+use testrail_api::models::{Project, Status, User};
+use testrail_api::{ApiError, Client, ErrorKind};
+use testrail_sync::statuses::StatusMap;
+
+use crate::cli::{Connection, OutputFormat, TargetArgs};
+use crate::config::{self, FileConfig, Loaded};
+use crate::fail::{Failure, api_failure};
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The case matcher the syncs use; `auto` also checks the automation ID case field
+    #[arg(long, value_name = "name|property|auto")]
+    pub case_matcher: Option<String>,
+    /// Extra result fields the syncs pass (KEY=VALUE, as for `report`): they count as provided
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub result_field: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    Ok,
+    Warn,
+    Fail,
+    Skip,
+}
+
+#[derive(Debug, Serialize)]
+struct Check {
+    check: &'static str,
+    status: Verdict,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<String>,
+    /// Exit code of a failure (2 set-up, 3 refused, 4 unreachable).
+    #[serde(skip)]
+    code: u8,
+}
+
+#[derive(Default)]
+struct Report {
+    checks: Vec<Check>,
+}
+
+impl Report {
+    fn ok(&mut self, check: &'static str, detail: impl Into<String>) {
+        self.push(check, Verdict::Ok, detail.into(), None, 0);
+    }
+    fn warn(&mut self, check: &'static str, detail: impl Into<String>, fix: impl Into<String>) {
+        self.push(check, Verdict::Warn, detail.into(), Some(fix.into()), 0);
+    }
+    fn skip(&mut self, check: &'static str, detail: impl Into<String>) {
+        self.push(check, Verdict::Skip, detail.into(), None, 0);
+    }
+    fn fail(
+        &mut self,
+        check: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+        code: u8,
+    ) {
+        self.push(check, Verdict::Fail, detail.into(), Some(fix.into()), code);
+    }
+    /// A failed call: its message as the detail, its hint as the fix, its exit code.
+    fn failed_call(&mut self, check: &'static str, what: &str, e: ApiError) {
+        let hint = e.hint();
+        let failure = api_failure(what, e);
+        let detail = crate::errors::mask(&failure.message);
+        self.fail(check, detail, hint, failure.code);
+    }
+    fn push(
+        &mut self,
+        check: &'static str,
+        status: Verdict,
+        detail: String,
+        fix: Option<String>,
+        code: u8,
+    ) {
+        self.checks.push(Check {
+            check,
+            status,
+            detail,
+            fix,
+            code,
+        });
+    }
+    fn exit_code(&self) -> u8 {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Verdict::Fail)
+            .map(|c| c.code.max(2))
+            .min()
+            .unwrap_or(0)
+    }
+}
+
+pub async fn run(args: DoctorArgs, loaded: Loaded) -> Result<u8, Failure> {
+    let file = &loaded.file;
+    let client = config::client(&args.connection, file)?;
+    let mut report = Report::default();
+    let reachable = connection_checks(&client, &mut report).await;
+    if let Some(user) = reachable {
+        account_checks(&client, &args, file, &user, &mut report).await;
+    }
+    rate_check(&client, &mut report);
+    print(&report, args.format);
+    Ok(report.exit_code())
+}
+
+/// Name resolution, proxy, then one read that proves TLS, the API switch and the credentials.
+async fn connection_checks(client: &Client, report: &mut Report) -> Option<User> {
+    let url = reqwest_free_url(client.host());
+    match client.proxy() {
+        Some((proxy, from)) => report.ok("proxy", format!("through {proxy} (from {from})")),
+        None => report.ok(
+            "proxy",
+            "none: connecting directly (HTTPS_PROXY / --proxy to use one)",
+        ),
+    }
+    resolve_check(&url, client.proxy().is_some(), report).await;
+    let user = match current_user(client).await {
+        Ok(user) => user,
+        Err(e) => {
+            let check = match e.kind() {
+                ErrorKind::Tls => "tls",
+                ErrorKind::Dns | ErrorKind::Network | ErrorKind::Proxy => "connection",
+                ErrorKind::Auth => "credentials",
+                _ => "api",
+            };
+            report.failed_call(check, "get_current_user", e);
+            return None;
+        }
+    };
+    if url.https {
+        report.ok("tls", "the certificate is trusted");
+    } else {
+        report.warn(
+            "tls",
+            "plain http: the API key travels unencrypted",
+            "use the https:// address",
+        );
+    }
+    report.ok(
+        "credentials",
+        format!(
+            "the API answers; signed in as {} ({})",
+            user.name, user.email
+        ),
+    );
+    Some(user)
+}
+
+async fn current_user(client: &Client) -> Result<User, ApiError> {
+    match client.get::<User>("get_current_user").await {
+        // TestRail before 6.6 has no get_current_user: the API answers 400/404 for it.
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Rejected) => Ok(User {
+            name: "?".into(),
+            email: "?".into(),
+            is_active: true,
+            ..User::default()
+        }),
+        other => other,
+    }
+}
+
+struct HostPort {
+    name: String,
+    port: u16,
+    https: bool,
+}
+
+fn reqwest_free_url(host: &str) -> HostPort {
+    let https = host.starts_with("https://");
+    let rest = host.split_once("://").map_or(host, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let (name, port) = match authority.rsplit_once(':') {
+        Some((n, p))
+            if !n.ends_with(':') && p.parse::<u16>().is_ok() && !authority.ends_with(']') =>
+        {
+            (n.to_owned(), p.parse().unwrap_or(443))
+        }
+        _ => (authority.to_owned(), if https { 443 } else { 80 }),
+    };
+    HostPort {
+        name: name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+        https,
+    }
+}
+
+async fn resolve_check(url: &HostPort, proxied: bool, report: &mut Report) {
+    match tokio::net::lookup_host((url.name.as_str(), url.port)).await {
+        Ok(addrs) => {
+            let addrs: Vec<String> = addrs.map(|a| a.ip().to_string()).take(3).collect();
+            report.ok(
+                "name resolution",
+                format!("{} → {}", url.name, addrs.join(", ")),
+            );
+        }
+        Err(e) if proxied => report.skip(
+            "name resolution",
+            format!(
+                "{} does not resolve here ({e}); the proxy resolves it",
+                url.name
+            ),
+        ),
+        Err(e) => report.fail(
+            "name resolution",
+            format!("{} does not resolve: {e}", url.name),
+            "check TESTRAIL_HOST for a typo, or this machine's DNS",
+            2,
+        ),
+    }
+}
+
+/// Project, suite, statuses, fields and what the user may do: only reads.
+async fn account_checks(
+    client: &Client,
+    args: &DoctorArgs,
+    file: &FileConfig,
+    user: &User,
+    report: &mut Report,
+) {
+    if !user.is_active {
+        report.fail(
+            "permissions",
+            format!("the user {} is deactivated", user.email),
+            "ask a TestRail admin to reactivate the user",
+            3,
+        );
+    }
+    let project_id = project_checks(client, &args.target, file, report).await;
+    statuses_check(client, file, report).await;
+    result_fields_check(client, args, file, project_id, report).await;
+    automation_field_check(client, args.case_matcher.as_deref(), project_id, report).await;
+    let role = user.role.clone().unwrap_or_else(|| "unknown role".into());
+    report.ok(
+        "permissions",
+        format!(
+            "role: {role}{}; whether it may add runs and results is not readable through the API: \
+             `report --dry-run` reads everything, the first sync proves it",
+            if user.is_admin {
+                " (administrator)"
+            } else {
+                ""
+            }
+        ),
+    );
+}
+
+async fn project_checks(
+    client: &Client,
+    target: &TargetArgs,
+    file: &FileConfig,
+    report: &mut Report,
+) -> Option<u64> {
+    let project = match target.project_ref(file) {
+        Ok(p) => p,
+        Err(_) => {
+            report.skip("project", "none given (--project-id N or --project NAME)");
+            return None;
+        }
+    };
+    let suite = target.suite_ref(file);
+    match testrail_sync::resolve_target(client, &project, suite.as_ref()).await {
+        Ok(resolved) => {
+            report.ok(
+                "project and suite",
+                format!(
+                    "project P{} with suite S{} \"{}\"",
+                    resolved.project_id, resolved.suite_id, resolved.suite_name
+                ),
+            );
+            completed_check(client, resolved.project_id, report).await;
+            Some(resolved.project_id)
+        }
+        Err(e) => {
+            let failure = Failure::from(e);
+            report.fail(
+                "project and suite",
+                crate::errors::mask(&failure.message),
+                failure
+                    .hint
+                    .unwrap_or_else(|| "`testrail-sync projects` / `suites` list them".into()),
+                failure.code,
+            );
+            None
+        }
+    }
+}
+
+/// A completed project takes no new runs: visible by reading.
+async fn completed_check(client: &Client, project_id: u64, report: &mut Report) {
+    if let Ok(project) = client
+        .get::<Project>(&format!("get_project/{project_id}"))
+        .await
+        && project.is_completed
+    {
+        report.fail(
+            "permissions",
+            format!("project P{project_id} is completed: TestRail takes no new runs in it"),
+            "reopen the project (Administration → Projects) or pick another",
+            3,
+        );
+    }
+}
+
+async fn statuses_check(client: &Client, file: &FileConfig, report: &mut Report) {
+    let statuses = match client.get::<Vec<Status>>("get_statuses").await {
+        Ok(s) => s,
+        Err(e) => return report.failed_call("status mapping", "get_statuses", e),
+    };
+    let config = match crate::report::statuses(file) {
+        Ok(c) => c,
+        Err(f) => {
+            return report.fail(
+                "status mapping",
+                f.message,
+                "fix [statuses] in testrail-sync.toml",
+                2,
+            );
+        }
+    };
+    match StatusMap::resolve(&config, &statuses) {
+        Ok(map) => {
+            let name = |r: &Option<testrail_sync::statuses::Resolved>| {
+                r.as_ref().map_or("(not posted)".to_owned(), |r| {
+                    format!("{} ({})", r.label, r.id)
+                })
+            };
+            report.ok(
+                "status mapping",
+                format!(
+                    "passed → {}, failed → {}, skipped → {}",
+                    name(&map.passed),
+                    name(&map.failed),
+                    name(&map.skipped)
+                ),
+            );
+        }
+        Err(e) => {
+            let failure = Failure::from(e);
+            report.fail(
+                "status mapping",
+                failure.message,
+                "set [statuses] in testrail-sync.toml to names `testrail-sync statuses` lists",
+                2,
+            );
+        }
+    }
+}
+
+/// Required result fields a sync does not fill would make TestRail refuse every batch.
+/// (A helper builds the same preflight for `report`; this small reader can be swapped for it.)
+async fn result_fields_check(
+    client: &Client,
+    args: &DoctorArgs,
+    file: &FileConfig,
+    project_id: Option<u64>,
+    report: &mut Report,
+) {
+    let fields = match client.get::<Vec<Value>>("get_result_fields").await {
+        Ok(f) => f,
+        Err(e) => return report.failed_call("result fields", "get_result_fields", e),
+    };
+    let mut provided: Vec<String> = file
+        .result_fields
+        .as_ref()
+        .map(|m: &BTreeMap<String, toml::Value>| m.keys().cloned().collect())
+        .unwrap_or_default();
+    provided.extend(
+        args.result_field
+            .iter()
+            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim().to_owned())),
+    );
+    let missing: Vec<String> = required_fields(&fields, project_id)
+        .into_iter()
+        .filter(|name| {
+            !provided
+                .iter()
+                .any(|p| p == name || format!("custom_{p}") == *name)
+        })
+        .collect();
+    if missing.is_empty() {
+        report.ok("result fields", "no required result field left empty");
+    } else {
+        report.fail(
+            "result fields",
+            format!("required result fields without a value: {}", missing.join(", ")),
+            format!(
+                "give them in testrail-sync.toml, e.g. [result_fields] {} = \"…\" (or --result-field)",
+                missing[0]
+            ),
+            3,
+        );
+    }
+}
+
+/// System names of active fields required in the project's (or the global) context without a
+/// default value.
+fn required_fields(fields: &[Value], project_id: Option<u64>) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| f["is_active"].as_bool().unwrap_or(true))
+        .filter(|f| {
+            f["configs"].as_array().is_some_and(|configs| {
+                configs.iter().any(|c| {
+                    let applies = c["context"]["is_global"].as_bool().unwrap_or(false)
+                        || project_id.is_some_and(|p| {
+                            c["context"]["project_ids"]
+                                .as_array()
+                                .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(p)))
+                        });
+                    let required = c["options"]["is_required"].as_bool().unwrap_or(false);
+                    let default = c["options"]["default_value"].as_str().unwrap_or("");
+                    applies && required && default.is_empty()
+                })
+            })
+        })
+        .filter_map(|f| f["system_name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// With `--case-matcher auto`, tests are matched on the automation ID case field: it must exist
+/// and be active for the project.
+// TODO(auto): once the `auto` matcher lands, take the field names from it instead of these.
+async fn automation_field_check(
+    client: &Client,
+    matcher: Option<&str>,
+    project_id: Option<u64>,
+    report: &mut Report,
+) {
+    if matcher != Some("auto") {
+        report.skip("automation ID field", "not needed (no --case-matcher auto)");
+        return;
+    }
+    let fields = match client.get::<Vec<Value>>("get_case_fields").await {
+        Ok(f) => f,
+        Err(e) => return report.failed_call("automation ID field", "get_case_fields", e),
+    };
+    let found = fields.iter().find(|f| {
+        matches!(
+            f["system_name"].as_str(),
+            Some("custom_automation_id" | "custom_case_automation_id")
+        ) && f["is_active"].as_bool().unwrap_or(true)
+    });
+    match found {
+        Some(f) if applies_to(f, project_id) => report.ok(
+            "automation ID field",
+            format!("{} is active", f["system_name"].as_str().unwrap_or("?")),
+        ),
+        Some(f) => report.fail(
+            "automation ID field",
+            format!(
+                "{} exists but not for this project",
+                f["system_name"].as_str().unwrap_or("?")
+            ),
+            "add the project to the field's context (Administration → Customizations)",
+            3,
+        ),
+        None => report.fail(
+            "automation ID field",
+            "no active custom_automation_id case field",
+            "add a String case field `automation_id` (Administration → Customizations), or use IDs in test names",
+            3,
+        ),
+    }
+}
+
+fn applies_to(field: &Value, project_id: Option<u64>) -> bool {
+    field["configs"].as_array().is_none_or(|configs| {
+        configs.iter().any(|c| {
+            c["context"]["is_global"].as_bool().unwrap_or(false)
+                || project_id.is_none_or(|p| {
+                    c["context"]["project_ids"]
+                        .as_array()
+                        .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(p)))
+                })
+        })
+    })
+}
+
+/// 429 headroom: did TestRail already rate-limit these few reads?
+fn rate_check(client: &Client, report: &mut Report) {
+    let stats = client.stats();
+    if stats.rate_limited == 0 {
+        report.ok(
+            "rate limit",
+            format!(
+                "{} requests, no 429; syncs pace themselves to --rate-limit (default 180/min)",
+                stats.sent
+            ),
+        );
+    } else {
+        report.warn(
+            "rate limit",
+            format!(
+                "{} of {} requests answered 429 (Retry-After honoured): other jobs use this user's budget",
+                stats.rate_limited, stats.sent
+            ),
+            "lower --rate-limit, or give CI its own TestRail user",
+        );
+    }
+}
+
+fn print(report: &Report, format: OutputFormat) {
+    match format {
+        OutputFormat::Json => {
+            let json = serde_json::json!({
+                "ok": report.exit_code() == 0,
+                "checks": report.checks,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("serialises")
+            );
+        }
+        OutputFormat::Human => {
+            for c in &report.checks {
+                let mark = match c.status {
+                    Verdict::Ok => "ok  ",
+                    Verdict::Warn => "warn",
+                    Verdict::Fail => "FAIL",
+                    Verdict::Skip => "skip",
+                };
+                match &c.fix {
+                    Some(fix) => println!("[{mark}] {}: {} — fix: {fix}", c.check, c.detail),
+                    None => println!("[{mark}] {}: {}", c.check, c.detail),
+                }
+            }
+            if report.exit_code() == 0 {
+                println!("A sync would work from here.");
+            } else {
+                println!("A sync would fail: fix the FAIL lines above.");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_fields_follow_the_context() {
+        let fields = serde_json::json!([
+            {"system_name": "custom_env", "is_active": true, "configs": [
+                {"context": {"is_global": false, "project_ids": [3]},
+                 "options": {"is_required": true, "default_value": ""}}]},
+            {"system_name": "custom_opt", "is_active": true, "configs": [
+                {"context": {"is_global": true, "project_ids": null},
+                 "options": {"is_required": false}}]}
+        ]);
+        let fields = fields.as_array().unwrap();
+        assert_eq!(required_fields(fields, Some(3)), vec!["custom_env"]);
+        assert!(required_fields(fields, Some(4)).is_empty());
+    }
+
+    #[test]
+    fn hosts_split_into_name_and_port() {
+        let h = reqwest_free_url("https://x.testrail.io");
+        assert_eq!(
+            (h.name.as_str(), h.port, h.https),
+            ("x.testrail.io", 443, true)
+        );
+        let h = reqwest_free_url("http://127.0.0.1:8080/sub");
+        assert_eq!((h.name.as_str(), h.port), ("127.0.0.1", 8080));
+        let h = reqwest_free_url("https://[::1]:9443");
+        assert_eq!((h.name.as_str(), h.port), ("::1", 9443));
+    }
+}

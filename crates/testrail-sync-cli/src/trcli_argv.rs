@@ -1,0 +1,253 @@
+//! trcli muscle memory: a trcli command line (`trcli -h HOST --project P -u U -k KEY
+//! parse_junit -f r.xml --title T`) pasted into a CI step must never exit 0 doing nothing (our
+//! `-h` is help). It is refused with exit 2 and the exact testrail-sync command that does the
+//! same — printed without the key. Running the translation silently was rejected: a CI step
+//! whose meaning changed under it should be edited once, by a person, not guessed at each run.
+
+use std::ffi::OsString;
+
+use crate::fail::Failure;
+
+/// trcli's subcommands (1.15.3); the parse_* ones have a `report` equivalent.
+const TRCLI_COMMANDS: &[&str] = &[
+    "parse_junit",
+    "parse_robot",
+    "parse_cucumber",
+    "parse_openapi",
+    "add_run",
+    "import_gherkin",
+    "export_gherkin",
+    "resultfields",
+    "casefields",
+    "labels",
+    "references",
+];
+
+/// trcli options that take a value (global and parse_*).
+const WITH_VALUE: &[&str] = &[
+    "-h",
+    "--host",
+    "--project",
+    "--project-id",
+    "-u",
+    "--username",
+    "-k",
+    "--key",
+    "-p",
+    "--password",
+    "-c",
+    "--config",
+    "-b",
+    "--batch-size",
+    "-t",
+    "--timeout",
+    "--proxy",
+    "--proxy-user",
+    "--noproxy",
+    "-f",
+    "--file",
+    "--title",
+    "--run-id",
+    "--plan-id",
+    "--config-ids",
+    "--milestone-id",
+    "--suite-id",
+    "--suite-name",
+    "--run-description",
+    "--case-matcher",
+    "--result-fields",
+    "--special-parser",
+    "--section-id",
+    "--case-fields",
+    "-a",
+    "--assign",
+    "--test-run-ref",
+    "--run-refs",
+    "--run-case-ids",
+];
+
+/// `Some(failure)` when `args` (without the program name) is a trcli command line.
+pub fn refuse(args: impl Iterator<Item = OsString>) -> Option<Failure> {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    let command = trcli_command(&args)?;
+    let (native, dropped) = translate(&command, &args);
+    let mut message = format!(
+        "this is a trcli command line ({command}); testrail-sync does not run it as is, so a \
+         migrated CI step cannot pass while doing nothing.\n  The testrail-sync command for it:\n    {native}"
+    );
+    if !dropped.is_empty() {
+        message.push_str(&format!("\n  Not carried over: {}", dropped.join("; ")));
+    }
+    message.push_str("\n  See docs/migrating-from-trcli.md");
+    Some(Failure {
+        code: 2,
+        message,
+        kind: "trcli_command_line",
+        hint: Some(format!("run: {native}")),
+    })
+}
+
+/// The trcli subcommand, or `-h` with a value (trcli's host; ours takes none).
+fn trcli_command(args: &[String]) -> Option<String> {
+    let before_dashdash = args.iter().take_while(|a| *a != "--");
+    if let Some(c) = before_dashdash
+        .clone()
+        .find(|a| TRCLI_COMMANDS.contains(&a.as_str()))
+    {
+        return Some(c.clone());
+    }
+    let host_given = args
+        .windows(2)
+        .any(|w| w[0] == "-h" && !w[1].starts_with('-') && looks_like_host(&w[1]));
+    host_given.then(|| "-h HOST".to_owned())
+}
+
+fn looks_like_host(value: &str) -> bool {
+    value.contains("://") || value.contains('.') || value.contains(':')
+}
+
+/// The native command line and what has no equivalent.
+fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
+    let mut env = Vec::new();
+    let mut files = Vec::new();
+    let mut flags: Vec<String> = Vec::new();
+    let mut dropped = Vec::new();
+    let mut i = 0;
+    match command {
+        "parse_robot" => flags.push("--input-format robot".into()),
+        "parse_cucumber" => flags.push("--input-format cucumber".into()),
+        "parse_junit" | "-h HOST" => {}
+        other => dropped.push(format!("`{other}` (no equivalent command; see the guide)")),
+    }
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (arg, None),
+        };
+        let takes_value = WITH_VALUE.contains(&name) && inline.is_none();
+        let value = inline.or_else(|| takes_value.then(|| args.get(i + 1).cloned()).flatten());
+        i += if takes_value { 2 } else { 1 };
+        let v = || quote(value.as_deref().unwrap_or(""));
+        match name {
+            "-h" | "--host" => flags.push(format!("--host {}", v())),
+            "--project" => flags.push(format!("--project {}", v())),
+            "--project-id" => flags.push(format!("--project-id {}", v())),
+            "-u" | "--username" => flags.push(format!("--user {}", v())),
+            // Never echoed: the key goes in the environment, from the CI's secret store.
+            "-k" | "--key" => env.push("TESTRAIL_API_KEY=<your API key>".to_owned()),
+            "-p" | "--password" => {
+                env.push("TESTRAIL_API_KEY=<an API key: My Settings → API Keys>".to_owned());
+                dropped.push("-p/--password (testrail-sync signs in with an API key only)".into());
+            }
+            "-c" | "--config" => flags.push(format!("--trcli-config {}", v())),
+            "-b" | "--batch-size" => flags.push(format!("--batch-size {}", v())),
+            "-t" | "--timeout" => flags.push(format!("--timeout {}", v())),
+            "--insecure" => flags.push("--insecure".into()),
+            "--proxy" => flags.push(format!("--proxy {}", v())),
+            "--proxy-user" => {
+                dropped.push("--proxy-user (put USER:PASSWORD@ in the --proxy URL instead)".into())
+            }
+            "--noproxy" => flags.push(format!("--noproxy {}", v())),
+            "-f" | "--file" => files.push(v()),
+            "--title" => flags.push(format!(
+                "--run-name {}",
+                quote(
+                    &value
+                        .unwrap_or_default()
+                        .replace('{', "(")
+                        .replace('}', ")")
+                )
+            )),
+            "--run-id" => flags.push(format!("--run-id {}", v())),
+            "--plan-id" => flags.push(format!("--plan-id {}", v())),
+            "--config-ids" => flags.push(format!("--config-ids {}", v())),
+            "--milestone-id" => flags.push(format!("--milestone-id {}", v())),
+            "--suite-id" => flags.push(format!("--suite-id {}", v())),
+            "--suite-name" => flags.push(format!("--suite {}", v())),
+            "--close-run" => flags.push("--close".into()),
+            "-a" | "--assign" => flags.push(format!("--assign-failures-to {}", v())),
+            "--result-fields" => {
+                let kv = value.unwrap_or_default().replacen(':', "=", 1);
+                flags.push(format!("--result-field {}", quote(&kv)));
+            }
+            "--case-matcher" if value.as_deref() == Some("auto") => dropped.push(
+                "--case-matcher auto (testrail-sync reads case IDs from names and properties; \
+                 --match-by-title matches by title)"
+                    .into(),
+            ),
+            "--case-matcher" => {}
+            "-y" | "-n" | "--yes" | "--no" => dropped.push(format!(
+                "{name} (missing cases: `testrail-sync cases create`)"
+            )),
+            "-v" | "--verbose" => flags.push("-v".into()),
+            "-s" | "--silent" => flags.push("-q".into()),
+            _ if TRCLI_COMMANDS.contains(&name) => {}
+            other if other.starts_with('-') => dropped.push(format!("{other} (no equivalent)")),
+            // A bare word after trcli's options: not something we can place.
+            other => dropped.push(format!("`{}`", quote(other))),
+        }
+    }
+    if files.is_empty() {
+        files.push("REPORT.xml".into());
+        dropped.push("no -f FILE: put the report path in place of REPORT.xml".into());
+    }
+    let mut line = env;
+    line.push("testrail-sync report".into());
+    line.extend(files);
+    line.extend(flags);
+    (line.join(" "), dropped)
+}
+
+/// Single-quotes a value for a POSIX shell when it needs it.
+fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(line: &str) -> Option<Failure> {
+        refuse(line.split(' ').map(OsString::from))
+    }
+
+    #[test]
+    fn a_trcli_line_is_refused_with_the_native_command_and_without_the_key() {
+        let f = refused(
+            "-y -h https://acme.testrail.io --project Shop -u ci@acme.io -k SECRETKEY123 \
+             parse_junit -f reports/*.xml --title Nightly --close-run",
+        )
+        .unwrap();
+        assert_eq!(f.code, 2);
+        assert!(!f.message.contains("SECRETKEY123"), "{}", f.message);
+        assert!(
+            f.message.contains(
+                "TESTRAIL_API_KEY=<your API key> testrail-sync report 'reports/*.xml' \
+                 --host https://acme.testrail.io --project Shop --user ci@acme.io \
+                 --run-name Nightly --close"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("-y"), "{}", f.message);
+    }
+
+    #[test]
+    fn robot_and_bare_host_lines_are_caught_and_ours_are_not() {
+        let f = refused("parse_robot -f out.xml").unwrap();
+        assert!(f.message.contains("--input-format robot"), "{}", f.message);
+        assert!(refused("-h https://x.testrail.io projects").is_some());
+        assert!(refused("-h").is_none());
+        assert!(refused("report r.xml --project-id 1").is_none());
+        assert!(refused("report -- parse_junit").is_none());
+    }
+}
