@@ -685,6 +685,34 @@ mod tests {
     }
 
     #[test]
+    fn only_a_name_that_does_not_exist_is_final() {
+        assert!(is_unknown_name(
+            "dns error: failed to lookup address information: name or service not known"
+        ));
+        assert!(!is_unknown_name(
+            "dns error: failed to lookup address information: temporary failure in name resolution"
+        ));
+        assert!(!is_unknown_name("tcp connect error: connection refused"));
+    }
+
+    #[test]
+    fn redirects_and_pages_are_described_without_their_query() {
+        assert_eq!(
+            base_of_location("https://new.example/index.php?/api/v2/get_x&token=abc"),
+            "https://new.example"
+        );
+        assert_eq!(
+            base_of_location("https://sso.example/login?next=/x"),
+            "https://sso.example/login"
+        );
+        assert_eq!(
+            page_description(b"<html><TITLE>\n Sign in  </title></html>"),
+            "an HTML page titled \"Sign in\""
+        );
+        assert!(page_description(b"<html></html>").contains("13 bytes"));
+    }
+
+    #[test]
     fn log_bodies_are_truncated() {
         let body = vec![b'a'; 10_000];
         let logged = truncate_for_log(&body);

@@ -154,3 +154,58 @@ impl SyncError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16) -> ApiError {
+        ApiError::Http {
+            status,
+            endpoint: "get_suites/1".into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_project_is_blamed_only_when_testrail_refused_it() {
+        let advice = "check --project-id";
+        let gateway = SyncError::api_about("project 1", advice, http(504));
+        assert!(!gateway.to_string().contains(advice), "{gateway}");
+        assert_eq!(gateway.kind(), "server");
+        let unknown = SyncError::api_about("project 1", advice, http(400));
+        assert!(unknown.to_string().contains(advice), "{unknown}");
+        assert_eq!(unknown.exit_code(), 3);
+    }
+
+    #[test]
+    fn the_journal_is_mentioned_only_once_it_holds_the_run() {
+        let gave_up = SyncError::api("posting", http(503));
+        assert_eq!(gave_up.exit_code(), 4);
+        assert!(!gave_up.to_string().contains("journal"), "{gave_up}");
+        let resumable = gave_up.into_resumable();
+        assert!(resumable.to_string().contains("journal"), "{resumable}");
+        assert_eq!(resumable.exit_code(), 4);
+    }
+
+    #[test]
+    fn causes_no_retry_can_fix_are_set_up_errors_or_refusals() {
+        let redirect = ApiError::Redirect {
+            endpoint: "get_statuses".into(),
+            status: 301,
+            location: None,
+        };
+        assert_eq!(SyncError::api("x", redirect).exit_code(), 2);
+        let proxy_auth = ApiError::ProxyAuth {
+            proxy: "http://p:3128".into(),
+            source_name: "HTTPS_PROXY".into(),
+        };
+        let e = SyncError::api("x", proxy_auth);
+        assert_eq!((e.exit_code(), e.kind()), (3, "proxy"));
+        let dns = ApiError::Dns {
+            host: "https://typo.example".into(),
+            cause: "not known".into(),
+        };
+        assert_eq!(SyncError::api("x", dns).exit_code(), 2);
+    }
+}
