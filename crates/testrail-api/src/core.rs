@@ -339,7 +339,10 @@ impl Core {
         tracing::debug!(method = %method, endpoint, attempt, cause = %cause, "TestRail call failed");
         let host = self.host.clone();
         let chain = cause.to_ascii_lowercase();
-        let (error, applied) = if let Some(proxied) = self.proxy_failure(&error, &chain, &cause) {
+        let (error, applied) = if chain.contains("invalid server name") {
+            // reqwest cannot start TLS to an IPv6 literal inside a proxy tunnel: final.
+            (ApiError::Tls { host, cause }, Applied::Final)
+        } else if let Some(proxied) = self.proxy_failure(&error, &chain, &cause) {
             proxied
         } else if is_tls_error(&error) {
             (ApiError::Tls { host, cause }, Applied::Final)

@@ -140,17 +140,24 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, Failure> {
 /// A TOML error as `file: line L, column C: what`, without the source excerpt toml prints:
 /// that excerpt is the broken line, and a broken `api_key = "…` line is the key.
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
-    let at = e.span().map(|span| {
-        let before = &text[..span.start.min(text.len())];
+    let mut at = String::new();
+    let mut setting = String::new();
+    if let Some(span) = e.span() {
+        let start = span.start.min(text.len());
+        let before = &text[..start];
         let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        format!("line {line}, column {column}: ")
-    });
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        at = format!("line {line}, column {}: ", start - line_start + 1);
+        // The setting's name helps find the line; its value is never shown.
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        if let Some((name, _)) = line_text.split_once('=') {
+            setting = format!(" (in `{} = …`)", name.trim());
+        }
+    }
     let what = crate::errors::redact_config_message(e.message().trim_end(), text);
     bad_input(format!(
-        "{}: TOML error at {}{what}",
-        path.display(),
-        at.unwrap_or_default()
+        "{}: TOML error at {at}{what}{setting}",
+        path.display()
     ))
 }
 

@@ -136,10 +136,8 @@ fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
             "-u" | "--username" => flags.push(format!("--user {}", v())),
             // Never echoed: the key goes in the environment, from the CI's secret store.
             "-k" | "--key" => env.push("TESTRAIL_API_KEY=<your API key>".to_owned()),
-            "-p" | "--password" => {
-                env.push("TESTRAIL_API_KEY=<an API key: My Settings → API Keys>".to_owned());
-                dropped.push("-p/--password (testrail-sync signs in with an API key only)".into());
-            }
+            // TestRail takes a password where the key goes; an API key is better.
+            "-p" | "--password" => env.push("TESTRAIL_API_KEY=<your API key>".to_owned()),
             "-c" | "--config" => flags.push(format!("--trcli-config {}", v())),
             "-b" | "--batch-size" => flags.push(format!("--batch-size {}", v())),
             "-t" | "--timeout" => flags.push(format!("--timeout {}", v())),

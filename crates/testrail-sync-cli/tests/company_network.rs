@@ -259,6 +259,49 @@ fn no_proxy_star_bypasses_even_an_explicit_proxy_like_curl() {
     assert_eq!(seen.connections(), 0, "went through the proxy");
 }
 
+#[test]
+fn an_ipv6_literal_host_is_bypassed_by_no_proxy_and_fails_fast_through_a_proxy() {
+    let env = env_with_cases();
+    let (https, _front) = env.block(tls_front_on("[::1]:0", &env.url, false));
+    assert!(https.starts_with("https://[::1]:"), "{https}");
+    let ca = tls_fixture("ca.pem");
+    // NO_PROXY names the address without brackets, as people write it: direct, and it works.
+    let (proxy, seen) = env.block(connect_proxy(None));
+    let o = env
+        .cmd()
+        .env("TESTRAIL_HOST", &https)
+        .env("NO_PROXY", "localhost,::1")
+        .args(["statuses", "--proxy", &proxy, "--ca-cert"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        seen.connections(),
+        0,
+        "NO_PROXY=::1 did not bypass the proxy"
+    );
+    // Through the proxy, TLS to an IPv6 literal cannot start (reqwest): said at once, once.
+    let o = env
+        .cmd()
+        .env("TESTRAIL_HOST", &https)
+        .args([
+            "statuses",
+            "--format",
+            "json",
+            "--proxy",
+            &proxy,
+            "--ca-cert",
+        ])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NO_PROXY"), "{}", stderr(&o));
+    assert_eq!(json_error(&o)["kind"], "tls");
+    assert_eq!(seen.connections(), 1, "retried: {:?}", seen.requests());
+}
+
 const REDIRECT: &str = "HTTP/1.1 301 Moved Permanently\r\n\
     Location: https://new.example.com/index.php?/api/v2/get_statuses\r\n\
     Content-Length: 0\r\n\r\n";

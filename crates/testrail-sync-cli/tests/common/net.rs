@@ -49,6 +49,11 @@ impl Seen {
 /// `https://127.0.0.1:PORT` serving the emulator at `backend` with the private CA's server
 /// certificate; with `require_client_cert`, only clients holding a certificate of that CA.
 pub async fn tls_front(backend: &str, require_client_cert: bool) -> (String, Seen) {
+    tls_front_on("127.0.0.1:0", backend, require_client_cert).await
+}
+
+/// [`tls_front`] listening on `bind` (`[::1]:0` for an IPv6 literal host).
+pub async fn tls_front_on(bind: &str, backend: &str, require_client_cert: bool) -> (String, Seen) {
     let backend: SocketAddr = backend
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -80,7 +85,7 @@ pub async fn tls_front(backend: &str, require_client_cert: bool) -> (String, See
     };
     let config = builder.with_single_cert(certs, key).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind(bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Seen::default();
     let counter = seen.clone();
@@ -99,7 +104,7 @@ pub async fn tls_front(backend: &str, require_client_cert: bool) -> (String, See
             });
         }
     });
-    (format!("https://127.0.0.1:{}", addr.port()), seen)
+    (format!("https://{addr}"), seen)
 }
 
 /// A CONNECT proxy on 127.0.0.1; with `credentials` (base64 of `user:pass`) it answers 407 to
