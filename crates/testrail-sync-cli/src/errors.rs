@@ -79,6 +79,66 @@ pub fn print(failure: &Failure, json: bool) {
     }
 }
 
+/// A command line clap refused: its own message (help and version exit 0 as usual), plus the
+/// JSON error object when the line asked for `--format json`, so even a typo in a flag gives a
+/// CI step parsing stdout an answer.
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || !args_ask_for_json()
+    {
+        e.exit();
+    }
+    let _ = e.print();
+    let failure = Failure {
+        code: 2,
+        message: e
+            .render()
+            .to_string()
+            .trim()
+            .trim_start_matches("error: ")
+            .to_owned(),
+        kind: "usage",
+        hint: Some("see --help".into()),
+    };
+    println!(
+        "{}",
+        serde_json::json!({"error": {
+            "kind": failure.kind,
+            "message": mask(&failure.message),
+            "hint": failure.hint,
+            "exit_code": failure.code,
+        }})
+    );
+    std::process::ExitCode::from(failure.code)
+}
+
+fn args_ask_for_json() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json")
+}
+
+/// Panics print their message and place only, with every registered secret masked: nothing
+/// formats the key today, and this keeps it so if something ever does.
+pub fn mask_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        eprintln!("testrail-sync panicked{place}: {}", mask(&payload));
+        eprintln!("This is a bug: please report it with the command line (never the API key).");
+    }));
+}
+
 /// Masks the values of secret-looking settings of a config `text` (TOML or YAML) in a parser's
 /// `message`: a broken line such as `api_key = "abc` or `key: [abc]` must not reach the
 /// terminal through the parser's error.

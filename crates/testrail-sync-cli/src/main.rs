@@ -35,7 +35,11 @@ fn main() -> ExitCode {
         errors::print(&failure, false);
         return ExitCode::from(failure.code);
     }
-    let cli = Cli::parse();
+    errors::mask_panics();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return errors::usage_error(e),
+    };
     let json = errors::wants_json(&cli.command);
     init_logging(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

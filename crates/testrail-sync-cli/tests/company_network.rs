@@ -383,6 +383,16 @@ fn every_failure_prints_an_error_object_with_json_even_bad_input() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(json_error(&o)["exit_code"], 2);
+    // Even a flag clap does not know.
+    let o = env.run(&["report", "r.xml", "--format", "json", "--project-idd", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = json_error(&o);
+    assert_eq!(e["kind"], "usage");
+    assert!(
+        e["message"].as_str().unwrap().contains("--project-idd"),
+        "{e}"
+    );
+    assert!(stderr(&o).contains("--project-idd"), "{}", stderr(&o));
 }
 
 #[test]
