@@ -70,7 +70,11 @@ const WITH_VALUE: &[&str] = &[
 pub fn refuse(args: impl Iterator<Item = OsString>) -> Option<Failure> {
     let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
     let command = trcli_command(&args)?;
-    let (native, dropped) = translate(&command, &args);
+    let (native, dropped) = if command == "report -f" {
+        (our_report_without_dash_f(&args), Vec::new())
+    } else {
+        translate(&command, &args)
+    };
     let mut message = format!(
         "this is a trcli command line ({command}); testrail-sync does not run it as is, so a \
          migrated CI step cannot pass while doing nothing.\n  The testrail-sync command for it:\n    {native}"
@@ -99,7 +103,38 @@ fn trcli_command(args: &[String]) -> Option<String> {
     let host_given = args
         .windows(2)
         .any(|w| w[0] == "-h" && !w[1].starts_with('-') && looks_like_host(&w[1]));
-    host_given.then(|| "-h HOST".to_owned())
+    if host_given {
+        return Some("-h HOST".to_owned());
+    }
+    // Our own `report` with trcli's `-f FILE` (clap would suggest `-- -f`, which is wrong).
+    let mut ours = args.iter().take_while(|a| *a != "--");
+    let is_report = args.first().is_some_and(|a| a == "report");
+    (is_report && ours.any(|a| a == "-f" || a == "--file" || a.starts_with("--file=")))
+        .then(|| "report -f".to_owned())
+}
+
+/// `report -f r.xml --title T …` → `report r.xml --run-name T …`: files are arguments here.
+fn our_report_without_dash_f(args: &[String]) -> String {
+    let mut out = vec!["testrail-sync".to_owned()];
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        match arg.as_str() {
+            "-f" | "--file" => {}
+            "--title" => out.push("--run-name".into()),
+            // Never echo a key given trcli-style; it belongs in TESTRAIL_API_KEY.
+            "-k" | "--key" | "-p" | "--password" => {
+                out.insert(0, "TESTRAIL_API_KEY=<your API key>".into());
+                i += 1;
+            }
+            other => match other.strip_prefix("--file=") {
+                Some(file) => out.push(quote(file)),
+                None => out.push(quote(other)),
+            },
+        }
+        i += 1;
+    }
+    out.join(" ")
 }
 
 fn looks_like_host(value: &str) -> bool {
@@ -237,6 +272,20 @@ mod tests {
             f.message
         );
         assert!(f.message.contains("-y"), "{}", f.message);
+    }
+
+    #[test]
+    fn our_report_with_trclis_dash_f_gets_the_files_as_arguments() {
+        let f = refused("report -f r.xml --project-id 1 --title Nightly -k K3Y-VALUE").unwrap();
+        assert!(
+            f.message.contains(
+                "TESTRAIL_API_KEY=<your API key> testrail-sync report r.xml --project-id 1 \
+                 --run-name Nightly"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("K3Y-VALUE"));
     }
 
     #[test]
