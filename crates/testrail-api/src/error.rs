@@ -274,6 +274,13 @@ impl ApiError {
     /// What failed (looking through `GaveUp`).
     pub fn kind(&self) -> ErrorKind {
         match self.innermost() {
+            // TestRail answers an unknown or invisible ID with 400 "Field :project_id is not a
+            // valid or accessible project."
+            ApiError::Http {
+                status: 400,
+                message,
+                ..
+            } if message.contains("is not a valid") => ErrorKind::NotFound,
             ApiError::Http { status, .. } => match status {
                 401 => ErrorKind::Auth,
                 403 => ErrorKind::Permission,
@@ -476,6 +483,35 @@ mod tests {
             cause: "connection refused".into(),
         };
         assert!(refused.to_string().contains("check TESTRAIL_HOST"));
+    }
+
+    #[test]
+    fn kinds_name_what_failed() {
+        let unknown = http(
+            400,
+            "Field :project_id is not a valid or accessible project.",
+        );
+        assert_eq!(unknown.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            http(400, "Field :name is required.").kind(),
+            ErrorKind::Rejected
+        );
+        assert_eq!(http(401, "").kind().as_str(), "auth");
+        assert_eq!(http(504, "").kind(), ErrorKind::Server);
+        let wrapped = ApiError::GaveUp {
+            endpoint: "x".into(),
+            attempts: 2,
+            last: Box::new(http(503, "")),
+        };
+        assert_eq!(wrapped.kind(), ErrorKind::Server);
+        assert!(
+            ApiError::Tls {
+                host: "h".into(),
+                cause: "invalid peer certificate: UnknownIssuer".into()
+            }
+            .to_string()
+            .contains("--ca-cert FILE")
+        );
     }
 
     #[test]
