@@ -276,7 +276,13 @@ async fn project_checks(
     let project = match target.project_ref(file) {
         Ok(p) => p,
         Err(_) => {
-            report.skip("project", "none given (--project-id N or --project NAME)");
+            // A sync needs one: doctor does not pass without it.
+            report.fail(
+                "project and suite",
+                "no project given",
+                "pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID, or project_id in testrail-sync.toml); `testrail-sync projects` lists them",
+                2,
+            );
             return None;
         }
     };

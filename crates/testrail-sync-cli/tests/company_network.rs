@@ -556,6 +556,10 @@ fn doctor_names_what_is_broken_with_its_fix() {
         .collect();
     assert_eq!(failed, ["credentials"], "{v}");
     assert!(!stdout(&o).contains("not-the-key-123456"));
+    // No project at all: a sync could not run.
+    let o = env.run(&["doctor"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--project-id N"), "{}", stdout(&o));
     // Unknown project.
     let o = env.run(&["doctor", "--project-id", "99"]);
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
