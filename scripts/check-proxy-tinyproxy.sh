@@ -97,13 +97,14 @@ sent=$(grep -c "get_statuses" "$WORK/tinyproxy.log" || true)
 echo "PASS 407 from tinyproxy: exit 3 at once, proxy and fix named"
 
 # 2. Credentials in the URL: works, through the proxy, password never printed.
-"$BIN" -v statuses --proxy "http://$PROXY_USER:$PROXY_PASS@127.0.0.1:$PORT" >"$WORK/out2" 2>"$WORK/err2" \
+# RUST_LOG=trace: the most verbose logs, every dependency's included, still hold no password.
+RUST_LOG=trace "$BIN" -v statuses --proxy "http://$PROXY_USER:$PROXY_PASS@127.0.0.1:$PORT" >"$WORK/out2" 2>"$WORK/err2" \
     || fail "with credentials: $(cat "$WORK/err2")"
 grep -q "passed" "$WORK/out2" || fail "no statuses listed: $(cat "$WORK/out2")"
 grep -q "through a proxy" "$WORK/err2" || fail "-v does not name the proxy: $(cat "$WORK/err2")"
 if grep -q "$PROXY_PASS" "$WORK/out2" "$WORK/err2"; then fail "the proxy password was printed"; fi
 grep -q "get_statuses" "$WORK/tinyproxy.log" || fail "the request did not go through tinyproxy"
-echo "PASS through tinyproxy with USER:PASSWORD@, password never printed"
+echo "PASS through tinyproxy with USER:PASSWORD@, password never printed (RUST_LOG=trace)"
 
 # 3. NO_PROXY='*' bypasses even an explicit proxy.
 before=$(grep -c "get_statuses" "$WORK/tinyproxy.log" || true)
