@@ -76,6 +76,7 @@ pub(crate) struct Counters {
     transport_errors: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
+    retry_after: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -93,6 +94,8 @@ pub struct RequestStats {
     pub retries: u64,
     /// 429 answers.
     pub rate_limited: u64,
+    /// Answers carrying a `Retry-After` the client then honoured (429, 409, 503).
+    pub retry_after_seen: u64,
 }
 
 impl Counters {
@@ -105,6 +108,7 @@ impl Counters {
             transport_errors: get(&self.transport_errors),
             retries: get(&self.retries),
             rate_limited: get(&self.rate_limited),
+            retry_after_seen: get(&self.retry_after),
         }
     }
 
@@ -251,6 +255,9 @@ impl Core {
         Counters::bump(&self.counters.http_errors);
         if status == 429 {
             Counters::bump(&self.counters.rate_limited);
+        }
+        if retry_after.is_some() {
+            Counters::bump(&self.counters.retry_after);
         }
         if let Some(error) = self.not_an_api_answer(&answer, endpoint, &body) {
             return Err(Failure {

@@ -508,7 +508,7 @@ fn applies_to(field: &Value, project_id: Option<u64>) -> bool {
 /// 429 headroom: did TestRail already rate-limit these few reads?
 fn rate_check(client: &Client, report: &mut Report) {
     let stats = client.stats();
-    if stats.rate_limited == 0 {
+    if stats.rate_limited == 0 && stats.retry_after_seen == 0 {
         report.ok(
             "rate limit",
             format!(
@@ -520,8 +520,8 @@ fn rate_check(client: &Client, report: &mut Report) {
         report.warn(
             "rate limit",
             format!(
-                "{} of {} requests answered 429 (Retry-After honoured): other jobs use this user's budget",
-                stats.rate_limited, stats.sent
+                "{} of {} requests answered 429, {} with Retry-After (honoured): other jobs use this user's budget",
+                stats.rate_limited, stats.sent, stats.retry_after_seen
             ),
             "lower --rate-limit, or give CI its own TestRail user",
         );

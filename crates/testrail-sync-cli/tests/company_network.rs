@@ -584,3 +584,26 @@ fn doctor_names_what_is_broken_with_its_fix() {
     );
     assert_eq!(env.writes(), 0);
 }
+
+#[test]
+fn doctor_reports_the_429s_it_met_and_that_retry_after_was_honoured() {
+    let faults = testrail_emulator::Faults {
+        rate_limit: 3,
+        ..Default::default()
+    };
+    let env = env_with_faults(1..=5, faults, std::time::Duration::from_secs(1));
+    let o = env.run(&["doctor", "--project-id", "1", "--rate-limit", "0"]);
+    let stats = env.emulator().stats();
+    assert!(
+        stats.status_codes.get("429").copied().unwrap_or(0) > 0,
+        "the emulator never rate-limited: {stats:?}"
+    );
+    // 429s are headroom information, not a broken set-up.
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("[warn] rate limit:") && out.contains("with Retry-After (honoured)"),
+        "{out}"
+    );
+    assert_eq!(env.writes(), 0);
+}
