@@ -10,7 +10,7 @@
 #   scripts/check-real-clients.sh
 #   TESTRAIL_SYNC_BIN=path/to/testrail-sync scripts/check-real-clients.sh
 #
-# Needs python3 with venv. The venv (target/real-clients-venv) is made once and reused.
+# Needs python3 with venv. The venv (<target dir>/real-clients-venv) is made once and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -19,8 +19,10 @@ ROOT=$(pwd)
 TRCLI_VERSION=1.15.3
 TESTRAIL_API_VERSION=1.14.0
 
-BIN=${TESTRAIL_SYNC_BIN:-target/debug/testrail-sync}
-VENV=$ROOT/target/real-clients-venv
+# Follows CARGO_TARGET_DIR (.ci/run shares one) so the binary the tests built is reused.
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=${TESTRAIL_SYNC_BIN:-$TARGET/debug/testrail-sync}
+VENV=$TARGET/real-clients-venv
 PY=$VENV/bin/python
 TRCLI=$VENV/bin/trcli
 USER_EMAIL=demo@testrail-sync.local
@@ -56,6 +58,10 @@ fi
 
 if ! "$PY" -c "import trcli, testrail_api; assert (trcli.__version__, testrail_api.__version__) == ('$TRCLI_VERSION', '$TESTRAIL_API_VERSION')" 2>/dev/null; then
     echo "== venv $VENV (trcli $TRCLI_VERSION, testrail-api $TESTRAIL_API_VERSION)"
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        echo "error: python3 -m venv cannot make a virtual environment; install python3 and its venv module (apt-get install python3-venv)" >&2
+        exit 1
+    fi
     python3 -m venv "$VENV"
     timeout 300 "$VENV/bin/pip" install -q "trcli==$TRCLI_VERSION" "testrail-api==$TESTRAIL_API_VERSION"
 fi

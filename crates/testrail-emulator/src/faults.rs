@@ -27,7 +27,8 @@ pub struct Faults {
 /// `requests` and `endpoints` count every API request that reached routing (`/index.php?/api/v2/…`),
 /// including ones then refused (401, 404, 429) or faulted (5xx, dropped). `writes` counts writes
 /// that were applied (also those whose connection was then dropped). `status_codes` counts the
-/// status of every API answer ("dropped" for connections cut after the write).
+/// status of every API answer ("dropped" for connections cut after the write);
+/// `endpoint_status_codes` splits those by endpoint, so a test can prove which call a fault hit.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Stats {
@@ -35,6 +36,23 @@ pub struct Stats {
     pub endpoints: BTreeMap<String, u64>,
     pub writes: u64,
     pub status_codes: BTreeMap<String, u64>,
+    pub endpoint_status_codes: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Stats {
+    /// How many answers of `endpoint` had `status` ("429", "503", "dropped", …).
+    pub fn answered(&self, endpoint: &str, status: &str) -> u64 {
+        self.endpoint_status_codes
+            .get(endpoint)
+            .and_then(|by_status| by_status.get(status))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many answers had `status`, over every endpoint.
+    pub fn status(&self, status: &str) -> u64 {
+        self.status_codes.get(status).copied().unwrap_or(0)
+    }
 }
 
 /// Mutable bookkeeping: faults + RNG, rate windows and stats.
@@ -96,6 +114,16 @@ impl Guard {
         *self
             .stats
             .status_codes
+            .entry(status.to_owned())
+            .or_default() += 1;
+    }
+
+    pub fn count_endpoint_status(&mut self, endpoint: &str, status: &str) {
+        *self
+            .stats
+            .endpoint_status_codes
+            .entry(endpoint.to_owned())
+            .or_default()
             .entry(status.to_owned())
             .or_default() += 1;
     }

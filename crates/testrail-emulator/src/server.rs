@@ -148,6 +148,7 @@ async fn api_request(app: Arc<App>, call: Call, req: Request) -> Response {
         Err(e) => (error_response(&e), e.status.to_string()),
     };
     app.guard().count_status(&label);
+    app.guard().count_endpoint_status(&call.name, &label);
     tracing::debug!(endpoint = %call.name, status = %label, "emulator api request");
     resp
 }

@@ -92,6 +92,10 @@ async fn dropped_writes_are_applied_but_the_client_sees_an_error() {
     assert_eq!(tr.ok("get_results_for_run/1").await["size"], 1);
     let stats = tr.emu.stats();
     assert_eq!((stats.writes, stats.status_codes["dropped"]), (2, 2));
+    // Per endpoint: which call each fault hit (tests use this to prove their fault happened).
+    assert_eq!(stats.answered("add_run", "dropped"), 1);
+    assert_eq!(stats.answered("add_results_for_cases", "dropped"), 1);
+    assert_eq!(stats.answered("get_runs", "200"), 1);
 }
 
 #[tokio::test]

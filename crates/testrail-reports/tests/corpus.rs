@@ -1,43 +1,59 @@
-//! Every report in the shared corpus (`<root>/../shared/corpus`) and in this crate's own
-//! `tests/corpus/` must read back exactly as its `expected.json` says.
+//! Every report in this crate's `tests/corpus/` (the project's one corpus) must read back
+//! exactly as its `expected.json` says. A missing or empty folder or entry is a failure, never
+//! a skip: a clone that lost part of the corpus must not pass on a smaller one.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use testrail_reports::{CaseIdMatcher, Outcome, ReadOptions, TestExecution, read_path};
 
-fn corpus_dirs() -> Vec<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        manifest.join("../../../shared/corpus"),
-        manifest.join("tests/corpus"),
-    ]
-    .into_iter()
-    .filter(|d| d.is_dir())
-    .collect()
+/// The corpus held 42 entries when this was written; fewer means a folder went missing.
+const MIN_ENTRIES: usize = 42;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
-/// `(entry dir, report file, expected.json)` for every corpus entry.
+/// `(entry dir, report file, expected.json)` for every corpus entry; panics on a missing or
+/// incomplete entry.
 fn entries() -> Vec<(PathBuf, PathBuf, PathBuf)> {
-    let mut out = Vec::new();
-    for dir in corpus_dirs() {
-        let mut subdirs: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.join("expected.json").is_file())
-            .collect();
-        subdirs.sort();
-        for sub in subdirs {
-            let report = std::fs::read_dir(&sub)
+    let dir = corpus_dir();
+    let listing = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus folder {} is missing: {e}", dir.display()));
+    let mut subdirs: Vec<PathBuf> = listing
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    subdirs
+        .into_iter()
+        .map(|sub| {
+            let reports: Vec<PathBuf> = std::fs::read_dir(&sub)
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .find(|p| p.is_file() && p.file_stem().is_some_and(|s| s == "report"));
-            if let Some(report) = report {
-                out.push((sub.clone(), report, sub.join("expected.json")));
-            }
-        }
-    }
-    out
+                .filter(|p| p.is_file() && p.file_stem().is_some_and(|s| s == "report"))
+                .collect();
+            assert_eq!(
+                reports.len(),
+                1,
+                "{}: needs exactly one report.*",
+                sub.display()
+            );
+            let report = reports.into_iter().next().unwrap();
+            let expected = sub.join("expected.json");
+            assert!(
+                expected.is_file(),
+                "{}: expected.json is missing",
+                sub.display()
+            );
+            assert!(
+                sub.join("src/gen.sh").is_file(),
+                "{}: src/gen.sh is missing",
+                sub.display()
+            );
+            (sub, report, expected)
+        })
+        .collect()
 }
 
 fn outcome_name(o: Outcome) -> &'static str {
@@ -64,6 +80,13 @@ fn check_entry(report: &Path, expected: &Path) -> Vec<String> {
     }
     let expected: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(expected).unwrap()).unwrap();
+    if expected.is_empty() || got.is_empty() {
+        return vec![format!(
+            "empty entry: {} expected, {} read",
+            expected.len(),
+            got.len()
+        )];
+    }
     let matcher = CaseIdMatcher::default();
     let mut problems = Vec::new();
     let mut actual = got.iter().peekable();
@@ -128,7 +151,12 @@ fn compare(i: usize, exp: &Value, e: &TestExecution, matcher: &CaseIdMatcher) ->
 #[test]
 fn every_corpus_report_reads_as_expected() {
     let entries = entries();
-    assert!(!entries.is_empty(), "no corpus found beside the project");
+    assert!(
+        entries.len() >= MIN_ENTRIES,
+        "{} holds {} entries, at least {MIN_ENTRIES} expected",
+        corpus_dir().display(),
+        entries.len()
+    );
     let mut failures = Vec::new();
     for (dir, report, expected) in &entries {
         let problems = check_entry(report, expected);

@@ -8,35 +8,38 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use testrail_reports::{CaseIdMatcher, Format, Outcome, ReadOptions, TestExecution, read, sniff};
 
-/// Every `report.*` of both corpora, in memory.
+/// The corpus held 42 reports when this was written; fewer means a folder went missing.
+const MIN_REPORTS: usize = 42;
+
+/// Every `report.*` of the corpus, in memory. A missing or empty corpus is a failure: the
+/// properties below would otherwise hold vacuously.
 fn corpus() -> &'static [Vec<u8>] {
     static REPORTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     REPORTS.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus folder {} is missing: {e}", dir.display()));
+        let mut subdirs: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        subdirs.sort();
         let mut reports = Vec::new();
-        for dir in [
-            manifest.join("../../../shared/corpus"),
-            manifest.join("tests/corpus"),
-        ] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut subdirs: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-            subdirs.sort();
-            for sub in subdirs {
-                let Ok(files) = std::fs::read_dir(&sub) else {
-                    continue;
-                };
-                for f in files.map(|f| f.unwrap().path()) {
-                    if f.file_stem().is_some_and(|s| s == "report") {
-                        reports.push(std::fs::read(&f).unwrap());
-                    }
+        for sub in subdirs {
+            for f in std::fs::read_dir(&sub).unwrap().map(|f| f.unwrap().path()) {
+                if f.file_stem().is_some_and(|s| s == "report") {
+                    let bytes = std::fs::read(&f).unwrap();
+                    assert!(!bytes.is_empty(), "{} is empty", f.display());
+                    reports.push(bytes);
                 }
             }
         }
-        if reports.is_empty() {
-            reports.push(b"<testsuite><testcase name='C1 a'/></testsuite>".to_vec());
-        }
+        assert!(
+            reports.len() >= MIN_REPORTS,
+            "{} holds {} reports, at least {MIN_REPORTS} expected",
+            dir.display(),
+            reports.len()
+        );
         reports
     })
 }

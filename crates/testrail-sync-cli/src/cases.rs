@@ -4,89 +4,22 @@
 //! `report` uses to map ID-less tests to existing cases by exact title.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::Client;
-use testrail_api::models::{AddSection, Case, CaseFields, Id, Section};
-use testrail_reports::{CaseIdMatcher, ReadOptions, TestExecution};
-use testrail_sync::{Collected, Collector, ProjectRef, SuiteRef, SyncError, SyncOptions};
+use testrail_api::models::{AddSection, CaseFields, Id, Section};
+use testrail_reports::TestExecution;
+use testrail_sync::{Exit, ProjectRef, SuiteRef, by_title, titles};
 
-use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
-use crate::config::{self, FileConfig};
+use crate::cli::{CasesCommand, CheckArgs, Common, CreateArgs, OutputFormat};
+use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
-use crate::report;
+use crate::inputs::{self, ReportFlags};
 
 /// TestRail refuses case titles longer than this.
 const MAX_TITLE: usize = 250;
 
-#[derive(Debug, Subcommand)]
-pub enum CasesCommand {
-    /// Which tests map to cases of the suite, which carry no ID, which IDs the suite lacks
-    Check(CheckArgs),
-    /// Create sections and cases for tests without a case ID and print the mapping (nothing without --yes)
-    Create(CreateArgs),
-}
-
-/// What both subcommands read: reports, the suite, and how IDs are found.
-#[derive(Debug, Args)]
-pub struct Common {
-    /// Report files or glob patterns
-    #[arg(required = true, value_name = "FILES|GLOBS")]
-    pub files: Vec<String>,
-    #[command(flatten)]
-    pub connection: Connection,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
-    /// Count a test without an ID as mapped when a case of the suite has its name as title
-    #[arg(long)]
-    pub match_by_title: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Exit 5 when a test has no case ID or an ID the suite lacks (a gate for CI)
-    #[arg(long)]
-    pub fail_on_unmapped: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Section path for the new cases, nested with '/', e.g. "Automated/Checkout" (created if missing)
-    #[arg(long, value_name = "PATH")]
-    pub section: String,
-    /// Case type by name, e.g. Automated (`get_case_types`)
-    #[arg(long = "type", value_name = "NAME")]
-    pub case_type: Option<String>,
-    /// Priority by name, e.g. High (`get_priorities`)
-    #[arg(long, value_name = "NAME")]
-    pub priority: Option<String>,
-    /// Field for every new case, e.g. custom_automation_type=1 (repeatable)
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub case_field: Vec<String>,
-    /// Really create them; without it, print what would be created and create nothing
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-}
-
-pub async fn run(command: CasesCommand, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn run(command: CasesCommand, loaded: Loaded) -> Result<Exit, Failure> {
     match command {
         CasesCommand::Check(args) => check(args, &loaded.file).await,
         CasesCommand::Create(args) => create(args, &loaded.file).await,
@@ -109,9 +42,15 @@ pub struct TestRow {
 }
 
 fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failure> {
-    let files = report::expand(&common.files)?;
-    let matcher = matcher(&common.case_pattern, &common.case_property, file)?;
-    let format = common.input_format.map(report::input_format);
+    let input = inputs::report_input(
+        &ReportFlags {
+            files: &common.files,
+            mapping: &common.mapping,
+            match_by_title: common.match_by_title,
+        },
+        file,
+    )?;
+    let matcher = &input.matcher;
     let mut rows: Vec<TestRow> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut sink = |e: TestExecution| {
@@ -136,30 +75,8 @@ fn read_tests(common: &Common, file: &FileConfig) -> Result<Vec<TestRow>, Failur
             }
         }
     };
-    for path in &files {
-        testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
-            .map_err(SyncError::from)?;
-    }
+    testrail_sync::read_each(&input, &mut sink)?;
     Ok(rows)
-}
-
-fn matcher(
-    patterns: &[String],
-    properties: &[String],
-    file: &FileConfig,
-) -> Result<CaseIdMatcher, Failure> {
-    let pick = |flags: &[String], from_file: &Option<Vec<String>>| {
-        if flags.is_empty() {
-            from_file.clone().unwrap_or_default()
-        } else {
-            flags.to_vec()
-        }
-    };
-    CaseIdMatcher::new(
-        &pick(patterns, &file.case_patterns),
-        &pick(properties, &file.case_properties),
-    )
-    .map_err(|e| bad_input(format!("--case-pattern: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,27 +108,6 @@ pub async fn resolve(
         suite_id: found.suite_id,
         suite_name: found.suite_name,
     })
-}
-
-/// Exact title → case ID; titles several cases share are left out (which one would be a guess).
-pub fn titles(cases: &[Case]) -> HashMap<String, Id> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for c in cases {
-        *count.entry(c.title.trim()).or_default() += 1;
-    }
-    cases
-        .iter()
-        .filter(|c| count[c.title.trim()] == 1)
-        .map(|c| (c.title.trim().to_owned(), c.id))
-        .collect()
-}
-
-/// The case for a test by title: the bare name first, then the name with its class.
-fn by_title(titles: &HashMap<String, Id>, name: &str, full: &str) -> Option<Id> {
-    titles
-        .get(name.trim())
-        .or_else(|| titles.get(full.trim()))
-        .copied()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +143,7 @@ struct IdUse {
     location: String,
 }
 
-async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn check(args: CheckArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let common = &args.common;
     let tests = read_tests(common, file)?;
     let (project, suite) = refs(common, file)?;
@@ -318,9 +214,9 @@ async fn check(args: CheckArgs, file: &FileConfig) -> Result<u8, Failure> {
     }
     let clean = out.unmapped.is_empty() && out.unknown.is_empty() && out.other_suite.is_empty();
     Ok(if args.fail_on_unmapped && !clean {
-        5
+        Exit::Unmapped
     } else {
-        0
+        Exit::Ok
     })
 }
 
@@ -436,7 +332,7 @@ struct NewCase {
     location: String,
 }
 
-async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn create(args: CreateArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let common = &args.common;
     let path = section_path(&args.section)?;
     let custom = case_fields(&args.case_field)?;
@@ -497,7 +393,7 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
             report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
         }
         print_create(&report, common.format);
-        return Ok(0);
+        return Ok(Exit::Ok);
     }
     let mut parent = existing;
     for &i in &to_create {
@@ -529,7 +425,7 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<u8, Failure> {
         entry.case_id = Some(client.add_case(section_id, &fields).await?.id);
     }
     print_create(&report, common.format);
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn section_path(text: &str) -> Result<Vec<String>, Failure> {
@@ -702,61 +598,10 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
     );
 }
 
-// ---------------------------------------------------------------------------------------------
-// report --match-by-title
-// ---------------------------------------------------------------------------------------------
-
-/// Reads the reports like [`report::read_reports`], but holds back the executions without a
-/// case ID, then gives each the ID of the suite's case whose title is its name (read with one
-/// `get_cases` listing, only when some test lacks an ID). Only reads happen here.
-pub async fn read_matching_titles(
-    client: &Client,
-    files: &[PathBuf],
-    format: Option<InputFormat>,
-    matcher: &CaseIdMatcher,
-    options: &SyncOptions,
-) -> Result<Collected, Failure> {
-    let format = format.map(report::input_format);
-    let mut collector = Collector::new(
-        matcher,
-        options.defects_from.as_deref(),
-        options.comments.include_output,
-    );
-    let mut held: Vec<TestExecution> = Vec::new();
-    {
-        let mut sink = |e: TestExecution| {
-            if matcher.case_ids(&e).is_empty() {
-                held.push(e);
-            } else {
-                collector.add(e);
-            }
-        };
-        for path in files {
-            testrail_reports::read_path(path, format, &ReadOptions::default(), &mut sink)
-                .map_err(SyncError::from)?;
-        }
-    }
-    if !held.is_empty() {
-        let target = resolve(client, &options.project, options.suite.as_ref()).await?;
-        let cases = client
-            .get_cases(target.project_id, Some(target.suite_id))
-            .await?;
-        let title_map = titles(&cases);
-        for mut e in held {
-            // Readers fill `tagged_case_ids` with IDs the report carries structurally; every
-            // matcher honours them, so this is the hook that needs no engine change.
-            if let Some(id) = by_title(&title_map, &e.name, &e.full_name()) {
-                e.tagged_case_ids.push(id);
-            }
-            collector.add(e);
-        }
-    }
-    Ok(collector.collected)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use testrail_api::models::Case;
 
     fn section(id: Id, name: &str, parent: Option<Id>) -> Section {
         Section {

@@ -129,10 +129,10 @@ pub enum Command {
     Runs(ProjectLookupArgs),
     /// Sharded CI: open one run, `report --run-id` into it from N jobs, close it once
     #[command(subcommand)]
-    Run(crate::run::RunCommand),
+    Run(RunCommand),
     /// Which tests map to cases; create the missing cases (opt-in)
     #[command(subcommand)]
-    Cases(crate::cases::CasesCommand),
+    Cases(Box<CasesCommand>),
     /// List the test plans of a project
     Plans(ProjectLookupArgs),
     /// List the milestones of a project
@@ -140,9 +140,9 @@ pub enum Command {
     /// List users (those of a project with --project-id)
     Users(ProjectLookupArgs),
     /// Check the set-up (DNS, proxy, TLS, credentials, project, statuses, fields) without writing anything
-    Doctor(crate::doctor::DoctorArgs),
+    Doctor(DoctorArgs),
     /// Write a commented testrail-sync.toml (asks, or takes flags with --yes)
-    Init(crate::init::InitArgs),
+    Init(InitArgs),
     /// Print the man page (roff): testrail-sync man > testrail-sync.1; `man report` for one command
     Man {
         /// A subcommand, e.g. report (its page is testrail-sync-report.1)
@@ -203,18 +203,14 @@ pub struct ReportArgs {
     /// Assign failed results to this TestRail user
     #[arg(long, value_name = "EMAIL")]
     pub assign_failures_to: Option<String>,
-    /// Version of the build under test (default: BUILD_VERSION, else the CI commit)
-    #[arg(long = "version", value_name = "VERSION")]
+    /// Version of the build under test (default: the CI commit)
+    #[arg(long = "version", value_name = "VERSION", env = "BUILD_VERSION")]
     pub build_version: Option<String>,
     /// Report property whose values become the result's defects
     #[arg(long, value_name = "PROPERTY")]
     pub defects_from: Option<String>,
-    /// Regex finding case IDs in test names, with one capture group for the digits (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
     /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,
@@ -224,9 +220,6 @@ pub struct ReportArgs {
     /// Skip attachments larger than this many megabytes
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub max_attachment_mb: u64,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
     /// Close the run after posting
     #[arg(long, conflicts_with = "close_on_branch")]
     pub close: bool,
@@ -339,6 +332,186 @@ pub struct ProjectLookupArgs {
     pub connection: Connection,
     #[arg(long, env = "TESTRAIL_PROJECT_ID", value_name = "N")]
     pub project_id: Option<u64>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+// ---------------------------------------------------------------------------------------------
+// `run open|close|show`
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Subcommand)]
+pub enum RunCommand {
+    /// Create a run and print its ID (also `run_id=N` into $GITHUB_OUTPUT when set)
+    Open(Box<OpenArgs>),
+    /// Close a run (no more results can be added)
+    Close(RunIdArgs),
+    /// Show a run's counters
+    Show(RunIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Reports whose case IDs scope the run (else --case-ids, --include-all, or an empty run
+    /// that each shard's `report --run-id` fills)
+    #[arg(value_name = "FILES|GLOBS")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run_name: Option<String>,
+    /// Milestone the run belongs to
+    #[arg(long, value_name = "N")]
+    pub milestone_id: Option<u64>,
+    /// Reuse the open run carrying this key instead of opening another (a retried `run open`
+    /// job finds the run it opened the first time); the key is kept in the run's description
+    #[arg(long, value_name = "KEY")]
+    pub run_key: Option<String>,
+    /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        conflicts_with = "files"
+    )]
+    pub case_ids: Vec<u64>,
+    /// Put every case of the suite into the run
+    #[arg(long, conflicts_with_all = ["files", "case_ids"])]
+    pub include_all: bool,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunIdArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The run (as printed by `run open`)
+    #[arg(long, value_name = "N")]
+    pub run_id: u64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+// ---------------------------------------------------------------------------------------------
+// `cases check|create`
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Which tests map to cases of the suite, which carry no ID, which IDs the suite lacks
+    Check(CheckArgs),
+    /// Create sections and cases for tests without a case ID and print the mapping (nothing without --yes)
+    Create(CreateArgs),
+}
+
+/// What both subcommands read: reports, the suite, and how IDs are found.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Report files or glob patterns
+    #[arg(required = true, value_name = "FILES|GLOBS")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub mapping: CaseMapping,
+    /// Count a test without an ID as mapped when a case of the suite has its name as title
+    #[arg(long)]
+    pub match_by_title: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Exit 5 when a test has no case ID or an ID the suite lacks (a gate for CI)
+    #[arg(long)]
+    pub fail_on_unmapped: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Section path for the new cases, nested with '/', e.g. "Automated/Checkout" (created if missing)
+    #[arg(long, value_name = "PATH")]
+    pub section: String,
+    /// Case type by name, e.g. Automated (`get_case_types`)
+    #[arg(long = "type", value_name = "NAME")]
+    pub case_type: Option<String>,
+    /// Priority by name, e.g. High (`get_priorities`)
+    #[arg(long, value_name = "NAME")]
+    pub priority: Option<String>,
+    /// Field for every new case, e.g. custom_automation_type=1 (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub case_field: Vec<String>,
+    /// Really create them; without it, print what would be created and create nothing
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// `init`
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Project ID to put in the file
+    #[arg(long, env = "TESTRAIL_PROJECT_ID", value_name = "N")]
+    pub project_id: Option<u64>,
+    /// Suite ID to put in the file
+    #[arg(long, env = "TESTRAIL_SUITE_ID", value_name = "N")]
+    pub suite_id: Option<u64>,
+    /// Ask nothing: write what the flags and environment give
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Overwrite an existing file
+    #[arg(long)]
+    pub force: bool,
+    /// Where to write (default: the global --config FILE, else ./testrail-sync.toml)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// How tests map to cases, for every command that reads reports (`report`, `run open`,
+/// `cases`). New ways of finding a test's case belong here, so every reader gets them.
+#[derive(Debug, Args)]
+pub struct CaseMapping {
+    /// Regex finding case IDs in test names, with one capture group for the digits (repeatable; replaces the defaults)
+    #[arg(long, value_name = "REGEX")]
+    pub case_pattern: Vec<String>,
+    /// Report property holding case IDs (repeatable; replaces the defaults)
+    #[arg(long, value_name = "NAME")]
+    pub case_property: Vec<String>,
+    /// Read every file as this format instead of sniffing it
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+}
+
+/// `testrail-sync doctor`: only reads.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The case matcher the syncs use; `auto` also checks the automation ID case field
+    #[arg(long, value_name = "name|property|auto")]
+    pub case_matcher: Option<String>,
+    /// Extra result fields the syncs pass (KEY=VALUE, as for `report`): they count as provided
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub result_field: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
 }

@@ -1,5 +1,9 @@
 //! `testrail-sync.toml`, layered under the environment and flags: file < env < flags.
 //! Unknown keys are errors naming the closest valid key, so a typo never silently does nothing.
+//!
+//! One layering rule: clap merges each setting's environment variable into its flag
+//! (`#[arg(env = …)]`), and the command then takes `flag.or(file)`. trcli's `TR_CLI_*`
+//! variables only fill what the file leaves open (the binary's `settings()`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,57 +66,15 @@ pub struct StatusesConfig {
     pub skipped: Option<String>,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "host",
-    "user",
-    "api_key",
-    "api_key_file",
-    "project_id",
-    "project",
-    "suite_id",
-    "suite",
-    "run_name",
-    "milestone_id",
-    "case_patterns",
-    "case_properties",
-    "batch_size",
-    "concurrency",
-    "rate_limit",
-    "timeout_secs",
-    "allow_insecure_http",
-    "ca_cert",
-    "insecure",
-    "client_cert",
-    "client_key",
-    "proxy",
-    "no_proxy",
-    "close",
-    "close_on_branch",
-    "journal_dir",
-    "defects_from",
-    "assign_failures_to",
-    "comment_max_chars",
-    "include_output",
-    "statuses",
-    "result_fields",
-];
-const STATUS_KEYS: &[&str] = &["passed", "failed", "error", "flaky", "skipped"];
-
 /// The loaded config file (empty when there is none).
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub file: FileConfig,
 }
 
-/// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing; then fills
-/// what is still open from trcli's `TR_CLI_*` variables (see `trcli.rs`).
-pub fn load(explicit: Option<&Path>) -> Result<Loaded, Failure> {
-    let mut loaded = load_file(explicit)?;
-    crate::trcli::fill_from_env(&mut loaded.file);
-    Ok(loaded)
-}
-
-fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
+/// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing. (The binary's
+/// `settings()` then fills what is still open from trcli's `TR_CLI_*` variables.)
+pub fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
     let path = match explicit {
         Some(p) => p.to_owned(),
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
@@ -163,14 +125,49 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
 
 fn check_keys(table: &toml::Table, path: &Path) -> Result<(), Failure> {
     for (key, value) in table {
-        unknown_key(key, TOP_KEYS, "", path)?;
+        unknown_key(key, struct_fields::<FileConfig>(), "", path)?;
         if let (true, Some(inner)) = (key == "statuses", value.as_table()) {
             for k in inner.keys() {
-                unknown_key(k, STATUS_KEYS, "statuses.", path)?;
+                unknown_key(k, struct_fields::<StatusesConfig>(), "statuses.", path)?;
             }
         }
     }
     Ok(())
+}
+
+/// The keys serde accepts for `T`, as its derived `Deserialize` names them to the deserializer:
+/// the valid keys can never drift from the struct's fields.
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that only records the field names a struct asks for, then stops.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("only struct fields are read"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(serde::de::Error::custom("field names recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
 }
 
 fn unknown_key(key: &str, valid: &[&str], prefix: &str, path: &Path) -> Result<(), Failure> {
@@ -349,6 +346,16 @@ mod tests {
             err.message.contains("`statuses.skipped`"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn the_valid_keys_are_the_structs_fields() {
+        let top = struct_fields::<FileConfig>();
+        assert!(top.contains(&"project_id") && top.contains(&"result_fields"));
+        assert_eq!(
+            struct_fields::<StatusesConfig>(),
+            ["passed", "failed", "error", "flaky", "skipped"]
         );
     }
 

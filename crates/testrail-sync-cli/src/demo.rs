@@ -7,7 +7,7 @@ use std::path::Path;
 use testrail_api::{ApiKey, Client, ClientConfig};
 use testrail_emulator::{DEMO_EMAIL, DEMO_KEY, EmulatorConfig};
 use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
-use testrail_sync::{CiInfo, Collector, ProjectRef, RunTarget, SyncError, SyncOptions};
+use testrail_sync::{CiInfo, Collector, Exit, ProjectRef, RunTarget, SyncError, SyncOptions};
 
 use crate::cli::{DemoArgs, OutputFormat};
 use crate::fail::{Failure, bad_input};
@@ -16,7 +16,7 @@ use crate::output;
 const REPORT_NAME: &str = "examples/demo/junit.xml";
 const REPORT: &str = include_str!("../../../examples/demo/junit.xml");
 
-pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(args: DemoArgs, quiet: bool) -> Result<Exit, Failure> {
     let emulator = testrail_emulator::start(EmulatorConfig {
         bind: ([127, 0, 0, 1], args.port).into(),
         fixture: Some(testrail_emulator::demo_fixture()),
@@ -31,7 +31,7 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
     })?;
     let matcher = CaseIdMatcher::default();
     let options = demo_options();
-    let mut collector = Collector::new(&matcher, None, false);
+    let mut collector = Collector::new(&matcher, &options);
     testrail_reports::read(
         BufReader::new(REPORT.as_bytes()),
         Path::new(REPORT_NAME),
@@ -58,12 +58,12 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8, Failure> {
     }
     if args.exit {
         emulator.shutdown().await;
-        return Ok(0);
+        return Ok(Exit::Ok);
     }
     println!("\nOpen {url}/ to browse projects, runs and results. Ctrl-C stops the emulator.");
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn demo_options() -> SyncOptions {

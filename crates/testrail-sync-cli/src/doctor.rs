@@ -5,32 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
 use testrail_api::models::{Project, Status, User};
 use testrail_api::{ApiError, Client, ErrorKind};
+use testrail_sync::Exit;
 use testrail_sync::statuses::StatusMap;
 
-use crate::cli::{Connection, OutputFormat, TargetArgs};
+use crate::cli::{DoctorArgs, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, api_failure};
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// The case matcher the syncs use; `auto` also checks the automation ID case field
-    #[arg(long, value_name = "name|property|auto")]
-    pub case_matcher: Option<String>,
-    /// Extra result fields the syncs pass (KEY=VALUE, as for `report`): they count as provided
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub result_field: Vec<String>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,9 +32,9 @@ struct Check {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<String>,
-    /// Exit code of a failure (2 set-up, 3 refused, 4 unreachable).
+    /// Exit code of a failure (set-up, refused, unreachable).
     #[serde(skip)]
-    code: u8,
+    code: Exit,
 }
 
 #[derive(Default)]
@@ -60,20 +44,26 @@ struct Report {
 
 impl Report {
     fn ok(&mut self, check: &'static str, detail: impl Into<String>) {
-        self.push(check, Verdict::Ok, detail.into(), None, 0);
+        self.push(check, Verdict::Ok, detail.into(), None, Exit::Ok);
     }
     fn warn(&mut self, check: &'static str, detail: impl Into<String>, fix: impl Into<String>) {
-        self.push(check, Verdict::Warn, detail.into(), Some(fix.into()), 0);
+        self.push(
+            check,
+            Verdict::Warn,
+            detail.into(),
+            Some(fix.into()),
+            Exit::Ok,
+        );
     }
     fn skip(&mut self, check: &'static str, detail: impl Into<String>) {
-        self.push(check, Verdict::Skip, detail.into(), None, 0);
+        self.push(check, Verdict::Skip, detail.into(), None, Exit::Ok);
     }
     fn fail(
         &mut self,
         check: &'static str,
         detail: impl Into<String>,
         fix: impl Into<String>,
-        code: u8,
+        code: Exit,
     ) {
         self.push(check, Verdict::Fail, detail.into(), Some(fix.into()), code);
     }
@@ -90,7 +80,7 @@ impl Report {
         status: Verdict,
         detail: String,
         fix: Option<String>,
-        code: u8,
+        code: Exit,
     ) {
         self.checks.push(Check {
             check,
@@ -100,17 +90,24 @@ impl Report {
             code,
         });
     }
-    fn exit_code(&self) -> u8 {
+    /// The first failing check's exit code (never below "bad input"), or Ok.
+    fn exit(&self) -> Exit {
         self.checks
             .iter()
             .filter(|c| c.status == Verdict::Fail)
-            .map(|c| c.code.max(2))
-            .min()
-            .unwrap_or(0)
+            .map(|c| {
+                if c.code.code() < Exit::BadInput.code() {
+                    Exit::BadInput
+                } else {
+                    c.code
+                }
+            })
+            .min_by_key(|e| e.code())
+            .unwrap_or(Exit::Ok)
     }
 }
 
-pub async fn run(args: DoctorArgs, loaded: Loaded) -> Result<u8, Failure> {
+pub async fn run(args: DoctorArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let file = &loaded.file;
     let client = config::client(&args.connection, file)?;
     let mut report = Report::default();
@@ -120,7 +117,7 @@ pub async fn run(args: DoctorArgs, loaded: Loaded) -> Result<u8, Failure> {
     }
     rate_check(&client, &mut report);
     print(&report, args.format);
-    Ok(report.exit_code())
+    Ok(report.exit())
 }
 
 /// Name resolution, proxy, then one read that proves TLS, the API switch and the credentials.
@@ -227,7 +224,7 @@ async fn resolve_check(url: &HostPort, proxied: bool, report: &mut Report) {
             "name resolution",
             format!("{} does not resolve: {e}", url.name),
             "check TESTRAIL_HOST for a typo, or this machine's DNS",
-            2,
+            Exit::BadInput,
         ),
     }
 }
@@ -245,7 +242,7 @@ async fn account_checks(
             "permissions",
             format!("the user {} is deactivated", user.email),
             "ask a TestRail admin to reactivate the user",
-            3,
+            Exit::Refused,
         );
     }
     let project_id = project_checks(client, &args.target, file, report).await;
@@ -281,7 +278,7 @@ async fn project_checks(
                 "project and suite",
                 "no project given",
                 "pass --project-id N or --project NAME (or set TESTRAIL_PROJECT_ID, or project_id in testrail-sync.toml); `testrail-sync projects` lists them",
-                2,
+                Exit::BadInput,
             );
             return None;
         }
@@ -325,7 +322,7 @@ async fn completed_check(client: &Client, project_id: u64, report: &mut Report) 
             "permissions",
             format!("project P{project_id} is completed: TestRail takes no new runs in it"),
             "reopen the project (Administration → Projects) or pick another",
-            3,
+            Exit::Refused,
         );
     }
 }
@@ -342,7 +339,7 @@ async fn statuses_check(client: &Client, file: &FileConfig, report: &mut Report)
                 "status mapping",
                 f.message,
                 "fix [statuses] in testrail-sync.toml",
-                2,
+                Exit::BadInput,
             );
         }
     };
@@ -369,7 +366,7 @@ async fn statuses_check(client: &Client, file: &FileConfig, report: &mut Report)
                 "status mapping",
                 failure.message,
                 "set [statuses] in testrail-sync.toml to names `testrail-sync statuses` lists",
-                2,
+                Exit::BadInput,
             );
         }
     }
@@ -416,7 +413,7 @@ async fn result_fields_check(
                 "give them in testrail-sync.toml, e.g. [result_fields] {} = \"…\" (or --result-field)",
                 missing[0]
             ),
-            3,
+            Exit::Refused,
         );
     }
 }
@@ -481,13 +478,13 @@ async fn automation_field_check(
                 f["system_name"].as_str().unwrap_or("?")
             ),
             "add the project to the field's context (Administration → Customizations)",
-            3,
+            Exit::Refused,
         ),
         None => report.fail(
             "automation ID field",
             "no active custom_automation_id case field",
             "add a String case field `automation_id` (Administration → Customizations), or use IDs in test names",
-            3,
+            Exit::Refused,
         ),
     }
 }
@@ -532,7 +529,7 @@ fn print(report: &Report, format: OutputFormat) {
     match format {
         OutputFormat::Json => {
             let json = serde_json::json!({
-                "ok": report.exit_code() == 0,
+                "ok": report.exit() == Exit::Ok,
                 "checks": report.checks,
             });
             println!(
@@ -553,7 +550,7 @@ fn print(report: &Report, format: OutputFormat) {
                     None => println!("[{mark}] {}: {}", c.check, c.detail),
                 }
             }
-            if report.exit_code() == 0 {
+            if report.exit() == Exit::Ok {
                 println!("A sync would work from here.");
             } else {
                 println!("A sync would fail: fix the FAIL lines above.");

@@ -4,10 +4,12 @@ use std::net::SocketAddr;
 
 use testrail_emulator::{Credential, EmulatorConfig, Faults};
 
+use testrail_sync::Exit;
+
 use crate::cli::{EmulatorArgs, FaultArgs};
 use crate::fail::{Failure, bad_input};
 
-pub async fn run(args: EmulatorArgs) -> Result<u8, Failure> {
+pub async fn run(args: EmulatorArgs) -> Result<Exit, Failure> {
     let config = config(&args)?;
     let emulator = testrail_emulator::start(config)
         .await
@@ -22,7 +24,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8, Failure> {
     );
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn print_credentials(users: &[String]) {

@@ -5,6 +5,8 @@
 
 use std::sync::Mutex;
 
+use testrail_sync::Exit;
+
 use crate::cli::{Command, OutputFormat};
 use crate::fail::Failure;
 
@@ -38,8 +40,7 @@ pub fn mask(text: &str) -> String {
 
 /// Whether the command asked for JSON output (then failures are JSON on stdout too).
 pub fn wants_json(command: &Command) -> bool {
-    use crate::cases::CasesCommand;
-    use crate::run::RunCommand;
+    use crate::cli::{CasesCommand, RunCommand};
     let format = match command {
         Command::Report(a) => a.format,
         Command::Statuses(a) | Command::Projects(a) => a.format,
@@ -52,8 +53,10 @@ pub fn wants_json(command: &Command) -> bool {
         Command::Doctor(a) => a.format,
         Command::Run(RunCommand::Open(a)) => a.format,
         Command::Run(RunCommand::Close(a) | RunCommand::Show(a)) => a.format,
-        Command::Cases(CasesCommand::Check(a)) => a.common.format,
-        Command::Cases(CasesCommand::Create(a)) => a.common.format,
+        Command::Cases(c) => match c.as_ref() {
+            CasesCommand::Check(a) => a.common.format,
+            CasesCommand::Create(a) => a.common.format,
+        },
         _ => OutputFormat::Human,
     };
     format == OutputFormat::Json
@@ -69,7 +72,7 @@ pub fn print(failure: &Failure, json: bool) {
                 "kind": failure.kind,
                 "message": message,
                 "hint": failure.hint.as_deref().map(mask),
-                "exit_code": failure.code,
+                "exit_code": failure.code.code(),
             }
         });
         println!(
@@ -91,7 +94,7 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
     }
     let _ = e.print();
     let failure = Failure {
-        code: 2,
+        code: Exit::BadInput,
         message: e
             .render()
             .to_string()
@@ -107,10 +110,10 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
             "kind": failure.kind,
             "message": mask(&failure.message),
             "hint": failure.hint,
-            "exit_code": failure.code,
+            "exit_code": failure.code.code(),
         }})
     );
-    std::process::ExitCode::from(failure.code)
+    std::process::ExitCode::from(failure.code.code())
 }
 
 fn args_ask_for_json() -> bool {

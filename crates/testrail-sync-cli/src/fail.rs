@@ -1,10 +1,10 @@
 //! How the binary fails: a message for people and the exit code DESIGN.md §3 promises.
 
-use testrail_sync::SyncError;
+use testrail_sync::{Exit, SyncError};
 
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
+    pub code: Exit,
     pub message: String,
     /// What failed, for `--format json` (`auth`, `tls`, `proxy`, `config`, …): see errors.rs.
     pub kind: &'static str,
@@ -15,7 +15,7 @@ pub struct Failure {
 /// Bad input or config: exit 2, nothing was sent.
 pub fn bad_input(message: impl Into<String>) -> Failure {
     Failure {
-        code: 2,
+        code: Exit::BadInput,
         message: message.into(),
         kind: "bad_input",
         hint: None,
@@ -38,7 +38,7 @@ impl From<SyncError> for Failure {
             message.push_str(&format!("\n  hint: {}", r.hint()));
         }
         Failure {
-            code: e.exit_code() as u8,
+            code: e.exit(),
             message,
             kind: e.kind(),
             hint,
@@ -56,15 +56,4 @@ impl From<testrail_api::ApiError> for Failure {
 /// these commands keep no journal, so there is no "rerun to resume" advice.
 pub fn api_failure(what: impl Into<String>, e: testrail_api::ApiError) -> Failure {
     SyncError::api(what, e).into()
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure {
-            code: 1,
-            message: format!("{e:#}"),
-            kind: "internal",
-            hint: None,
-        }
-    }
 }

@@ -5,33 +5,13 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use testrail_api::Client;
 
-use crate::cli::Connection;
+use testrail_sync::Exit;
+
+use crate::cli::{Connection, InitArgs};
 use crate::config::{self, FileConfig};
 use crate::fail::{Failure, bad_input};
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    /// Project ID to put in the file
-    #[arg(long, env = "TESTRAIL_PROJECT_ID", value_name = "N")]
-    pub project_id: Option<u64>,
-    /// Suite ID to put in the file
-    #[arg(long, env = "TESTRAIL_SUITE_ID", value_name = "N")]
-    pub suite_id: Option<u64>,
-    /// Ask nothing: write what the flags and environment give
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Overwrite an existing file
-    #[arg(long)]
-    pub force: bool,
-    /// Where to write (default: the global --config FILE, else ./testrail-sync.toml)
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
 
 /// What goes into the file.
 #[derive(Debug, Default, Clone)]
@@ -42,7 +22,7 @@ struct Answers {
     suite: Option<(u64, Option<String>)>,
 }
 
-pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
+pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<Exit, Failure> {
     let output = args
         .output
         .clone()
@@ -77,7 +57,7 @@ pub async fn run(args: InitArgs, config_path: Option<&Path>) -> Result<u8, Failu
         "Wrote {}. Set TESTRAIL_API_KEY in your CI's secrets (the key is never stored in this file), then run:\n  testrail-sync report 'reports/**/*.xml'",
         output.display()
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 /// Questions on stderr, answers from stdin; an empty answer (or end of input) keeps the default.
@@ -279,8 +259,10 @@ fn render(a: &Answers) -> String {
 # run_name = \"{suite} {branch} #{build} {date} {time}\"\n\
 # Close the run after posting, only on these branches:\n\
 # close_on_branch = [\"main\"]\n\
-# Results per call, requests per minute (TestRail Cloud: 180; 0 = no pacing), seconds per request:\n\
-# batch_size = 1000\n\
+# Results per call, requests per minute (TestRail Cloud: 180; 0 = no pacing), seconds per request:\n";
+    // The engine's own default, so the commented line can never disagree with it.
+    s += &format!("# batch_size = {}\n", testrail_sync::DEFAULT_BATCH_SIZE);
+    s += "\
 # rate_limit = 180\n\
 # timeout_secs = 30\n\
 # Case IDs: regexes over test names (one capture group) and report properties\n\
@@ -318,6 +300,19 @@ mod tests {
             assert_eq!(cfg.project_id, answers.project.as_ref().map(|p| p.0));
             assert!(cfg.api_key.is_none());
         }
+    }
+
+    #[test]
+    fn the_commented_batch_size_is_the_engines_default() {
+        let text = render(&Answers::default());
+        let shown = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# batch_size = "))
+            .expect("the template shows batch_size");
+        assert_eq!(
+            shown.parse::<usize>(),
+            Ok(testrail_sync::DEFAULT_BATCH_SIZE)
+        );
     }
 
     #[test]

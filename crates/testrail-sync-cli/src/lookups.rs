@@ -1,16 +1,15 @@
 //! Look-ups to fill in a config: statuses, projects, suites, runs — a table for people,
 //! `--format json` for scripts.
 
-use std::path::Path;
-
 use serde::Serialize;
 
+use testrail_sync::Exit;
+
 use crate::cli::{LookupArgs, OutputFormat, ProjectLookupArgs};
-use crate::config;
+use crate::config::{self, Loaded};
 use crate::fail::{Failure, bad_input};
 
-pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn statuses(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let statuses = client.get_statuses().await?;
     let rows = statuses
@@ -30,11 +29,10 @@ pub async fn statuses(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "LABEL", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn projects(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let projects = client.get_projects().await?;
     let rows = projects
@@ -59,11 +57,10 @@ pub async fn projects(args: LookupArgs, config_path: Option<&Path>) -> Result<u8
         &["ID", "NAME", "SUITES", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn suites(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let suites = client.get_suites(project).await?;
@@ -78,11 +75,10 @@ pub async fn suites(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resu
         })
         .collect();
     print(args.format, &suites, &["ID", "NAME", "NOTE"], rows);
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn runs(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let runs = client.get_runs(project, Some(false)).await?;
@@ -104,7 +100,7 @@ pub async fn runs(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result
         &["ID", "NAME", "SUITE", "PASSED/FAILED/UNTESTED"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn project_id(args: &ProjectLookupArgs, file: &config::FileConfig) -> Result<u64, Failure> {
@@ -152,8 +148,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn plans(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let plans = client.get_plans(project).await?;
@@ -176,14 +171,10 @@ pub async fn plans(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "MILESTONE", "PASSED/FAILED/UNTESTED", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-pub async fn milestones(
-    args: ProjectLookupArgs,
-    config_path: Option<&Path>,
-) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn milestones(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = project_id(&args, &loaded.file)?;
     let milestones = client.get_milestones(project).await?;
@@ -201,7 +192,7 @@ pub async fn milestones(
         &["ID", "NAME", "STATE", "DUE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn milestone_row(m: &testrail_api::models::Milestone, indent: &str) -> Vec<String> {
@@ -236,8 +227,7 @@ fn date(ts: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn users(args: ProjectLookupArgs, loaded: Loaded) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, &loaded.file)?;
     let project = args.project_id.or(loaded.file.project_id);
     let users = client.get_users(project).await?;
@@ -266,7 +256,7 @@ pub async fn users(args: ProjectLookupArgs, config_path: Option<&Path>) -> Resul
         &["ID", "NAME", "EMAIL", "ROLE", "NOTE"],
         rows,
     );
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod emulator;
 mod errors;
 mod fail;
 mod init;
+mod inputs;
 mod lookups;
 mod network;
 mod output;
@@ -25,6 +26,7 @@ mod trcli_argv;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use testrail_sync::Exit;
 
 use cli::{Cli, Command};
 use fail::{Failure, bad_input};
@@ -33,7 +35,7 @@ fn main() -> ExitCode {
     // A trcli command line (`-h HOST … parse_junit -f r.xml`) must never pass doing nothing.
     if let Some(failure) = trcli_argv::refuse(std::env::args_os().skip(1)) {
         errors::print(&failure, false);
-        return ExitCode::from(failure.code);
+        return ExitCode::from(failure.code.code());
     }
     errors::mask_panics();
     let cli = match Cli::try_parse() {
@@ -50,41 +52,36 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(Exit::Internal.code());
         }
     };
     match runtime.block_on(dispatch(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(failure) => {
             errors::print(&failure, json);
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.code.code())
         }
     }
 }
 
-async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     let quiet = cli.global.quiet;
+    let config_path = cli.global.config.as_deref();
     match cli.command {
-        Command::Report(args) => {
-            let loaded = config::load(cli.global.config.as_deref())?;
-            report::run(*args, loaded, quiet).await
-        }
+        Command::Report(args) => report::run(*args, settings(config_path)?, quiet).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Demo(args) => demo::run(args, quiet).await,
-        Command::Statuses(args) => lookups::statuses(args, cli.global.config.as_deref()).await,
-        Command::Projects(args) => lookups::projects(args, cli.global.config.as_deref()).await,
-        Command::Suites(args) => lookups::suites(args, cli.global.config.as_deref()).await,
-        Command::Runs(args) => lookups::runs(args, cli.global.config.as_deref()).await,
-        Command::Run(command) => run::run(command, cli.global.config.as_deref(), quiet).await,
-        Command::Cases(command) => cases::run(command, cli.global.config.as_deref()).await,
-        Command::Plans(args) => lookups::plans(args, cli.global.config.as_deref()).await,
-        Command::Milestones(args) => lookups::milestones(args, cli.global.config.as_deref()).await,
-        Command::Users(args) => lookups::users(args, cli.global.config.as_deref()).await,
-        Command::Doctor(args) => {
-            let loaded = config::load(cli.global.config.as_deref())?;
-            doctor::run(args, loaded).await
-        }
-        Command::Init(args) => init::run(args, cli.global.config.as_deref()).await,
+        Command::Statuses(args) => lookups::statuses(args, settings(config_path)?).await,
+        Command::Projects(args) => lookups::projects(args, settings(config_path)?).await,
+        Command::Suites(args) => lookups::suites(args, settings(config_path)?).await,
+        Command::Runs(args) => lookups::runs(args, settings(config_path)?).await,
+        Command::Run(command) => run::run(command, settings(config_path)?, quiet).await,
+        Command::Cases(command) => cases::run(*command, settings(config_path)?).await,
+        Command::Plans(args) => lookups::plans(args, settings(config_path)?).await,
+        Command::Milestones(args) => lookups::milestones(args, settings(config_path)?).await,
+        Command::Users(args) => lookups::users(args, settings(config_path)?).await,
+        Command::Doctor(args) => doctor::run(args, settings(config_path)?).await,
+        Command::Init(args) => init::run(args, config_path).await,
         Command::Man { command } => man_page(command.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -93,13 +90,22 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 "testrail-sync",
                 &mut std::io::stdout(),
             );
-            Ok(0)
+            Ok(Exit::Ok)
         }
     }
 }
 
+/// The settings every TestRail command starts from: the config file (`--config FILE`, else
+/// `./testrail-sync.toml`), with what it leaves open filled from trcli's `TR_CLI_*` variables.
+/// The environment and flags are layered over it by clap and each command's options.
+fn settings(config_path: Option<&std::path::Path>) -> Result<config::Loaded, Failure> {
+    let mut loaded = config::load_file(config_path)?;
+    trcli::fill_from_env(&mut loaded.file);
+    Ok(loaded)
+}
+
 /// The roff man page of the binary, or of one subcommand (named `testrail-sync-<command>`).
-fn man_page(command: Option<&str>) -> Result<u8, Failure> {
+fn man_page(command: Option<&str>) -> Result<Exit, Failure> {
     let mut root = Cli::command();
     root.build();
     let page = match command {
@@ -113,7 +119,7 @@ fn man_page(command: Option<&str>) -> Result<u8, Failure> {
     clap_mangen::Man::new(page)
         .render(&mut std::io::stdout())
         .map_err(|e| bad_input(format!("cannot write the man page: {e}")))?;
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the -v/-q level. Nothing logged carries the API key:

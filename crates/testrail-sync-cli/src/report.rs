@@ -5,32 +5,32 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use testrail_api::Client;
-use testrail_reports::{CaseIdMatcher, Format, ReadOptions};
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, Collector, PlanRef, RunTarget, StatusChoice, Summary,
-    SyncError, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Exit, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
 };
 
-use crate::cli::{InputFormat, OutputFormat, ReportArgs};
+use crate::cli::{OutputFormat, ReportArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
+use crate::inputs::{self, ReportFlags};
 use crate::output;
 
-pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8, Failure> {
+pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
-    let files = expand(&args.files)?;
-    let matcher = matcher(&args, file)?;
-    let options = options(&args, file, &files)?;
+    let input = inputs::report_input(
+        &ReportFlags {
+            files: &args.files,
+            mapping: &args.mapping,
+            match_by_title: args.match_by_title,
+        },
+        file,
+    )?;
+    let options = options(&args, file, &input.files)?;
     let client = config::client(&args.connection, file)?;
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
-    let collected = if args.match_by_title {
-        crate::cases::read_matching_titles(&client, &files, args.input_format, &matcher, &options)
-            .await?
-    } else {
-        read_reports(&files, args.input_format, &matcher, &options)?
-    };
+    let collected = testrail_sync::read_reports(&client, &input, &options).await?;
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
@@ -44,9 +44,9 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<u8
         output::append_github_summary(&summary)?;
     }
     Ok(if args.fail_on_unmapped && summary.unmapped_count > 0 {
-        5
+        Exit::Unmapped
     } else {
-        0
+        Exit::Ok
     })
 }
 
@@ -60,108 +60,6 @@ async fn sync(
     let show_bar = !quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
     let progress = output::Bar::new(show_bar);
     Ok(testrail_sync::sync(client, collected, options, &progress).await?)
-}
-
-/// Expands globs (CI configs often pass them quoted) and checks every path is a readable file.
-pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, Failure> {
-    let mut files = Vec::new();
-    for pattern in patterns {
-        let path = PathBuf::from(pattern);
-        if !is_glob(pattern) {
-            check_file(&path)?;
-            files.push(path);
-            continue;
-        }
-        let matches = glob::glob(pattern)
-            .map_err(|e| bad_input(format!("{pattern}: not a valid glob pattern: {e}")))?
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect::<Vec<_>>();
-        if matches.is_empty() {
-            return Err(bad_input(format!(
-                "{pattern}: no file matches; did the test step write its report? (run from the directory the pattern is relative to)"
-            )));
-        }
-        files.extend(matches);
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
-}
-
-fn is_glob(pattern: &str) -> bool {
-    pattern.contains(['*', '?', '['])
-}
-
-fn check_file(path: &std::path::Path) -> Result<(), Failure> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => Err(bad_input(format!(
-            "{}: is a directory; pass the report files inside it, e.g. '{}/*.xml'",
-            path.display(),
-            path.display()
-        ))),
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(bad_input(format!(
-            "{}: no such file; did the test step write its report there?",
-            path.display()
-        ))),
-        Err(e) => Err(bad_input(format!("{}: {e}", path.display()))),
-    }
-}
-
-fn matcher(args: &ReportArgs, file: &FileConfig) -> Result<CaseIdMatcher, Failure> {
-    // An empty list keeps the built-in rule / properties.
-    let from_flags = !args.case_pattern.is_empty();
-    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
-    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
-    CaseIdMatcher::new(
-        &patterns.unwrap_or_default(),
-        &properties.unwrap_or_default(),
-    )
-    .map_err(|e| {
-        // Name the setting the pattern came from, so the fix is found where it was made.
-        let setting = if from_flags {
-            "--case-pattern"
-        } else {
-            "case_patterns (config file)"
-        };
-        bad_input(format!("{setting}: {e}"))
-    })
-}
-
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
-}
-
-pub fn read_reports(
-    files: &[PathBuf],
-    format: Option<InputFormat>,
-    matcher: &CaseIdMatcher,
-    options: &SyncOptions,
-) -> Result<Collected, Failure> {
-    let format = format.map(input_format);
-    let read_options = ReadOptions::default();
-    let mut collector = Collector::new(
-        matcher,
-        options.defects_from.as_deref(),
-        options.comments.include_output,
-    )
-    .with_comment_budget(options.comments.max_chars);
-    for path in files {
-        testrail_reports::read_path(path, format, &read_options, &mut collector)
-            .map_err(SyncError::from)?;
-    }
-    Ok(collector.collected)
-}
-
-pub fn input_format(f: InputFormat) -> Format {
-    match f {
-        InputFormat::Junit => Format::Junit,
-        InputFormat::Robot => Format::Robot,
-        InputFormat::Cucumber => Format::Cucumber,
-        InputFormat::Tap => Format::Tap,
-        InputFormat::Ctrf => Format::Ctrf,
-    }
 }
 
 /// Layers flags over the config file into engine options, rejecting bad values before any I/O.
@@ -206,14 +104,11 @@ fn options(
         o.comments.max_chars = max.max(200);
     }
     o.comments.include_output = file.include_output.unwrap_or(false);
+    // `--version` or BUILD_VERSION (clap reads it; an empty one counts as unset).
     o.version = args
         .build_version
         .clone()
-        .or_else(|| {
-            std::env::var("BUILD_VERSION")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
+        .filter(|v| !v.is_empty())
         .or_else(|| o.ci.short_commit().map(str::to_owned));
     o.defects_from = args.defects_from.clone().or(file.defects_from.clone());
     o.assign_failures_to = args

@@ -2,90 +2,17 @@
 //! it in parallel, and one job closes it.
 
 use std::io::Write as _;
-use std::path::Path;
 
-use clap::{Args, Subcommand};
 use serde::Serialize;
 use testrail_api::models::{Id, Run};
-use testrail_reports::CaseIdMatcher;
-use testrail_sync::{RunScope, RunTarget, SyncOptions};
+use testrail_sync::{Exit, RunScope, RunTarget, SyncOptions};
 
-use crate::cli::{Connection, InputFormat, OutputFormat, TargetArgs};
-use crate::config::{self, FileConfig};
+use crate::cli::{OpenArgs, OutputFormat, RunCommand, RunIdArgs};
+use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, api_failure, bad_input};
-use crate::report;
+use crate::inputs::{self, ReportFlags};
 
-#[derive(Debug, Subcommand)]
-pub enum RunCommand {
-    /// Create a run and print its ID (also `run_id=N` into $GITHUB_OUTPUT when set)
-    Open(Box<OpenArgs>),
-    /// Close a run (no more results can be added)
-    Close(RunIdArgs),
-    /// Show a run's counters
-    Show(RunIdArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct OpenArgs {
-    /// Reports whose case IDs scope the run (else --case-ids, --include-all, or an empty run
-    /// that each shard's `report --run-id` fills)
-    #[arg(value_name = "FILES|GLOBS")]
-    pub files: Vec<String>,
-    #[command(flatten)]
-    pub connection: Connection,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Name; placeholders {project} {suite} {branch} {build} {commit} {date} {time} {provider}
-    #[arg(long, value_name = "TEMPLATE")]
-    pub run_name: Option<String>,
-    /// Milestone the run belongs to
-    #[arg(long, value_name = "N")]
-    pub milestone_id: Option<u64>,
-    /// Reuse the open run carrying this key instead of opening another (a retried `run open`
-    /// job finds the run it opened the first time); the key is kept in the run's description
-    #[arg(long, value_name = "KEY")]
-    pub run_key: Option<String>,
-    /// Cases the run starts with, e.g. 12,13,40 (instead of report files)
-    #[arg(
-        long,
-        value_name = "IDS",
-        value_delimiter = ',',
-        conflicts_with = "files"
-    )]
-    pub case_ids: Vec<u64>,
-    /// Put every case of the suite into the run
-    #[arg(long, conflicts_with_all = ["files", "case_ids"])]
-    pub include_all: bool,
-    /// Regex finding case IDs in test names (repeatable; replaces the defaults)
-    #[arg(long, value_name = "REGEX")]
-    pub case_pattern: Vec<String>,
-    /// Report property holding case IDs (repeatable; replaces the defaults)
-    #[arg(long, value_name = "NAME")]
-    pub case_property: Vec<String>,
-    /// Read every file as this format instead of sniffing it
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct RunIdArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    /// The run (as printed by `run open`)
-    #[arg(long, value_name = "N")]
-    pub run_id: u64,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-pub async fn run(
-    command: RunCommand,
-    config_path: Option<&Path>,
-    quiet: bool,
-) -> Result<u8, Failure> {
-    let loaded = config::load(config_path)?;
+pub async fn run(command: RunCommand, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     match command {
         RunCommand::Open(args) => open(*args, &loaded.file, quiet).await,
         RunCommand::Close(args) => close(args, &loaded.file, quiet).await,
@@ -103,7 +30,7 @@ struct Opened<'a> {
     unknown_case_ids: &'a [Id],
 }
 
-async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<Exit, Failure> {
     // Everything local first: files read, patterns and settings checked, before any request.
     let options = open_options(&args, file)?;
     let scope = scope(&args, file, &options)?;
@@ -137,7 +64,7 @@ async fn open(args: OpenArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fail
             }
         }
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 fn open_options(args: &OpenArgs, file: &FileConfig) -> Result<SyncOptions, Failure> {
@@ -166,15 +93,15 @@ fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<Ru
     if args.files.is_empty() {
         return Ok(RunScope::Empty);
     }
-    let files = report::expand(&args.files)?;
-    let patterns = non_empty(&args.case_pattern).or(file.case_patterns.clone());
-    let properties = non_empty(&args.case_property).or(file.case_properties.clone());
-    let matcher = CaseIdMatcher::new(
-        &patterns.unwrap_or_default(),
-        &properties.unwrap_or_default(),
-    )
-    .map_err(|e| bad_input(format!("--case-pattern: {e}")))?;
-    let collected = report::read_reports(&files, args.input_format, &matcher, options)?;
+    let input = inputs::report_input(
+        &ReportFlags {
+            files: &args.files,
+            mapping: &args.mapping,
+            match_by_title: false,
+        },
+        file,
+    )?;
+    let collected = testrail_sync::collect_reports(&input, options)?;
     if collected.cases.is_empty() {
         return Err(bad_input(format!(
             "no test in {} carries a case ID; add C123 to test names or pass --case-ids",
@@ -182,10 +109,6 @@ fn scope(args: &OpenArgs, file: &FileConfig, options: &SyncOptions) -> Result<Ru
         )));
     }
     Ok(RunScope::Cases(collected.cases.keys().copied().collect()))
-}
-
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
 }
 
 /// `run_id=N` for later steps (`${{ steps.<id>.outputs.run_id }}`).
@@ -206,7 +129,7 @@ fn write_github_output(run_id: Id) -> Result<(), Failure> {
         })
 }
 
-async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Failure> {
+async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, file)?;
     let before = get_run(&client, args.run_id).await?;
     let run = if before.is_completed {
@@ -224,17 +147,17 @@ async fn close(args: RunIdArgs, file: &FileConfig, quiet: bool) -> Result<u8, Fa
         }
         OutputFormat::Human => {}
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
-async fn show(args: RunIdArgs, file: &FileConfig) -> Result<u8, Failure> {
+async fn show(args: RunIdArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let client = config::client(&args.connection, file)?;
     let run = get_run(&client, args.run_id).await?;
     match args.format {
         OutputFormat::Json => print_json(&run),
         OutputFormat::Human => print!("{}", human(&run)),
     }
-    Ok(0)
+    Ok(Exit::Ok)
 }
 
 async fn get_run(client: &testrail_api::Client, run_id: Id) -> Result<Run, Failure> {

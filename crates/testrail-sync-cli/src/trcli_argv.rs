@@ -84,7 +84,7 @@ pub fn refuse(args: impl Iterator<Item = OsString>) -> Option<Failure> {
     }
     message.push_str("\n  See docs/migrating-from-trcli.md");
     Some(Failure {
-        code: 2,
+        code: testrail_sync::Exit::BadInput,
         message,
         kind: "trcli_command_line",
         hint: Some(format!("run: {native}")),

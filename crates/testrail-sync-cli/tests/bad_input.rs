@@ -300,7 +300,7 @@ fn targets_that_do_not_exist_are_refused_before_the_first_write() {
         .output()
         .unwrap();
     assert_exit(&wrong_key, 3);
-    assert_eq!(env.writes(), 0, "refused before the first write");
+    assert_eq!(env.write_requests(), 0, "refused before the first write");
 }
 
 /// A mangled report never panics the binary: every byte-level mutation of a valid report

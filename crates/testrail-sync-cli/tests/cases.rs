@@ -113,7 +113,7 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
     assert_eq!(j["unknown"][0]["case_id"], 99);
     assert_eq!(j["other_suite"][0]["case_id"], 50);
     assert_eq!(j["other_suite"][0]["suite_id"], 2);
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
     let gate = unpaced(
         &env,
         &[
@@ -187,7 +187,7 @@ fn create_without_yes_prints_the_plan_and_writes_nothing() {
         text.contains("tests.checkout test_refund_to_card"),
         "{text}"
     );
-    assert_eq!(env.writes(), 0, "nothing is written without --yes");
+    assert_eq!(env.write_requests(), 0, "nothing is written without --yes");
     assert_eq!(suite_cases(&env).len(), 3);
 }
 

@@ -75,7 +75,7 @@ fn a_private_ca_is_refused_once_with_every_way_to_trust_it() {
     assert_honest(&o);
     // get_statuses and get_suites go out together: one handshake each, no retries.
     assert!(front.connections() <= 2, "retried: {}", front.connections());
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn ca_cert_by_flag_or_config_key_trusts_the_private_ca_and_the_sync_works() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(env.writes() > 0, "the sync wrote nothing");
+    assert!(env.write_requests() > 0, "the sync wrote nothing");
     assert!(front.connections() >= 2, "not through the TLS front");
 }
 
@@ -205,7 +205,7 @@ fn a_proxy_carries_the_sync_and_v_names_it_without_its_password() {
         !requests.is_empty() && requests.iter().all(|r| r.ends_with(" auth")),
         "{requests:?}"
     );
-    assert!(env.writes() > 0);
+    assert!(env.write_requests() > 0);
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn a_407_fails_at_once_with_exit_3_naming_the_proxy_and_the_fix() {
         !requests.is_empty() && requests.len() <= 2,
         "retried through the proxy: {requests:?}"
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -526,7 +526,7 @@ fn doctor_passes_a_healthy_setup_and_writes_nothing() {
         );
     }
     assert!(out.contains("A sync would work"), "{out}");
-    assert_eq!(env.writes(), 0, "doctor wrote to TestRail");
+    assert_eq!(env.write_requests(), 0, "doctor wrote to TestRail");
     let stats = env.emulator().stats();
     assert!(
         stats.endpoints.keys().all(|e| e.starts_with("get_")),
@@ -582,7 +582,7 @@ fn doctor_names_what_is_broken_with_its_fix() {
         "{}",
         stdout(&o)
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -605,5 +605,5 @@ fn doctor_reports_the_429s_it_met_and_that_retry_after_was_honoured() {
         out.contains("[warn] rate limit:") && out.contains("with Retry-After (honoured)"),
         "{out}"
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use support::*;
-use testrail_emulator::Faults;
+use testrail_emulator::{Faults, Stats};
 
 struct Scenario {
     name: &'static str,
@@ -23,8 +23,9 @@ struct Scenario {
     args: &'static [&'static str],
 }
 
-/// Runs one scenario and checks everything exactly-once promises; returns the summary.
-fn run_scenario(s: &Scenario) -> serde_json::Value {
+/// Runs one scenario and checks everything exactly-once promises; returns the summary and the
+/// emulator's stats (so a test can assert that its fault really happened).
+fn run_scenario(s: &Scenario) -> (serde_json::Value, Stats) {
     let cases: Vec<u64> = (1..=s.cases).collect();
     let env = env_with_faults(cases.iter().copied(), s.faults, s.window);
     let report = env.write_file("junit.xml", junit_for(cases.iter().copied()).as_bytes());
@@ -71,12 +72,12 @@ fn run_scenario(s: &Scenario) -> serde_json::Value {
         summary["ambiguous_batches_resolved"],
         summary["api_calls"],
     ));
-    summary
+    (summary, stats)
 }
 
 #[test]
 fn twenty_percent_5xx_loses_and_duplicates_nothing() {
-    let summary = run_scenario(&Scenario {
+    let (summary, stats) = run_scenario(&Scenario {
         name: "5xx 20%",
         cases: 2000,
         faults: Faults {
@@ -87,12 +88,28 @@ fn twenty_percent_5xx_loses_and_duplicates_nothing() {
         window: Duration::from_secs(60),
         args: &["--batch-size", "100", "--rate-limit", "0"],
     });
+    assert!(
+        server_errors(&stats) > 0,
+        "the 5xx fault happened: {stats:?}"
+    );
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() > 0);
+}
+
+fn server_errors(stats: &Stats) -> u64 {
+    stats.status("500") + stats.status("502") + stats.status("503")
+}
+
+/// 5xx answers `endpoint` got.
+fn server_errors_of(stats: &Stats, endpoint: &str) -> u64 {
+    ["500", "502", "503"]
+        .iter()
+        .map(|code| stats.answered(endpoint, code))
+        .sum()
 }
 
 #[test]
 fn connections_dropped_after_commit_are_resolved_by_reading_not_resending() {
-    let summary = run_scenario(&Scenario {
+    let (summary, stats) = run_scenario(&Scenario {
         name: "dropped after commit 10%",
         cases: 2000,
         faults: Faults {
@@ -103,6 +120,10 @@ fn connections_dropped_after_commit_are_resolved_by_reading_not_resending() {
         window: Duration::from_secs(60),
         args: &["--batch-size", "100", "--rate-limit", "0"],
     });
+    assert!(
+        stats.status("dropped") > 0,
+        "the drop fault happened: {stats:?}"
+    );
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() > 0);
 }
 
@@ -153,10 +174,12 @@ fn rate_limit_bursts_are_waited_out() {
     ));
 }
 
-/// Paced to exactly the server's limit, the client is (almost) never refused.
+/// Paced to exactly the server's limit, the client is never refused (docs/RELIABILITY.md:
+/// "0 × 429"), while the limit really binds: 2,000 results in batches of 25 and the look-ups
+/// are 83 requests, nearly three windows' worth.
 #[test]
-fn pacing_to_the_limit_keeps_429s_rare() {
-    let summary = run_scenario(&Scenario {
+fn pacing_to_the_limit_meets_no_429() {
+    let (summary, stats) = run_scenario(&Scenario {
         name: "paced at the limit (30 per 1 s on both sides) + 20 ms latency",
         cases: 2000,
         faults: Faults {
@@ -168,20 +191,25 @@ fn pacing_to_the_limit_keeps_429s_rare() {
         window: Duration::from_secs(1),
         args: &[
             "--batch-size",
-            "100",
+            "25",
             "--rate-limit",
             "30",
             "--rate-window",
             "1",
         ],
     });
+    assert_eq!(stats.status("429"), 0, "paced → 0 × 429: {stats:?}");
+    assert!(
+        stats.requests > 2 * 30,
+        "the limit must bind (more requests than two windows allow): {stats:?}"
+    );
     assert_eq!(summary["ambiguous_batches_resolved"], 0);
 }
 
 /// Everything at once on a bigger report.
 #[test]
 fn all_faults_together_on_3000_results() {
-    let summary = run_scenario(&Scenario {
+    let (summary, stats) = run_scenario(&Scenario {
         name: "all: 5xx 20% + dropped 10% + 429 (40 per 1 s, client 50 per 1 s) + 10 ms latency",
         cases: 3000,
         faults: Faults {
@@ -201,6 +229,10 @@ fn all_faults_together_on_3000_results() {
             "1",
         ],
     });
+    assert!(
+        server_errors(&stats) > 0 && stats.status("dropped") > 0,
+        "{stats:?}"
+    );
     assert!(summary["ambiguous_batches_resolved"].as_u64().unwrap() > 0);
 }
 
@@ -211,7 +243,7 @@ fn all_faults_together_on_3000_results() {
 #[test]
 fn a_lost_add_run_answer_neither_fails_the_sync_nor_makes_a_second_run() {
     for seed in [5, 6] {
-        let summary = run_scenario(&Scenario {
+        let (summary, stats) = run_scenario(&Scenario {
             name: "add_run faults (5xx 20% + dropped 10%, 40 cases, batch 5, 1 in flight)",
             cases: 40,
             faults: Faults {
@@ -231,6 +263,13 @@ fn a_lost_add_run_answer_neither_fails_the_sync_nor_makes_a_second_run() {
             ],
         });
         assert_eq!(summary["created_run"], true);
+        // The fault this test is about really hit add_run.
+        let hit = if seed == 5 {
+            stats.answered("add_run", "dropped")
+        } else {
+            server_errors_of(&stats, "add_run")
+        };
+        assert!(hit > 0, "seed {seed}: the fault missed add_run: {stats:?}");
     }
 }
 

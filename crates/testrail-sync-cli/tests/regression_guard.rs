@@ -154,8 +154,8 @@ fn a_dry_run_only_reads() {
     let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 2_500));
     let report = env.write_file("r.xml", junit(2_500, 2_500, 0).as_bytes());
     sync(&env, &report, &["--suite-id", "1", "--dry-run"]);
+    assert_eq!(env.write_requests(), 0, "not even one write request");
     let stats = env.emulator().stats();
-    assert_eq!(stats.writes, 0);
     // Statuses, one look-up, and the suite's cases (250 a page) to name unknown IDs.
     assert!(
         stats.requests <= 2 + 2_500u64.div_ceil(250),
@@ -237,17 +237,34 @@ fn connections_are_kept_alive_and_bounded_by_the_batches_in_flight() {
     );
 }
 
-/// Peak resident set (VmHWM) of a child, sampled from /proc until it exits. Sampling can only
-/// under-read the peak, so an upper bound checked against it never fails spuriously.
+/// Peak resident set of a child, read exactly. The child is traced (`PTRACE_TRACEME` before
+/// exec, then `PTRACE_O_TRACEEXIT`), so it stops on its way out while its memory is still mapped,
+/// and its VmHWM (the kernel's own high-water mark, which a sampler can miss between two samples)
+/// is read then. wait4's `ru_maxrss` would not do: the spawn runs on the test process's memory
+/// until exec, and Linux folds that memory's high-water mark (the ~100 MB report built here)
+/// into the child's `ru_maxrss`.
+#[cfg(target_os = "linux")]
 fn run_measuring_peak_rss(mut cmd: Command) -> (std::process::ExitStatus, u64, String) {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // SAFETY: ptrace(PTRACE_TRACEME) is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    // Reaped below by waitpid, which must see the exit stop that `Child::wait` would hide.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut peak_kib = 0;
+    let pid = child.id() as libc::pid_t;
     // Drain the pipes on threads so a large summary cannot block the child.
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -261,29 +278,64 @@ fn run_measuring_peak_rss(mut cmd: Command) -> (std::process::ExitStatus, u64, S
         std::io::Read::read_to_string(&mut stderr, &mut s).ok();
         s
     });
+    // Bounded in time: a hung child is killed (and then reaped below).
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog_done = done.clone();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if watchdog_done.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if !watchdog_done.load(Ordering::SeqCst) {
+            // SAFETY: plain kill(2) of our own, not yet reaped, child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut peak_kib = None;
     let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path)
-            && let Some(kib) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak_kib = peak_kib.max(kib);
+        let mut raw = 0;
+        // SAFETY: waitpid/ptrace on our own traced child; `raw` outlives the call.
+        let got = unsafe { libc::waitpid(pid, &mut raw, 0) };
+        assert_eq!(got, pid, "waitpid: {}", std::io::Error::last_os_error());
+        if libc::WIFEXITED(raw) || libc::WIFSIGNALED(raw) {
+            break std::process::ExitStatus::from_raw(raw);
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().ok();
-            panic!("the child ran for more than 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(2));
+        let signal = libc::WSTOPSIG(raw);
+        let event = raw >> 16;
+        let forward = if event == libc::PTRACE_EVENT_EXIT {
+            peak_kib = vm_hwm_kib(pid);
+            0
+        } else if signal == libc::SIGTRAP && event == 0 && peak_kib.is_none() {
+            // The stop at exec: from here on, stop once more at exit.
+            let options = libc::PTRACE_O_TRACEEXIT | libc::PTRACE_O_EXITKILL;
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, options) };
+            0
+        } else {
+            signal // anything else is the child's own signal: deliver it
+        };
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, forward) };
     };
+    done.store(true, Ordering::SeqCst);
     let _ = out.join();
     let stderr = err.join().unwrap_or_default();
+    let peak_kib = peak_kib.expect("the child never stopped at its exit to have VmHWM read");
     (status, peak_kib, stderr)
 }
 
+/// VmHWM of a live process, in KiB.
+#[cfg(target_os = "linux")]
+fn vm_hwm_kib(pid: libc::pid_t) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+}
+
+#[cfg(target_os = "linux")]
 fn dry_run_peak_kib(env: &Env, report: &Path) -> u64 {
     let mut cmd = env.cmd();
     cmd.args([
@@ -304,6 +356,30 @@ fn dry_run_peak_kib(env: &Env, report: &Path) -> u64 {
     assert!(status.success(), "{status}: {stderr}");
     assert!(peak > 0, "VmHWM was never read");
     peak
+}
+
+/// The measure itself: dd fills a 16 MiB buffer and exits at once, so the top of its peak comes
+/// right before its exit. Sampling /proc every 2 ms read less than the buffer in about one run
+/// of five; the exit stop reads the whole peak every time.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_peak_measure_sees_a_peak_reached_just_before_exit() {
+    for _ in 0..20 {
+        let mut cmd = Command::new("dd");
+        cmd.args([
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=16M",
+            "count=1",
+            "status=none",
+        ]);
+        let (status, peak_kib, stderr) = run_measuring_peak_rss(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert!(
+            peak_kib >= 16 * 1024,
+            "dd's 16 MiB peak read as {peak_kib} KiB"
+        );
+    }
 }
 
 #[test]

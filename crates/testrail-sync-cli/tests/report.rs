@@ -192,11 +192,11 @@ fn dry_run_reads_but_writes_nothing() {
             .unwrap()
             .starts_with("add_run/1")
     );
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
     let human = env.run(&["report", &pytest_report(), "--project-id", "1", "--dry-run"]);
     assert_exit(&human, 0);
     assert!(stdout(&human).contains("Dry run: nothing was written"));
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]
@@ -287,7 +287,7 @@ fn a_closed_run_is_refused_with_exit_3_and_nothing_written() {
         ))
         .unwrap();
     env.block(client.close_run(run.id)).unwrap();
-    let writes = env.writes();
+    let writes = env.write_requests();
     let out = env.run(&[
         "report",
         &pytest_report(),
@@ -298,7 +298,7 @@ fn a_closed_run_is_refused_with_exit_3_and_nothing_written() {
     ]);
     assert_exit(&out, 3);
     assert!(stderr(&out).contains("is closed"), "{}", stderr(&out));
-    assert_eq!(env.writes(), writes);
+    assert_eq!(env.write_requests(), writes);
 }
 
 #[test]
@@ -313,6 +313,33 @@ fn fail_on_unmapped_exits_5_after_syncing() {
     ]);
     assert_exit(&out, 5);
     assert!(stdout(&out).contains("test_logout_no_case_id"));
+    // "After syncing": exit 5 reports the unmapped test, it does not hold the mapped ones back.
+    let runs = env.block(env.client().get_runs(1, None)).unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let results = env
+        .block(env.client().get_results_for_run(runs[0].id))
+        .unwrap();
+    assert_eq!(
+        results.len(),
+        9,
+        "every mapped result was posted: {results:?}"
+    );
+}
+
+/// The default journal directory exists only while a sync is unfinished: a successful sync
+/// removes its journal and then the directory it made, so the checkout is left as it was.
+#[test]
+fn a_successful_sync_leaves_no_journal_directory() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    let out = env.run(&["report", &pytest_report(), "--project-id", "1"]);
+    assert_exit(&out, 0);
+    let journal = env.dir.join(".testrail-sync");
+    assert!(
+        !journal.exists(),
+        "{} is left behind: {:?}",
+        journal.display(),
+        std::fs::read_dir(&journal).map(|d| d.count())
+    );
 }
 
 #[test]
@@ -470,7 +497,7 @@ fn refusals_exit_3_naming_the_fix() {
     let run = env.run(&["report", &report, "--project-id", "1", "--run-id", "999"]);
     assert_exit(&run, 3);
     assert!(stderr(&run).contains("R999"), "{}", stderr(&run));
-    assert_eq!(env.writes(), 0);
+    assert_eq!(env.write_requests(), 0);
 }
 
 #[test]

@@ -188,11 +188,15 @@ fn the_key_never_shows_on_success_or_on_401_or_400() {
         assert!(stderr(&outs[4]).contains("TRACE") || stderr(&outs[4]).contains("DEBUG"));
     }
     // 400s: a project and a run that do not exist.
-    let outs = check_all(&env, &env.url, &commands(&report, 999, "99"), false);
-    assert!(
-        outs.iter()
-            .all(|o| o.status.code() != Some(0) || is_listing(o))
-    );
+    let unknown = commands(&report, 999, "99");
+    let outs = check_all(&env, &env.url, &unknown, false);
+    for (o, args) in outs.iter().zip(&unknown) {
+        if is_listing(args) {
+            assert_exit(o, 0);
+        } else {
+            assert_ne!(o.status.code(), Some(0), "{args:?} must fail on a 400");
+        }
+    }
     // 401: the emulator knows another key for this user.
     let refusing = env_accepting("another-key", Faults::default());
     let outs = check_all(&refusing, &refusing.url, &commands(&report, 1, "1"), true);
@@ -204,9 +208,10 @@ fn the_key_never_shows_on_success_or_on_401_or_400() {
     assert_clean("journal", &journal_text(&refusing.dir));
 }
 
-/// `users`/`statuses`/`projects` need no project, so they succeed even in the 400 round.
-fn is_listing(o: &Output) -> bool {
-    o.status.code() == Some(0)
+/// `users`/`statuses`/`projects` need no project or run, so they succeed even in the 400 round;
+/// every other command names the unknown project or run and must fail.
+fn is_listing(args: &[String]) -> bool {
+    matches!(args[1].as_str(), "users" | "statuses" | "projects")
 }
 
 /// A port where another web server answers `status` (HTML) to everything.

@@ -215,7 +215,7 @@ fn run_open_scopes_by_reports_or_all_or_nothing() {
     let id: u64 = stdout(&empty).trim().parse().unwrap();
     assert!(env.block(env.client().get_tests(id)).unwrap().is_empty());
 
-    let writes = env.writes();
+    let writes = env.write_requests();
     let broken = env.write_file("broken.xml", b"<testsuite><testcase name=\"C1\">");
     let bad = env.run(&[
         "run",
@@ -231,7 +231,7 @@ fn run_open_scopes_by_reports_or_all_or_nothing() {
     let no_run = env.run(&["run", "show", "--run-id", "999"]);
     assert_exit(&no_run, 3);
     assert!(stderr(&no_run).contains("R999"), "{}", stderr(&no_run));
-    assert_eq!(env.writes(), writes, "refused opens write nothing");
+    assert_eq!(env.write_requests(), writes, "refused opens write nothing");
 }
 
 /// 8 shards report into one empty run at once; each must add its cases without removing the
@@ -251,9 +251,13 @@ fn eight_concurrent_shards_into_one_run_id_keep_every_case_and_result() {
     }
     let checked = assert_exactly_once(&env, run_id, &all_cases());
     assert_eq!(open_runs(&env).len(), 1);
-    let updates = env.emulator().stats().endpoints.get("update_run").copied();
+    // The race this test is about happened: every shard had to add its cases to the one run's
+    // case set (update_run replaces it), so at least one update_run per shard reached it.
+    let stats = env.emulator().stats();
+    let updates = stats.endpoints.get("update_run").copied().unwrap_or(0);
+    assert!(updates >= SHARDS, "{updates} update_run calls: {stats:?}");
     record_figures(&format!(
-        "8 shards --run-id: results={checked} duplicates=0 lost=0 runs=1 update_run calls={updates:?}"
+        "8 shards --run-id: results={checked} duplicates=0 lost=0 runs=1 update_run calls={updates}"
     ));
 }
 
@@ -277,8 +281,27 @@ fn eight_concurrent_shards_with_one_run_key_share_one_run() {
         .iter()
         .filter(|s| s["created_run"] == true)
         .count();
+    // The race this test is about: one shard created the run everyone used, every run created
+    // in a tie was deleted again, and the other shards added their cases to it (update_run).
+    let stats = env.emulator().stats();
+    let calls = |endpoint: &str| stats.endpoints.get(endpoint).copied().unwrap_or(0);
+    assert_eq!(
+        created, 1,
+        "exactly one shard reports creating the run: {summaries:?}"
+    );
+    assert_eq!(
+        calls("add_run"),
+        1 + calls("delete_run"),
+        "every run but the winner was deleted: {stats:?}"
+    );
+    assert!(
+        calls("update_run") >= SHARDS - 1,
+        "the other shards added their cases to the shared run: {stats:?}"
+    );
     record_figures(&format!(
-        "8 shards --run-key: results={checked} duplicates=0 lost=0 runs=1 created_run_reported_by={created}"
+        "8 shards --run-key: results={checked} duplicates=0 lost=0 runs=1 created_run_reported_by={created} add_run={} delete_run={}",
+        calls("add_run"),
+        calls("delete_run")
     ));
 }
 

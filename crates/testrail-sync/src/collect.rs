@@ -10,6 +10,8 @@ use serde::Serialize;
 use testrail_api::models::Id;
 use testrail_reports::{CaseIdMatcher, Outcome, TestExecution};
 
+use crate::options::SyncOptions;
+
 /// What one execution contributes to a result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionBrief {
@@ -175,22 +177,21 @@ pub struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(
-        matcher: &'a CaseIdMatcher,
-        defects_from: Option<&'a str>,
-        include_output: bool,
-    ) -> Self {
+    /// The one way executions become cases: `matcher` finds the IDs, and the options say which
+    /// property holds defects, whether output goes into comments and how long comments get.
+    pub fn new(matcher: &'a CaseIdMatcher, options: &'a SyncOptions) -> Self {
         Collector {
             matcher,
-            defects_from,
-            include_output,
-            comment_budget: crate::options::CommentOptions::default().max_chars,
+            defects_from: options.defects_from.as_deref(),
+            include_output: options.comments.include_output,
+            comment_budget: options.comments.max_chars,
             collected: Collected::default(),
         }
     }
 
     /// Keeps per case only as much text as a comment of `max_chars` can show.
-    pub fn with_comment_budget(mut self, max_chars: usize) -> Self {
+    #[cfg(test)]
+    fn with_comment_budget(mut self, max_chars: usize) -> Self {
         self.comment_budget = max_chars;
         self
     }
@@ -304,7 +305,8 @@ mod tests {
     #[test]
     fn many_executions_of_one_case_keep_counts_but_bounded_text() {
         let matcher = CaseIdMatcher::default();
-        let mut collector = Collector::new(&matcher, None, false).with_comment_budget(2_000);
+        let options = SyncOptions::new(crate::options::ProjectRef::Id(1));
+        let mut collector = Collector::new(&matcher, &options).with_comment_budget(2_000);
         for i in 0..5_000 {
             collector.add(execution(&format!("test_C7[{i}]"), Outcome::Passed, 500));
         }
@@ -328,7 +330,8 @@ mod tests {
     #[test]
     fn unmapped_tests_are_all_counted_and_the_first_listed() {
         let matcher = CaseIdMatcher::default();
-        let mut collector = Collector::new(&matcher, None, false);
+        let options = SyncOptions::new(crate::options::ProjectRef::Id(1));
+        let mut collector = Collector::new(&matcher, &options);
         for i in 0..(UNMAPPED_LISTED + 500) {
             collector.add(TestExecution::new(format!("no id {i}"), Outcome::Passed));
         }

@@ -2,6 +2,38 @@
 
 use testrail_api::ApiError;
 
+/// The exit codes the README documents, one name each (nothing else picks a process code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Synced (also when tests failed: the test step reports those).
+    Ok = 0,
+    /// The binary itself could not work (no async runtime); not a sync outcome.
+    Internal = 1,
+    /// Bad input or config; nothing was sent.
+    BadInput = 2,
+    /// TestRail refused (credentials, permission, unknown project/suite/run, closed run).
+    Refused = 3,
+    /// Gave up after retries; the journal is kept and rerunning the same command resumes.
+    GaveUp = 4,
+    /// `--fail-on-unmapped` and some tests carry no case ID (or an ID the suite lacks).
+    Unmapped = 5,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Tests and scripts speak in the documented numbers.
+impl PartialEq<u8> for Exit {
+    fn eq(&self, code: &u8) -> bool {
+        self.code() == *code
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// A setting is wrong; nothing was sent.
@@ -59,15 +91,15 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// 2 bad input or config, 3 TestRail refused, 4 gave up after retries.
-    pub fn exit_code(&self) -> i32 {
+    /// Bad input or config, TestRail refused, or gave up after retries.
+    pub fn exit(&self) -> Exit {
         match self {
             SyncError::Config { .. }
             | SyncError::Report(_)
             | SyncError::Journal { .. }
-            | SyncError::Setup { .. } => 2,
-            SyncError::Refused { .. } | SyncError::Target(_) => 3,
-            SyncError::GaveUp { .. } | SyncError::Resumable { .. } => 4,
+            | SyncError::Setup { .. } => Exit::BadInput,
+            SyncError::Refused { .. } | SyncError::Target(_) => Exit::Refused,
+            SyncError::GaveUp { .. } | SyncError::Resumable { .. } => Exit::GaveUp,
         }
     }
 
@@ -175,17 +207,17 @@ mod tests {
         assert_eq!(gateway.kind(), "server");
         let unknown = SyncError::api_about("project 1", advice, http(400));
         assert!(unknown.to_string().contains(advice), "{unknown}");
-        assert_eq!(unknown.exit_code(), 3);
+        assert_eq!(unknown.exit(), 3);
     }
 
     #[test]
     fn the_journal_is_mentioned_only_once_it_holds_the_run() {
         let gave_up = SyncError::api("posting", http(503));
-        assert_eq!(gave_up.exit_code(), 4);
+        assert_eq!(gave_up.exit(), 4);
         assert!(!gave_up.to_string().contains("journal"), "{gave_up}");
         let resumable = gave_up.into_resumable();
         assert!(resumable.to_string().contains("journal"), "{resumable}");
-        assert_eq!(resumable.exit_code(), 4);
+        assert_eq!(resumable.exit(), 4);
     }
 
     #[test]
@@ -195,17 +227,18 @@ mod tests {
             status: 301,
             location: None,
         };
-        assert_eq!(SyncError::api("x", redirect).exit_code(), 2);
+        assert_eq!(SyncError::api("x", redirect).exit(), 2);
         let proxy_auth = ApiError::ProxyAuth {
             proxy: "http://p:3128".into(),
             source_name: "HTTPS_PROXY".into(),
         };
         let e = SyncError::api("x", proxy_auth);
-        assert_eq!((e.exit_code(), e.kind()), (3, "proxy"));
+        assert_eq!(e.exit(), 3);
+        assert_eq!(e.kind(), "proxy");
         let dns = ApiError::Dns {
             host: "https://typo.example".into(),
             cause: "not known".into(),
         };
-        assert_eq!(SyncError::api("x", dns).exit_code(), 2);
+        assert_eq!(SyncError::api("x", dns).exit(), 2);
     }
 }

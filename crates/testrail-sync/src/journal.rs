@@ -83,6 +83,11 @@ impl Journal {
 
     pub fn record(&mut self, event: &Event) -> Result<(), SyncError> {
         if self.file.is_none() {
+            // Another sync sharing the directory may have finished and removed it (empty) since
+            // `open`: make it again rather than fail.
+            if let Some(dir) = self.path.parent() {
+                fs::create_dir_all(dir).map_err(|e| journal_error(dir, e))?;
+            }
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -98,14 +103,20 @@ impl Journal {
             .map_err(|e| journal_error(&self.path, e))
     }
 
-    /// The sync finished: nothing to resume, so a rerun starts afresh.
+    /// The sync finished: nothing to resume, so a rerun starts afresh. The directory goes too
+    /// when nothing else is in it, so a successful sync leaves no empty `.testrail-sync/` behind.
     pub fn finish(mut self) -> Result<(), SyncError> {
         self.file = None;
         match fs::remove_file(&self.path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(journal_error(&self.path, e)),
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(journal_error(&self.path, e)),
         }
+        if let Some(dir) = self.path.parent() {
+            // Fails, and is meant to, while another sync's journal is still in the directory.
+            let _ = fs::remove_dir(dir);
+        }
+        Ok(())
     }
 }
 
@@ -198,5 +209,31 @@ mod tests {
                 .is_none()
         );
         let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn finishing_removes_the_directory_only_when_nothing_else_is_in_it() {
+        let dir = std::env::temp_dir().join(format!("trs-journal-dir-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let start = Event::Start {
+            key: "a".into(),
+            run_id: 1,
+            watermark: 0,
+            created_run: true,
+        };
+        let mut a = Journal::open(&dir, "a").unwrap();
+        let mut b = Journal::open(&dir, "b").unwrap();
+        a.record(&start).unwrap();
+        b.record(&start).unwrap();
+        a.finish().unwrap();
+        assert!(dir.is_dir(), "b's journal is still in it");
+        b.finish().unwrap();
+        assert!(!dir.exists(), "an empty journal directory is left behind");
+        // A sync that opened the directory before another one removed it still records.
+        let mut c = Journal::open(&dir, "c").unwrap();
+        Journal::open(&dir, "d").unwrap().finish().unwrap();
+        c.record(&start).unwrap();
+        c.finish().unwrap();
+        assert!(!dir.exists());
     }
 }

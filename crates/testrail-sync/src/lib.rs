@@ -1,29 +1,41 @@
 //! testrail-sync (engine): turns test executions into TestRail results, exactly once.
 //!
-//! Owns: collecting executions per case, status mapping, aggregation, comments and elapsed
-//! (the pure plan), then the apply step — run creation/reuse, batching, ambiguity resolution,
-//! the resume journal — and the summary.
+//! Owns: reading reports into one collection per case (`reading`, `collect`), status mapping,
+//! aggregation, comments and elapsed (`results`: the result bodies), the target (`target`),
+//! the typed plan of writes decided after the reads (`write_plan`) that both the dry run and
+//! the real sync consume (`sync`), opening runs (`run_opening`, `test_plans`, `shared_run`),
+//! posting batches exactly once (`poster`), the resume journal and the summary.
 //! Must not know: report file formats (testrail-reports does), HTTP details (testrail-api
 //! does), command-line parsing or terminal output (the CLI does).
 
-pub mod apply;
 mod attachments;
 pub mod ci;
 pub mod collect;
+mod context;
 pub mod error;
 pub mod journal;
 pub mod options;
-pub mod plan;
-mod plans;
 mod poster;
+mod reading;
+pub mod results;
+mod run_naming;
+mod run_opening;
 mod shared_run;
 pub mod statuses;
 pub mod summary;
+mod sync;
+pub mod target;
+mod test_plans;
 pub mod text;
+pub mod write_plan;
 
-pub use apply::{OpenedRun, ResolvedTarget, RunScope, open_run, resolve_target, sync};
 pub use ci::CiInfo;
 pub use collect::{Collected, Collector};
-pub use error::SyncError;
+pub use error::{Exit, SyncError};
 pub use options::*;
+pub use reading::{ReportInput, by_title, collect_reports, read_each, read_reports, titles};
+pub use run_opening::{OpenedRun, RunScope, open_run};
 pub use summary::{Progress, Quiet, Summary};
+pub use sync::sync;
+pub use target::{ResolvedTarget, resolve_target};
+pub use write_plan::{PlannedCall, RunAction, WritePlan};

@@ -14,7 +14,7 @@ use testrail_api::{ApiError, Client};
 use crate::error::SyncError;
 use crate::journal::{Event, Journal};
 use crate::options::SyncOptions;
-use crate::plan::MAX_BATCH_BYTES;
+use crate::results::MAX_BATCH_BYTES;
 use crate::summary::Progress;
 
 /// How often an ambiguous batch is checked and re-sent before the sync gives up on it.
@@ -92,7 +92,7 @@ impl<'a> Poster<'a> {
         results: &[NewResult],
         progress: &dyn Progress,
     ) -> Result<(), SyncError> {
-        let batches = crate::plan::batches(results, self.options.batch_size, MAX_BATCH_BYTES);
+        let batches = crate::results::batches(results, self.options.batch_size, MAX_BATCH_BYTES);
         // A batch's bodies are copied when it is sent, so only the batches in flight exist
         // twice (10,000 failure comments of 12,000 characters are ~120 MB).
         stream::iter(batches)

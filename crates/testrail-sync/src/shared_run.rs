@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use testrail_api::models::{Id, NewResult, Run, RunFields};
 
-use crate::apply::{Context, rejects_case_ids};
+use crate::context::{Context, rejects_case_ids};
 use crate::error::SyncError;
-use crate::plan::ResultPlan;
 use crate::poster::Poster;
+use crate::results::ResultPlan;
 
 /// TestRail's page size: a list this long or longer came in several pages.
 const TESTS_PER_PAGE: usize = 250;
@@ -52,11 +52,13 @@ impl Context<'_> {
 
     /// Adds the plan's cases to a run that lacks some. `update_run` *replaces* the case set, so
     /// this is read-modify-write, verified by reading again, repeated while concurrent shards
-    /// race us.
+    /// race us. `first_read` is the run's case set read while deciding the writes (the first
+    /// round uses it instead of reading again).
     pub(crate) async fn ensure_cases(
         &mut self,
         run: &Run,
         plan: &mut ResultPlan,
+        mut first_read: Option<BTreeSet<Id>>,
     ) -> Result<(), SyncError> {
         for round in 0..MAX_CASE_ROUNDS {
             if round > 0 {
@@ -64,7 +66,10 @@ impl Context<'_> {
                 // jobs that collided from colliding again in lockstep.
                 tokio::time::sleep(self.backoff(round)).await;
             }
-            let have = self.run_case_ids(run.id).await?;
+            let have = match first_read.take() {
+                Some(have) => have,
+                None => self.run_case_ids(run.id).await?,
+            };
             let wanted = plan.case_ids();
             let missing: Vec<Id> = wanted.difference(&have).copied().collect();
             if missing.is_empty() {
@@ -130,7 +135,7 @@ impl Context<'_> {
             if created_run && refused.is_empty() {
                 return Ok(());
             }
-            self.ensure_cases(run, plan).await?;
+            self.ensure_cases(run, plan, None).await?;
             let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
             let landed = poster.landed_among_settled(&ours).await?;
             let lost: Vec<NewResult> = plan

@@ -4,7 +4,7 @@ use serde::Serialize;
 use testrail_api::models::Id;
 
 use crate::collect::UnmappedTest;
-use crate::plan::{OmittedCase, OutcomeCounts};
+use crate::results::{OmittedCase, OutcomeCounts};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {

@@ -1,4 +1,4 @@
-"""Sanity check, adapted from shared/corpus/validate.py.
+"""Sanity check of every corpus entry (grew out of the original shared corpus's validate.py).
 
 For every entry: each expected `test` name and `message_contains` substring must occur in the
 report's decoded text. For JUnit XML reports the expected names must also appear, in order, as

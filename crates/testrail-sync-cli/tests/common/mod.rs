@@ -99,8 +99,17 @@ impl Env {
         self.rt.block_on(f)
     }
 
-    pub fn writes(&self) -> u64 {
-        self.emulator().stats().writes
+    /// Write requests the emulator received (every non-`get_` endpoint), whether it applied
+    /// them or refused them: "nothing written" must mean no write was even attempted, which
+    /// counting only applied writes cannot show.
+    pub fn write_requests(&self) -> u64 {
+        self.emulator()
+            .stats()
+            .endpoints
+            .iter()
+            .filter(|(endpoint, _)| !endpoint.starts_with("get_"))
+            .map(|(_, count)| count)
+            .sum()
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -174,10 +183,17 @@ pub fn with_skipped_status(mut fixture: Fixture) -> Fixture {
     fixture
 }
 
+/// A file of the project's one corpus (`crates/testrail-reports/tests/corpus/`); a missing or
+/// empty file fails the test here rather than as a confusing CLI error later.
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(name)
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testrail-reports/tests/corpus")
+        .join(name);
+    let len = std::fs::metadata(&path)
+        .unwrap_or_else(|e| panic!("corpus file {} is missing: {e}", path.display()))
+        .len();
+    assert!(len > 0, "corpus file {} is empty", path.display());
+    path
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -1,57 +1,42 @@
 //! Runs inside test plans: one entry per suite, one run per configuration combination, so
 //! shards or configurations (Chrome, Firefox, …) report side by side under one plan.
+//!
+//! Which plan, entry and run to use is decided in `write_plan` (reads only); this module
+//! reads and checks plans and carries out the writes that decision names.
 
 use testrail_api::models::{AddPlan, AddPlanEntry, Id, Plan, Run, RunFields};
 
-use crate::apply::{Context, rejects_case_ids};
+use crate::context::{Context, rejects_case_ids};
 use crate::error::SyncError;
-use crate::options::PlanRef;
-use crate::plan::ResultPlan;
+use crate::results::ResultPlan;
+use crate::write_plan::{EntryAction, PlanAction};
 
 impl Context<'_> {
-    /// Finds (or adds) the plan's run for our suite and configurations; returns it, the result
-    /// watermark, and whether we created it.
-    pub(crate) async fn run_in_plan(
+    /// Carries out a [`RunAction::PlanEntry`]: creates the plan if the decision says so, then
+    /// the entry or the entry's run for our configurations. Returns the new run.
+    pub(crate) async fn create_plan_run(
         &mut self,
-        plan: &mut ResultPlan,
-        plan_ref: &PlanRef,
+        results: &mut ResultPlan,
+        plan: &PlanAction,
+        entry: &EntryAction,
+        name: &str,
         config_ids: &[Id],
-        name_template: &str,
-    ) -> Result<(Run, Id, bool), SyncError> {
-        let test_plan = self.open_plan(plan_ref).await?;
-        let suite = self.suite_id.unwrap_or_default();
-        let entry = test_plan.entries.iter().find(|e| e.suite_id == suite);
-        if let Some(run) = entry.and_then(|e| {
-            e.runs
-                .iter()
-                .find(|r| same_configs(&r.config_ids, config_ids))
-        }) {
-            let run = self.existing_open_run(run.id).await?;
-            self.ensure_cases(&run, plan).await?;
-            let watermark = self.watermark(run.id).await?;
-            return Ok((run, watermark, false));
-        }
-        let run = match entry {
-            Some(entry) if !config_ids.is_empty() => {
-                self.add_run_to_entry(plan, test_plan.id, &entry.id, config_ids)
-                    .await?
-            }
-            _ => {
-                self.add_entry(plan, test_plan.id, config_ids, name_template)
-                    .await?
-            }
+    ) -> Result<Run, SyncError> {
+        let plan_id = match plan {
+            PlanAction::Existing { id, .. } => *id,
+            PlanAction::Create { name } => self.add_plan(name).await?.id,
         };
-        Ok((run, 0, true))
+        match entry {
+            EntryAction::AddRunToEntry { entry_id } => {
+                self.add_run_to_entry(results, plan_id, entry_id, config_ids)
+                    .await
+            }
+            EntryAction::AddEntry => self.add_entry(results, plan_id, config_ids, name).await,
+        }
     }
 
-    async fn open_plan(&self, plan_ref: &PlanRef) -> Result<Plan, SyncError> {
-        let plan_id = match plan_ref {
-            PlanRef::Id(id) => *id,
-            PlanRef::Name(name) => match self.find_open_plan(name).await? {
-                Some(id) => id,
-                None => return self.add_plan(name).await,
-            },
-        };
+    /// Reads the plan and checks it can take results in our project.
+    pub(crate) async fn open_plan(&self, plan_id: Id) -> Result<Plan, SyncError> {
         let plan = self.client.get_plan(plan_id).await.map_err(|e| {
             SyncError::api(
                 format!("plan {plan_id} (check --plan-id; `testrail-sync plans` lists them)"),
@@ -73,7 +58,7 @@ impl Context<'_> {
         Ok(plan)
     }
 
-    async fn find_open_plan(&self, name: &str) -> Result<Option<Id>, SyncError> {
+    pub(crate) async fn find_open_plan(&self, name: &str) -> Result<Option<Id>, SyncError> {
         let plans = self
             .client
             .get_plans(self.project_id)
@@ -104,15 +89,14 @@ impl Context<'_> {
         plan: &mut ResultPlan,
         plan_id: Id,
         config_ids: &[Id],
-        name_template: &str,
+        name: &str,
     ) -> Result<Run, SyncError> {
-        let name = self.run_name(name_template);
         for _ in 0..2 {
             let case_ids: Vec<Id> = plan.case_ids().into_iter().collect();
             let configs = (!config_ids.is_empty()).then(|| config_ids.to_vec());
             let body = AddPlanEntry {
                 suite_id: self.suite_id.unwrap_or_default(),
-                name: Some(name.clone()),
+                name: Some(name.to_owned()),
                 description: Some(self.description(None)),
                 include_all: Some(false),
                 case_ids: Some(case_ids.clone()),
@@ -181,7 +165,7 @@ impl Context<'_> {
     }
 }
 
-fn same_configs(a: &[Id], b: &[Id]) -> bool {
+pub(crate) fn same_configs(a: &[Id], b: &[Id]) -> bool {
     let mut a = a.to_vec();
     let mut b = b.to_vec();
     a.sort_unstable();

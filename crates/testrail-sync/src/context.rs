@@ -1,0 +1,124 @@
+//! The resolved target of one sync and what it learnt on the way (the suite's cases, IDs the
+//! suite lacks). Every engine step — deciding the writes, opening the run, posting — borrows it.
+//!
+//! Concurrency: one `Context` per sync, used from one task; the concurrent parts (the poster's
+//! batches in flight) only read it.
+
+use std::collections::BTreeSet;
+
+use testrail_api::models::Id;
+use testrail_api::{ApiError, Client};
+
+use crate::error::SyncError;
+use crate::options::SyncOptions;
+use crate::results::ResultPlan;
+use crate::run_naming::{run_templates, sync_token};
+use crate::target::{ResolvedTarget, list_ids, resolve_target};
+use crate::text::check_template;
+
+/// The resolved target of a sync and what was learnt about it on the way.
+pub(crate) struct Context<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) options: &'a SyncOptions,
+    pub(crate) project_id: Id,
+    pub(crate) project_name: String,
+    pub(crate) suite_id: Option<Id>,
+    pub(crate) suite_name: Option<String>,
+    /// Case IDs of the suite, read only when TestRail rejected one of ours (or by a dry run).
+    known_cases: Option<BTreeSet<Id>>,
+    pub(crate) unknown: BTreeSet<Id>,
+    /// Written into the run's description: finds the run again when `add_run`'s answer is lost.
+    pub(crate) token: String,
+}
+
+impl<'a> Context<'a> {
+    /// Checks the run name templates, then confirms project and suite with reads.
+    pub(crate) async fn resolve(
+        client: &'a Client,
+        options: &'a SyncOptions,
+    ) -> Result<Self, SyncError> {
+        for template in run_templates(&options.run) {
+            check_template(template)?;
+        }
+        let ResolvedTarget {
+            project_id,
+            mut project_name,
+            suite_id,
+            suite_name,
+        } = resolve_target(client, &options.project, options.suite.as_ref()).await?;
+        let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
+        if wants_project_name && project_name.is_none() {
+            let project = client.get_project(project_id).await.map_err(|e| {
+                SyncError::api_about(format!("project {project_id}"), "check --project-id", e)
+            })?;
+            project_name = Some(project.name);
+        }
+        Ok(Context {
+            client,
+            options,
+            project_id,
+            project_name: project_name.unwrap_or_else(|| format!("P{project_id}")),
+            suite_id: Some(suite_id),
+            suite_name: Some(suite_name),
+            known_cases: None,
+            unknown: BTreeSet::new(),
+            token: sync_token(),
+        })
+    }
+
+    pub(crate) async fn failure_assignee(&self) -> Result<Option<Id>, SyncError> {
+        let Some(email) = &self.options.assign_failures_to else {
+            return Ok(None);
+        };
+        match self.client.get_user_by_email(email).await {
+            Ok(user) => Ok(Some(user.id)),
+            Err(e) if e.status() == Some(400) => Err(SyncError::Config {
+                setting: "assign-failures-to".into(),
+                message: format!("TestRail has no user with email {email} ({e})"),
+            }),
+            Err(e) => Err(SyncError::api("looking up the assignee", e)),
+        }
+    }
+
+    pub(crate) async fn known_cases(&mut self) -> Result<&BTreeSet<Id>, SyncError> {
+        if self.known_cases.is_none() {
+            let cases = self
+                .client
+                .get_cases(self.project_id, self.suite_id)
+                .await
+                .map_err(|e| SyncError::api("reading the suite's cases (get_cases)", e))?;
+            self.known_cases = Some(cases.into_iter().map(|c| c.id).collect());
+        }
+        Ok(self.known_cases.as_ref().expect("filled above"))
+    }
+
+    pub(crate) async fn drop_unknown_after_rejection(
+        &mut self,
+        plan: &mut ResultPlan,
+    ) -> Result<(), SyncError> {
+        let known = self.known_cases().await?.clone();
+        let before = plan.case_ids().len();
+        self.drop_unknown(plan, |c| known.contains(&c));
+        if plan.case_ids().is_empty() {
+            return Err(SyncError::Target(format!(
+                "none of the report's {before} case IDs exist in the suite; check --suite-id/--project-id \
+                 (unknown: {})",
+                list_ids(&self.unknown)
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn drop_unknown(&mut self, plan: &mut ResultPlan, known: impl Fn(Id) -> bool) {
+        self.unknown
+            .extend(plan.case_ids().into_iter().filter(|c| !known(*c)));
+        plan.retain_cases(known);
+    }
+}
+
+/// TestRail's answer when a run or entry names a case the suite does not have.
+pub(crate) fn rejects_case_ids(e: &ApiError) -> bool {
+    e.status() == Some(400)
+        && e.testrail_message()
+            .is_some_and(|m| m.contains(":case_ids"))
+}
