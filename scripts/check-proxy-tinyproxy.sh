@@ -16,7 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=${TESTRAIL_SYNC_BIN:-target/debug/testrail-sync}
+# Follows CARGO_TARGET_DIR (.ci/run shares one) so the binary the tests built is reused.
+TARGET=${CARGO_TARGET_DIR:-$(pwd)/target}
+BIN=${TESTRAIL_SYNC_BIN:-$TARGET/debug/testrail-sync}
 PROXY_USER=ci-proxy
 PROXY_PASS=pr0xy-Pa55word
 
