@@ -4,7 +4,7 @@
 //! TestRail Cloud (and the emulator) count requests in a sliding 60 s window per user, so the
 //! pacer keeps the same kind of count: the start instants of the last N requests. A request
 //! may start at once while the last window holds fewer than N starts, else when the start N
-//! places back leaves the window (60 s with a 1 % margin). No window ever holds more than N,
+//! places back leaves the window (60 s plus a 1 % + 200 ms margin). No window ever holds more than N,
 //! yet a sync of a dozen calls is never slowed down — strict spacing (a bucket of one) cost a
 //! 200-test sync a second for no benefit.
 
@@ -112,9 +112,12 @@ impl Pacer {
     }
 }
 
-/// The counting window with a 1 % margin for clock and network jitter.
+/// The counting window with a margin for clock, network and scheduling jitter: 1 % plus 200 ms.
+/// The server counts a request when it arrives, we when we send it; a request delayed on its way
+/// (a busy runner, a slow hop) lands later than we counted, so the server's window can see one
+/// request more than ours. That delay does not shrink with the window, hence the fixed part.
 fn with_margin(window: Duration) -> Duration {
-    window.mul_f64(1.01)
+    window.mul_f64(1.01) + Duration::from_millis(200)
 }
 
 #[cfg(test)]

@@ -7,8 +7,16 @@
 //! letter right after the digits, also separate (`testC2001LoginOk`, `TestC2107PriceForQty`).
 //! So `test_C105_C106_x` gives 105 and 106, `[C1][C2]` gives 1 and 2, `c1009` (snake_case
 //! languages) gives 1009; `abc123`, `C123abc` and `TC123` give nothing (`TC123` is another
-//! tracker's key, not a TestRail case). Only `name` is searched, never `classname`: a pytest
-//! class `TestC109Profile` must not hand C109 to every method in it.
+//! tracker's key, not a TestRail case). A token right after `=` is a parameter's value, not a
+//! case (`qty check sku=C3` gives nothing for C3). Only `name` is searched, never `classname`:
+//! a pytest class `TestC109Profile` must not hand C109 to every method in it.
+//!
+//! A test with no ID of its own (name, properties, tags) takes the IDs of its closest enclosing
+//! group ([`TestExecution::enclosing`]: a describe block, a parent test), but only IDs written
+//! there as words (`C168 cart totals`, `[C242] tax`, `Profile › C111 avatar`), never one inside
+//! an identifier (`TestC109Profile`, `com.shop.C12Test`): those are class names. Every test
+//! still maps to one result per case, so the group's case gets the worst of its tests. A TAP
+//! point inside a subtest takes nothing from its parent: the parent's own point carries it.
 
 use regex::Regex;
 
@@ -93,8 +101,72 @@ impl CaseIdMatcher {
                 property_ids(value, &mut add);
             }
         }
-        e.tagged_case_ids.iter().copied().for_each(add);
+        e.tagged_case_ids.iter().copied().for_each(&mut add);
+        if ids.is_empty()
+            && !e.carried_by_parent
+            && let Some(group) = e.enclosing.as_deref()
+        {
+            self.enclosing_ids(group, &mut |id| {
+                if id > 0 && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            });
+        }
         ids
+    }
+
+    /// Why a test with no ID did not take one from its group or classname, when an ID is
+    /// written there inside an identifier (`test_shop.TestC109Profile`): the unmapped list says
+    /// so, since that ID looks like it should have counted.
+    pub fn why_unmapped(&self, e: &TestExecution) -> Option<String> {
+        if e.carried_by_parent || !self.case_ids(e).is_empty() {
+            return None;
+        }
+        [e.enclosing.as_deref(), Some(e.classname.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|group| {
+                let mut ids = Vec::new();
+                default_name_ids(group, &mut |id| ids.push(id));
+                let first = *ids.first()?;
+                Some(format!(
+                    "C{first} in '{group}' is inside an identifier (a class or module name), so \
+                     it is not applied to the tests in it: put the ID in the test's name"
+                ))
+            })
+    }
+
+    /// IDs a group title hands down: the user's patterns, or the built-in rule limited to IDs
+    /// standing as words.
+    fn enclosing_ids(&self, group: &str, add: &mut impl FnMut(u64)) {
+        for pattern in &self.patterns {
+            match pattern {
+                NamePattern::Default => word_ids(group, add),
+                NamePattern::User(re) => user_pattern_ids(re, group, add),
+            }
+        }
+    }
+}
+
+/// `C123` between spaces, brackets, parentheses, `:` or `,` (the title of a describe block),
+/// not inside an identifier or after `=`.
+fn word_ids(title: &str, add: &mut impl FnMut(u64)) {
+    let separator = |c: Option<char>| {
+        c.is_none_or(|c| c.is_whitespace() || matches!(c, '[' | ']' | '(' | ')' | ':' | ','))
+    };
+    for (i, _) in title.match_indices('C') {
+        let digits = title[i + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let end = i + 1 + digits;
+        if digits > 0
+            && separator(title[..i].chars().next_back())
+            && separator(title[end..].chars().next())
+            && let Ok(id) = title[i + 1..end].parse()
+        {
+            add(id);
+        }
     }
 }
 
@@ -103,7 +175,7 @@ fn default_name_ids(name: &str, add: &mut impl FnMut(u64)) {
     let mut i = 0;
     while i < bytes.len() {
         let upper = bytes[i] == b'C';
-        if (upper || bytes[i] == b'c') && starts_word(name, i, upper) {
+        if (upper || bytes[i] == b'c') && starts_word(name, i, upper) && !is_value(name, i) {
             let digits = bytes[i + 1..]
                 .iter()
                 .take_while(|b| b.is_ascii_digit())
@@ -129,6 +201,11 @@ fn starts_word(s: &str, i: usize, upper: bool) -> bool {
         Some(c) if upper && c.is_lowercase() => true,
         Some(c) => !c.is_alphanumeric(),
     }
+}
+
+/// The token at `i` is a parameter's value (`sku=C3`, `sku = C3`), not a case.
+fn is_value(s: &str, i: usize) -> bool {
+    s[..i].trim_end().ends_with('=')
 }
 
 /// The digits ending at `i` end a word: a separator, the end, or a camelCase hump.
@@ -230,10 +307,47 @@ mod tests {
     }
 
     #[test]
+    fn parameter_values_are_not_cases() {
+        assert_eq!(ids("C167 qty check sku=C3"), [167]);
+        assert_eq!(ids("test_price[sku = C3]"), Vec::<u64>::new());
+        assert_eq!(ids("test_x[C7]"), [7]);
+        assert_eq!(ids("C169 lookup by SKU C3"), [169, 3]);
+    }
+
+    fn grouped(name: &str, group: &str) -> Vec<u64> {
+        let mut e = TestExecution::new(name, Outcome::Passed);
+        e.enclosing = Some(group.into());
+        CaseIdMatcher::default().case_ids(&e)
+    }
+
+    #[test]
+    fn an_enclosing_group_hands_down_ids_written_as_words() {
+        assert_eq!(grouped("applies discount", "C168 cart totals"), [168]);
+        assert_eq!(grouped("uploads", "Profile › C111 avatar"), [111]);
+        assert_eq!(
+            grouped("rounds", "test/tax.mjs > [C242] tax rounding"),
+            [242]
+        );
+        assert_eq!(grouped("C5 own id wins", "C168 cart totals"), [5]);
+        assert!(grouped("test_delete", "test_shop.TestC109Profile").is_empty());
+        assert!(grouped("works", "com.shop.C12Test").is_empty());
+        assert!(grouped("works", "qty=C3").is_empty());
+        let mut assertion = TestExecution::new("line 1 is positive", Outcome::Passed);
+        assertion.enclosing = Some("[C242] tax".into());
+        assertion.carried_by_parent = true;
+        assert!(CaseIdMatcher::default().case_ids(&assertion).is_empty());
+    }
+
+    #[test]
     fn classname_is_not_searched() {
         let mut e = TestExecution::new("test_C110_delete", Outcome::Passed);
         e.classname = "test_shop.TestC109Profile".into();
         assert_eq!(CaseIdMatcher::default().case_ids(&e), [110]);
+        assert_eq!(CaseIdMatcher::default().why_unmapped(&e), None);
+        e.name = "test_delete".into();
+        e.enclosing = Some(e.classname.clone());
+        let why = CaseIdMatcher::default().why_unmapped(&e).unwrap();
+        assert!(why.starts_with("C109 in 'test_shop.TestC109Profile' is inside an identifier"));
     }
 
     #[test]

@@ -175,6 +175,7 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Tests<'_, '_, R, S> {
 fn execution(t: CtrfTest, max: usize) -> TestExecution {
     let mut exec = TestExecution::new(t.name, ctrf_outcome(&t.status));
     exec.classname = joined(&t.suite, " > ").unwrap_or_default();
+    exec.enclosing = Some(exec.classname.clone()).filter(|c| !c.is_empty());
     exec.file = t.file_path;
     exec.line = t.line;
     exec.duration = t

@@ -151,6 +151,7 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
         ctx.background.clear();
         for mut exec in scenarios {
             exec.classname = name.clone();
+            exec.enclosing = Some(name.clone()).filter(|n| !n.is_empty());
             exec.file = uri.clone();
             for tag in &tags {
                 add_tag(&mut exec, &tag.name);
@@ -242,7 +243,7 @@ struct Verdict {
 
 impl Verdict {
     fn step(&mut self, step: &Step, result: &StepResult) {
-        let what = format!("{}{}", step.keyword, step.name);
+        let what = step_text(&step.keyword, &step.name);
         match result.status.as_str() {
             "passed" => {}
             "failed" => {
@@ -285,7 +286,17 @@ impl Verdict {
     }
 }
 
-fn add_tag(exec: &mut TestExecution, tag: &str) {
+/// `When the user adds 2 apples`: cucumber-js writes the keyword with its trailing space
+/// (`"When "`), pytest-bdd and behave without (`"When"`).
+pub(crate) fn step_text(keyword: &str, name: &str) -> String {
+    if keyword.is_empty() || keyword.ends_with(char::is_whitespace) {
+        format!("{keyword}{name}")
+    } else {
+        format!("{keyword} {name}")
+    }
+}
+
+pub(crate) fn add_tag(exec: &mut TestExecution, tag: &str) {
     let tag = tag.trim().trim_start_matches('@');
     if tag.is_empty() || exec.tags.iter().any(|t| t == tag) {
         return;

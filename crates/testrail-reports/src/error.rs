@@ -90,7 +90,8 @@ impl ReportError {
                     .into()
             }
             ReportError::UnknownFormat { .. } => {
-                "pass --input-format junit|robot|cucumber|tap|ctrf if this is a report".into()
+                "pass --input-format junit|robot|cucumber|tap|ctrf|playwright|behave if this is a report"
+                    .into()
             }
             ReportError::Malformed { hint, .. } => hint.clone(),
         }

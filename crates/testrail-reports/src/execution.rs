@@ -86,6 +86,14 @@ pub struct TestExecution {
     pub tagged_case_ids: Vec<u64>,
     /// Rerun attempts folded into this execution (Surefire `flakyFailure`, pytest reruns).
     pub attempts: u32,
+    /// Title of the closest enclosing group when the report gives one apart from the name: a
+    /// describe block, a parent test, a JUnit `<testsuite>` around testcases. IDs written as
+    /// words in it apply to a test that carries none of its own (see [`crate::case_ids`]).
+    pub enclosing: Option<String>,
+    /// A TAP point inside a subtest: its parent's own point follows and carries its failure
+    /// (name, message, diagnostics), so without an ID of its own it is neither a result nor an
+    /// unmapped test. node-tap and Perl write one such point per assertion.
+    pub carried_by_parent: bool,
     pub location: ReportLocation,
 }
 
@@ -107,6 +115,8 @@ impl TestExecution {
             attachments: Vec::new(),
             tagged_case_ids: Vec::new(),
             attempts: 1,
+            enclosing: None,
+            carried_by_parent: false,
             location: ReportLocation::default(),
         }
     }

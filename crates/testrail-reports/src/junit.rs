@@ -401,6 +401,11 @@ impl Case {
             }
         } else if self.exec.message.is_none() {
             self.exec.message = message;
+        } else if let Some(message) = message {
+            // Jasmine writes one <failure> per failed expectation: each message after the
+            // first goes into the details, ahead of its own trace, so none is lost.
+            self.details.push_str(&message);
+            self.details.push_str("\n");
         }
         Ok(())
     }
@@ -438,6 +443,13 @@ impl Case {
         {
             exec.classname = name.to_string();
         }
+        exec.enclosing = enclosing_group(&exec.classname, suite_name);
+        if exec.outcome == Outcome::Passed
+            && let Some(reason) = tap_skip_property(exec)
+        {
+            exec.outcome = Outcome::Skipped;
+            exec.message = (!reason.is_empty()).then_some(reason);
+        }
         if exec.file.is_none() {
             exec.file = suite_file.map(str::to_string);
         }
@@ -453,10 +465,8 @@ impl Case {
         exec.stdout = self.stdout.take_non_blank();
         exec.stderr = self.stderr.take_non_blank();
         if exec.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
-            exec.message = exec
-                .details
-                .as_deref()
-                .and_then(first_line)
+            exec.message = assertion_name(exec)
+                .or_else(|| exec.details.as_deref().and_then(first_line))
                 .or_else(|| skip_annotation(exec))
                 .or(self.failure_type.take().filter(|t| !t.trim().is_empty()));
         }
@@ -480,6 +490,39 @@ impl Case {
             TestExecution::new(String::new(), Outcome::Passed),
         )
     }
+}
+
+/// The group a testcase sits in: its classname when that is a describe path (jest-junit,
+/// karma, node-tap), else the `<testsuite>` around it (node:test writes `classname="test"`
+/// on every case and puts a test with subtests, or a describe, in a `<testsuite>`).
+fn enclosing_group(classname: &str, suite_name: Option<&str>) -> Option<String> {
+    if !classname.is_empty() && classname != "test" {
+        return Some(classname.to_string());
+    }
+    suite_name.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// node-tap writes each assertion as a testcase named by its message, with only YAML `at:`,
+/// `diff:` lines in the failure body: the name is what a person should read first.
+fn assertion_name(exec: &TestExecution) -> Option<String> {
+    let yaml_body = exec.details.as_deref().is_some_and(|d| {
+        d.trim_start().starts_with(|c: char| c.is_ascii_lowercase()) && d.contains("\nat:\n")
+            || d.trim_start().starts_with("at:")
+    });
+    (exec.outcome == Outcome::Failed && yaml_body && !exec.name.is_empty())
+        .then(|| exec.name.clone())
+}
+
+/// node-tap's JUnit reporter marks a skipped or todo test only with a `skip`/`todo` property
+/// on the testcase (value: the reason), and no `<skipped>` element.
+fn tap_skip_property(exec: &TestExecution) -> Option<String> {
+    exec.properties
+        .iter()
+        .find(|(k, _)| k == "skip" || k == "todo")
+        .map(|(_, v)| match v.trim() {
+            "" | "true" => String::new(),
+            reason => reason.to_string(),
+        })
 }
 
 fn is_not_run(status: &str) -> bool {

@@ -1,7 +1,7 @@
 //! testrail-reports: streaming readers that turn test reports into [`TestExecution`]s.
 //!
-//! Owns: format sniffing, JUnit XML in its dialects, Robot output.xml, Cucumber JSON, TAP, CTRF,
-//! safe XML handling, `path:line:col` errors, and case-ID extraction from names/properties/tags.
+//! Owns: format sniffing, JUnit XML in its dialects, Robot output.xml, Cucumber JSON, behave
+//! JSON, Playwright JSON, TAP, CTRF, safe XML handling, `path:line:col` errors, and case-ID extraction from names/properties/tags.
 //! Large XML reports are tokenized on a second thread; the sink is always called on the caller's.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
@@ -10,11 +10,13 @@ pub mod error;
 pub mod execution;
 pub mod sniff;
 
+mod behave;
 mod ctrf;
 mod cucumber;
 mod input;
 mod json;
 mod junit;
+mod playwright;
 mod reruns;
 mod robot;
 mod tap;
@@ -174,6 +176,10 @@ pub fn read<R: BufRead + Send>(
         Format::Cucumber => cucumber::read(counted(input), source_name, options, &mut counting)?,
         Format::Tap => tap::read(counted(input), source_name, options, &mut counting)?,
         Format::Ctrf => ctrf::read(counted(input), source_name, options, &mut counting)?,
+        Format::Behave => behave::read(counted(input), source_name, options, &mut counting)?,
+        Format::Playwright => {
+            playwright::read(counted(input), source_name, options, &mut counting)?
+        }
     };
     Ok(ReadSummary {
         format,
@@ -219,8 +225,17 @@ struct CountingSink<'a, S: Sink> {
 }
 
 impl<S: Sink> Sink for CountingSink<'_, S> {
-    fn execution(&mut self, execution: TestExecution) {
+    fn execution(&mut self, mut execution: TestExecution) {
         self.n += 1;
+        // Whatever the format, terminal colour codes never reach a comment.
+        for text in [
+            &mut execution.message,
+            &mut execution.details,
+            &mut execution.stdout,
+            &mut execution.stderr,
+        ] {
+            text::strip_ansi_in(text);
+        }
         self.inner.execution(execution);
     }
 }

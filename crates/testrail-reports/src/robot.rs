@@ -1,6 +1,8 @@
 //! Robot Framework native `output.xml` (RF 3 to 7), streamed. A test's verdict is its *last
 //! direct* `<status>` child; keyword statuses nested below are ignored (a retried keyword fails
-//! then passes inside a passing test).
+//! then passes inside a passing test). `rebot --merge` leaves its own `*HTML*` status message
+//! on a re-executed test: it is read as plain text, and a test that failed and then passed on
+//! re-execution is flaky.
 
 use std::path::Path;
 use std::time::Duration;
@@ -147,6 +149,8 @@ impl Robot<'_> {
             .collect::<Vec<_>>()
             .join(".");
         exec.file = self.suites.last().and_then(|s| s.source.clone());
+        // The suite (file or directory) is the group a suite-level ID is written on.
+        exec.enclosing = self.suites.last().map(|s| s.name.clone());
         self.test = Some(Test {
             exec,
             depth,
@@ -230,8 +234,26 @@ impl Test {
         let status = self.status?;
         exec.outcome = status.outcome;
         exec.duration = status.elapsed;
-        let text = status.text.finish_non_blank();
+        let mut text = status.text.finish_non_blank();
+        if let Some(html) = text
+            .as_deref()
+            .and_then(|t| t.trim_start().strip_prefix("*HTML*"))
+        {
+            text = Some(html_to_text(html));
+        }
         exec.message = text.as_deref().and_then(first_line);
+        if let Some(merge) = text.as_deref().and_then(Merge::parse) {
+            exec.attempts = 2;
+            exec.message = merge.new_message.or(merge.old_message.clone());
+            if exec.outcome == Outcome::Passed && merge.old_failed {
+                exec.outcome = Outcome::Flaky;
+                exec.message = merge
+                    .old_message
+                    .map(|m| format!("failed before re-execution: {m}"));
+            }
+            exec.details = text;
+            return Some(exec);
+        }
         if text
             .as_ref()
             .is_some_and(|t| t.trim().lines().nth(1).is_some())
@@ -240,6 +262,98 @@ impl Test {
         }
         Some(exec)
     }
+}
+
+/// What `rebot --merge` says about a re-executed test (as plain text).
+struct Merge {
+    old_failed: bool,
+    old_message: Option<String>,
+    new_message: Option<String>,
+}
+
+impl Merge {
+    fn parse(text: &str) -> Option<Merge> {
+        if !text.starts_with("Test has been re-executed and results merged.") {
+            return None;
+        }
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(key))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Some(Merge {
+            old_failed: value("Old status:").is_some_and(|s| s == "FAIL"),
+            old_message: value("Old message:"),
+            new_message: value("New message:"),
+        })
+    }
+}
+
+/// Robot's `*HTML*` messages as a person reads them: tags gone, `<br>`/`<hr>` as line breaks,
+/// entities decoded (TestRail would show the markup raw).
+fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.trim();
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let tag = rest[open + 1..open + close]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        if tag.starts_with("br") || tag.starts_with("hr") || tag.starts_with("p") {
+            out.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    decode_entities(&out)
+}
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity = rest[1..]
+            .find(';')
+            .filter(|&n| n <= 8)
+            .map(|n| &rest[1..n + 1]);
+        let decoded = entity.and_then(|e| match e {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            _ => e
+                .strip_prefix('#')
+                .and_then(|n| match n.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse().ok(),
+                })
+                .and_then(char::from_u32),
+        });
+        match (entity, decoded) {
+            (Some(e), Some(c)) => {
+                out.push(c);
+                rest = &rest[e.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn parse_status(e: &Tag<'_>, max: usize) -> Result<Status, String> {
@@ -310,6 +424,19 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn robot_html_reads_as_text() {
+        let html = r#"<span class="merge">Test has been re-executed and results merged.</span><hr><span class="new-status">New status:</span> <span class="pass">PASS</span><br><hr><span class="old-status">Old status:</span> <span class="fail">FAIL</span><br><span class="old-message">Old message:</span> wishlist &lt;b&gt;timeout&lt;/b&gt; &amp; retry &#x41;&#66; &bogus; &<br>"#;
+        let text = html_to_text(html);
+        assert_eq!(
+            text,
+            "Test has been re-executed and results merged.\nNew status: PASS\nOld status: FAIL\nOld message: wishlist <b>timeout</b> & retry AB &bogus; &"
+        );
+        let merge = Merge::parse(&text).unwrap();
+        assert!(merge.old_failed);
+        assert!(merge.new_message.is_none());
+    }
 
     #[test]
     fn timestamps_of_both_generations() {

@@ -16,15 +16,21 @@ pub enum Format {
     Tap,
     /// Common Test Report Format JSON (`results.tests`).
     Ctrf,
+    /// behave's JSON formatter: features like Cucumber's, with plain-string tags.
+    Behave,
+    /// Playwright Test's JSON reporter (`config`, `suites` → specs → tests → results).
+    Playwright,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Junit,
         Format::Robot,
         Format::Cucumber,
         Format::Tap,
         Format::Ctrf,
+        Format::Behave,
+        Format::Playwright,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +40,8 @@ impl Format {
             Format::Cucumber => "cucumber",
             Format::Tap => "tap",
             Format::Ctrf => "ctrf",
+            Format::Behave => "behave",
+            Format::Playwright => "playwright",
         }
     }
 }
@@ -46,7 +54,9 @@ impl fmt::Display for Format {
 
 /// `--input-format` got a name we do not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format '{0}': use one of junit, robot, cucumber, tap, ctrf")]
+#[error(
+    "unknown report format '{0}': use one of junit, robot, cucumber, tap, ctrf, behave, playwright"
+)]
 pub struct UnknownFormatName(pub String);
 
 impl FromStr for Format {
@@ -59,6 +69,8 @@ impl FromStr for Format {
             "cucumber" | "cucumber-json" => Ok(Format::Cucumber),
             "tap" => Ok(Format::Tap),
             "ctrf" => Ok(Format::Ctrf),
+            "behave" | "behave-json" => Ok(Format::Behave),
+            "playwright" | "playwright-json" => Ok(Format::Playwright),
             _ => Err(UnknownFormatName(s.to_string())),
         }
     }
@@ -132,15 +144,39 @@ fn root_element(mut text: &str) -> Option<&str> {
 }
 
 fn sniff_json_object(text: &str) -> Option<Format> {
+    // Playwright starts with its `config` (or, without one, `suites`); a CTRF report's
+    // `results` would also match further in, inside Playwright's test results.
+    let first_key = text[1..].trim_start();
+    if first_key.starts_with("\"config\"") || first_key.starts_with("\"suites\"") {
+        return Some(Format::Playwright);
+    }
     let ctrf = text.contains("\"results\"") || text.contains("\"CTRF\"");
     ctrf.then_some(Format::Ctrf)
 }
 
 fn sniff_json_array(text: &str) -> Option<Format> {
     let inner = text[1..].trim_start();
+    if is_behave(text) {
+        return Some(Format::Behave);
+    }
     let cucumberish = ["\"elements\"", "\"keyword\"", "\"uri\""];
     (inner.starts_with(']') || cucumberish.iter().any(|k| text.contains(k)))
         .then_some(Format::Cucumber)
+}
+
+/// behave writes `step_type` in every step and tags as plain strings (`"tags": ["C1"]`), where
+/// Cucumber writes tag objects (`"tags": [{"name": "@C1"}]`).
+fn is_behave(text: &str) -> bool {
+    if text.contains("\"step_type\"") {
+        return true;
+    }
+    text.match_indices("\"tags\"").any(|(i, key)| {
+        let rest = text[i + key.len()..].trim_start();
+        rest.strip_prefix(':')
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('['))
+            .is_some_and(|r| r.trim_start().starts_with('"'))
+    })
 }
 
 fn sniff_tap(text: &str) -> Option<Format> {
@@ -181,6 +217,12 @@ mod tests {
         );
         assert_eq!(sniff(b"[{\"elements\": []}]"), Some(Format::Cucumber));
         assert_eq!(sniff(b"{\"results\": {\"tests\": []}}"), Some(Format::Ctrf));
+        let pw = b"{\n  \"config\": {\"version\": \"1.65.1\"},\n  \"suites\": [{\"specs\": [{\"tests\": [{\"results\": []}]}]}]}";
+        assert_eq!(sniff(pw), Some(Format::Playwright));
+        let behave = b"[\n{\"keyword\": \"Feature\", \"name\": \"Shop\", \"tags\": [\"C4100\"], \"elements\": []}]";
+        assert_eq!(sniff(behave), Some(Format::Behave));
+        let cucumber = b"[{\"elements\": [], \"tags\": [{\"name\": \"@C1\"}], \"uri\": \"a\"}]";
+        assert_eq!(sniff(cucumber), Some(Format::Cucumber));
         assert_eq!(sniff(b"TAP version 14\n1..1\nok 1\n"), Some(Format::Tap));
         assert_eq!(sniff(b"t/a.t .. \nok 1 - x\n"), Some(Format::Tap));
         assert_eq!(sniff(b"<html><body/></html>"), None);

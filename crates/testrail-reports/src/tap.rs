@@ -1,7 +1,11 @@
 //! TAP 12/13/14 (Perl, node:test, tape, bats, …), also as printed by `prove -v [--merge]` with
 //! its human header and trailer around the TAP. Read line by line; a test point is sent when
 //! the next structural line shows its diagnostics (`#` lines, YAML block) are complete.
-//! Parent points of subtests are reported too (after their children, as TAP orders them).
+//! Parent points of subtests are reported too (after their children, as TAP orders them), and
+//! carry the name, message and diagnostics of each child that failed: node-tap's parent point
+//! has only `at:` lines, node:test's says "1 subtest failed". So a point inside a subtest is
+//! carried by its parent: without an ID of its own it is neither a result nor unmapped. One
+//! with no `# Subtest:` header of its own is an assertion (node-tap, Perl), named by its message.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -76,14 +80,27 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::R
 struct Point {
     exec: TestExecution,
     indent: usize,
+    /// No `# Subtest:` header of its own inside a subtest: an assertion, named by its message.
+    assertion: bool,
     details: BoundedText,
     yaml: Option<Yaml>,
+}
+
+/// A failed point, kept until its parent's point arrives.
+struct FailedChild {
+    indent: usize,
+    /// What a person reads first: the assertion (its name is its message) or `name: message`.
+    headline: String,
+    details: Option<String>,
 }
 
 /// A YAML diagnostics block (`---` … `...`) being read. Its lines go straight into the
 /// bounded details; the keys readers care about are picked up on the way.
 struct Yaml {
+    /// Indentation of the `---`/`...` markers.
     indent: usize,
+    /// Indentation of the keys: AVA indents them two more than the markers.
+    key_indent: Option<usize>,
     done: bool,
     /// `message: |` (or `error: |-`) was seen: the next indented line is the message.
     awaiting_block: bool,
@@ -96,6 +113,11 @@ struct Tap {
     subtests: Vec<(usize, String)>,
     /// The test file, from prove's `t/file.t ..` header.
     file: Option<String>,
+    /// Failed points whose parent point has not come yet, in order (indents never decrease).
+    failed_children: Vec<FailedChild>,
+    /// Failed points past [`CHILDREN_KEPT`], counted by indent: a subtest with a million
+    /// failed assertions must not hold a million texts.
+    more_failed: std::collections::BTreeMap<usize, u64>,
     saw_tap: bool,
 }
 
@@ -106,6 +128,8 @@ impl Tap {
             point: None,
             subtests: Vec::new(),
             file: None,
+            failed_children: Vec::new(),
+            more_failed: std::collections::BTreeMap::new(),
             saw_tap: false,
         }
     }
@@ -136,6 +160,7 @@ impl Tap {
             if let Some(p) = &mut self.point {
                 p.yaml = Some(Yaml {
                     indent,
+                    key_indent: None,
                     done: false,
                     awaiting_block: false,
                 });
@@ -157,7 +182,12 @@ impl Tap {
             yaml.done = true;
             return true;
         }
-        let text = line.get(yaml.indent..).unwrap_or(body);
+        if !body.is_empty() && yaml.key_indent.is_none() {
+            yaml.key_indent = Some(indent);
+        }
+        let text = line
+            .get(yaml.key_indent.unwrap_or(indent)..)
+            .unwrap_or(body);
         point.details.push_str(text);
         point.details.push_str("\n");
         yaml_key(text, &mut point.exec, &mut yaml.awaiting_block, self.max);
@@ -181,13 +211,17 @@ impl Tap {
     fn start_point(&mut self, point: ParsedPoint<'_>, indent: usize, at: crate::ReportLocation) {
         let mut exec = TestExecution::new(point.name, point.outcome);
         exec.location = at;
-        exec.classname = self
+        let parents: Vec<&str> = self
             .subtests
             .iter()
             .filter(|(i, _)| *i < indent)
             .map(|(_, n)| n.as_str())
-            .collect::<Vec<_>>()
-            .join(" > ");
+            .collect();
+        exec.classname = parents.join(" > ");
+        exec.enclosing = parents.last().map(|p| p.to_string());
+        let own_header = self.subtests.iter().any(|(i, _)| *i == indent);
+        exec.carried_by_parent = !parents.is_empty();
+        let assertion = exec.carried_by_parent && !own_header;
         exec.file = self.file.clone();
         exec.message = point
             .reason
@@ -197,6 +231,7 @@ impl Tap {
         self.point = Some(Point {
             exec,
             indent,
+            assertion,
             details: BoundedText::new(self.max),
             yaml: None,
         });
@@ -208,11 +243,88 @@ impl Tap {
         };
         let mut exec = point.exec;
         exec.details = point.details.finish_non_blank();
+        let split = self
+            .failed_children
+            .iter()
+            .position(|c| c.indent > point.indent)
+            .unwrap_or(self.failed_children.len());
+        let children = self.failed_children.split_off(split);
+        let more: u64 = self
+            .more_failed
+            .split_off(&(point.indent + 1))
+            .values()
+            .sum();
+        if exec.outcome == Outcome::Failed && !children.is_empty() {
+            self.carry_children(&mut exec, &children, more);
+        }
         if exec.message.is_none() && exec.outcome != Outcome::Passed {
-            exec.message = exec.details.as_deref().and_then(first_line);
+            // node-tap names an assertion by its message ("tax should round to 0.3").
+            exec.message = if point.assertion && !exec.name.is_empty() {
+                Some(exec.name.clone())
+            } else {
+                exec.details.as_deref().and_then(first_line)
+            };
+        }
+        // A point at the left margin has no parent point to carry it.
+        if exec.outcome == Outcome::Failed && point.indent > 0 {
+            let headline = match (&exec.message, point.assertion) {
+                (Some(m), false) if !exec.name.is_empty() => format!("{}: {m}", exec.name),
+                (Some(m), _) if exec.name.is_empty() => m.clone(),
+                _ => exec.name.clone(),
+            };
+            if self.failed_children.len() < CHILDREN_KEPT {
+                self.failed_children.push(FailedChild {
+                    indent: point.indent,
+                    headline: bound(&headline, self.max),
+                    details: exec.details.clone(),
+                });
+            } else {
+                *self.more_failed.entry(point.indent).or_default() += 1;
+            }
         }
         sink.execution(exec);
     }
+
+    /// A parent's comment starts with what failed inside it, then its own diagnostics.
+    fn carry_children(&self, exec: &mut TestExecution, children: &[FailedChild], more: u64) {
+        let generic = exec
+            .message
+            .as_deref()
+            .is_none_or(is_generic_parent_message);
+        if generic {
+            exec.message = Some(bound(&children[0].headline, self.max));
+        }
+        let mut text = String::from("Failed inside:\n");
+        for child in children {
+            text.push_str("- ");
+            text.push_str(&child.headline);
+            text.push('\n');
+            for line in child.details.as_deref().unwrap_or("").lines() {
+                text.push_str("    ");
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        if more > 0 {
+            text.push_str(&format!("- … and {more} more failed inside\n"));
+        }
+        if let Some(own) = &exec.details {
+            text.push('\n');
+            text.push_str(own);
+        }
+        exec.details = Some(bound(&text, self.max));
+    }
+}
+
+/// Failed children kept with their text until their parent's point comes.
+const CHILDREN_KEPT: usize = 50;
+
+/// node:test's `1 subtest failed` / `2 subtests failed`: says that, not what.
+fn is_generic_parent_message(message: &str) -> bool {
+    message.split_once(' ').is_some_and(|(n, rest)| {
+        n.bytes().all(|b| b.is_ascii_digit())
+            && matches!(rest, "subtest failed" | "subtests failed")
+    })
 }
 
 struct ParsedPoint<'a> {
@@ -358,6 +470,40 @@ mod tests {
         assert_eq!(parse_point("ok").unwrap().outcome, Outcome::Passed);
         assert!(parse_point("okay then").is_none());
         assert!(parse_point("nothing").is_none());
+    }
+
+    fn read_tap(text: &str) -> Vec<TestExecution> {
+        let mut got = Vec::new();
+        let input =
+            CountingReader::new(Decoded::new(text.as_bytes(), crate::input::Encoding::Utf8));
+        read(
+            input,
+            Path::new("t.tap"),
+            &ReadOptions::default(),
+            &mut |e| got.push(e),
+        )
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_parent_lists_its_failed_children_up_to_a_bound() {
+        let mut tap = String::from("TAP version 14\n# Subtest: C1 parent\n");
+        for i in 0..(CHILDREN_KEPT + 7) {
+            tap.push_str(&format!("    not ok {} - check {i}\n", i + 1));
+        }
+        tap.push_str("not ok 1 - C1 parent\n");
+        let got = read_tap(&tap);
+        let parent = got.last().unwrap();
+        assert_eq!(parent.message.as_deref(), Some("check 0"));
+        let details = parent.details.as_deref().unwrap();
+        assert!(details.contains(&format!("- check {}\n", CHILDREN_KEPT - 1)));
+        assert!(!details.contains(&format!("- check {}\n", CHILDREN_KEPT)));
+        assert!(
+            details.contains("- … and 7 more failed inside"),
+            "{details}"
+        );
+        assert!(got[..got.len() - 1].iter().all(|e| e.carried_by_parent));
     }
 
     #[test]

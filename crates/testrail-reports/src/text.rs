@@ -129,12 +129,104 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The first non-blank line, trimmed: the short message when a report has only a body.
+/// The line a person should read first, from a body with no message of its own: pytest's
+/// first `E   ` line (the assertion, not the fixture plumbing printed above it), else the first
+/// non-blank line that is not a bare YAML key (`at:`, `stack: |`, which say nothing).
 pub(crate) fn first_line(s: &str) -> Option<String> {
-    s.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(str::to_string)
+    if let Some(assertion) = s.lines().find_map(pytest_error_line) {
+        return Some(assertion.to_string());
+    }
+    let first = s.lines().map(str::trim).find(|l| !l.is_empty())?;
+    if is_bare_yaml_key(first) || first == "---" {
+        // A YAML diagnostics block (node-tap): only its message says what failed.
+        return yaml_message(s);
+    }
+    Some(first.to_string())
+}
+
+/// The `message:` (or node's `error:`) value of a YAML block, when it is on the key's line.
+fn yaml_message(s: &str) -> Option<String> {
+    s.lines().find_map(|line| {
+        let (key, value) = line.trim().split_once(':')?;
+        let value = value.trim();
+        let quoted = value.len() >= 2
+            && (value.starts_with('\'') && value.ends_with('\'')
+                || value.starts_with('"') && value.ends_with('"'));
+        let value = if quoted {
+            &value[1..value.len() - 1]
+        } else {
+            value
+        };
+        (matches!(key, "message" | "error") && !value.is_empty() && !value.starts_with(['|', '>']))
+            .then(|| value.to_string())
+    })
+}
+
+/// `E       AssertionError: cart should hold 0 items` → the text after the `E`.
+fn pytest_error_line(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("E   ")?;
+    let text = rest.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+/// `at:`, `stack: |`, `source: >-`: a YAML key whose value is on the following lines.
+fn is_bare_yaml_key(line: &str) -> bool {
+    let Some((key, rest)) = line.split_once(':') else {
+        return false;
+    };
+    !key.is_empty()
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && matches!(rest.trim(), "" | "|" | "|-" | "|+" | ">" | ">-" | ">+")
+}
+
+/// Removes ANSI escape sequences (colours, bold) that reporters write for terminals: TestRail
+/// shows them as `\u001b[31m` garbage. Borrowed back unchanged when there is none.
+pub(crate) fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters… final byte in @..~
+            Some('[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC (hyperlinks): ESC ] … BEL or ESC \
+            Some(']') => {
+                chars.next();
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            Some(_) => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`strip_ansi`] in place, allocating only when there is something to strip.
+pub(crate) fn strip_ansi_in(text: &mut Option<String>) {
+    if let Some(t) = text
+        && let std::borrow::Cow::Owned(clean) = strip_ansi(t)
+    {
+        *t = clean;
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +260,33 @@ mod tests {
         }
         let s = t.finish();
         assert!(s.contains("bytes trimmed"));
+    }
+
+    #[test]
+    fn headlines_skip_plumbing() {
+        let bdd = "fixturefunc = <function holds at 0x7f>\nrequest = <R>\n\n>   x\nE       AssertionError: cart should hold 0 items\nE       assert 1 == 0\n";
+        assert_eq!(
+            first_line(bdd).as_deref(),
+            Some("AssertionError: cart should hold 0 items")
+        );
+        let tap = "at:\n  fileName: a.mjs\nsource: |\n  t.test(x)\n";
+        assert_eq!(first_line(tap), None);
+        let ava = "name: AssertionError\nmessage: 'price mismatch'\n";
+        assert_eq!(first_line(ava).as_deref(), Some("name: AssertionError"));
+        let yaml = "diff: |\n  -a\nmessage: 'price mismatch'\n";
+        assert_eq!(first_line(yaml).as_deref(), Some("price mismatch"));
+        assert_eq!(
+            first_line("Traceback (most recent call last):\n  x").as_deref(),
+            Some("Traceback (most recent call last):")
+        );
+    }
+
+    #[test]
+    fn ansi_codes_are_stripped() {
+        let pw = "Error: \u{1b}[2mexpect(\u{1b}[22m\u{1b}[31mreceived\u{1b}[39m) \u{1b}]8;;http://x\u{7}link\u{1b}]8;;\u{7}";
+        assert_eq!(strip_ansi(pw), "Error: expect(received) link");
+        assert!(matches!(strip_ansi("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(strip_ansi("cut \u{1b}["), "cut ");
     }
 
     #[test]

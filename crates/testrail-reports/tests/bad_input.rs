@@ -287,7 +287,12 @@ fn format_names() {
     assert_eq!("junit".parse::<Format>().unwrap(), Format::Junit);
     assert_eq!("CTRF".parse::<Format>().unwrap(), Format::Ctrf);
     let e = "xml".parse::<Format>().unwrap_err();
-    assert!(e.to_string().contains("junit, robot, cucumber, tap, ctrf"));
+    assert!(
+        e.to_string()
+            .contains("junit, robot, cucumber, tap, ctrf, behave, playwright")
+    );
+    assert_eq!("playwright".parse::<Format>().unwrap(), Format::Playwright);
+    assert_eq!("behave-json".parse::<Format>().unwrap(), Format::Behave);
 }
 
 #[test]

@@ -169,6 +169,10 @@ pub enum InputFormat {
     Cucumber,
     Tap,
     Ctrf,
+    /// behave's `-f json`
+    Behave,
+    /// Playwright's `--reporter=json`
+    Playwright,
 }
 
 #[derive(Debug, Args)]

@@ -115,6 +115,8 @@ pub fn input_format(f: InputFormat) -> Format {
         InputFormat::Cucumber => Format::Cucumber,
         InputFormat::Tap => Format::Tap,
         InputFormat::Ctrf => Format::Ctrf,
+        InputFormat::Behave => Format::Behave,
+        InputFormat::Playwright => Format::Playwright,
     }
 }
 

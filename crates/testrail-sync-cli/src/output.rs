@@ -98,10 +98,26 @@ pub fn human(s: &Summary) -> String {
         );
         list(
             &mut out,
-            s.unmapped_tests
-                .iter()
-                .map(|t| format!("{} [{}] at {}", t.name, t.outcome, t.location)),
+            s.unmapped_tests.iter().map(|t| match &t.why {
+                Some(why) => format!("{} [{}] at {} ({why})", t.name, t.outcome, t.location),
+                None => format!("{} [{}] at {}", t.name, t.outcome, t.location),
+            }),
             s.unmapped_count as usize,
+        );
+    }
+    if s.multi_id_count > 0 {
+        let _ = writeln!(
+            out,
+            "  {} several case IDs, each posted the same result (check that every ID is meant):",
+            plural(s.multi_id_count as usize, "test maps to", "tests map to")
+        );
+        list(
+            &mut out,
+            s.multi_id_tests.iter().map(|t| {
+                let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+                format!("{} → {} at {}", t.name, ids.join(", "), t.location)
+            }),
+            s.multi_id_count as usize,
         );
     }
     if !s.unknown_case_ids.is_empty() {
@@ -169,6 +185,14 @@ pub fn append_github_summary(s: &Summary) -> Result<(), Failure> {
         md.push_str("<details><summary>Tests without a case ID</summary>\n\n");
         for t in &s.unmapped {
             let _ = writeln!(md, "- `{}`", t.replace('`', "'"));
+        }
+        md.push_str("\n</details>\n");
+    }
+    if !s.multi_id_tests.is_empty() {
+        md.push_str("<details><summary>Tests mapped to several case IDs</summary>\n\n");
+        for t in &s.multi_id_tests {
+            let ids: Vec<String> = t.case_ids.iter().map(|i| format!("C{i}")).collect();
+            let _ = writeln!(md, "- `{}`: {}", t.name.replace('`', "'"), ids.join(", "));
         }
         md.push_str("\n</details>\n");
     }

@@ -210,11 +210,14 @@ fn pacing_to_the_limit_meets_no_429() {
 #[test]
 fn all_faults_together_on_3000_results() {
     let (summary, stats) = run_scenario(&Scenario {
-        name: "all: 5xx 20% + dropped 10% + 429 (40 per 1 s, client 50 per 1 s) + 10 ms latency",
+        name: "all: 5xx 20% + dropped 25% + 429 (40 per 1 s, client 50 per 1 s) + 10 ms latency",
         cases: 3000,
         faults: Faults {
             fail_rate: 0.2,
-            drop_after_commit_rate: 0.1,
+            // The order in which concurrent requests roll the faults varies from run to run; at
+            // 25% the ~30 applied writes see no drop at all about once in 5,000 runs (at 10%
+            // it was once in 25, and the assertion below that the fault happened then failed).
+            drop_after_commit_rate: 0.25,
             rate_limit: 40,
             latency_ms: 10,
             seed: 15,

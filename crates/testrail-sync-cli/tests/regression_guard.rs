@@ -8,6 +8,9 @@
 //!
 //! The timings themselves live in bench/ and docs/PERFORMANCE.md.
 
+// The peak-RSS reader traces the child with ptrace/waitpid (see `run_measuring_peak_rss`).
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::collections::BTreeMap;

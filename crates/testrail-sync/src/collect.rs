@@ -35,6 +35,18 @@ pub struct UnmappedTest {
     pub name: String,
     pub outcome: &'static str,
     pub location: String,
+    /// Why an ID that looks present was not used (one in a class name, `TestC109Profile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A test whose name (or properties, tags) gave several case IDs: each gets the result, which
+/// is right for `test_C1_C2_both` and a surprise for `lookup by SKU C3`, so the summary lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiIdTest {
+    pub name: String,
+    pub case_ids: Vec<Id>,
+    pub location: String,
 }
 
 /// Unmapped tests listed by name; beyond this only their number is kept (a report of a million
@@ -164,6 +176,9 @@ pub struct Collected {
     pub unmapped: Vec<UnmappedTest>,
     /// All tests without a case ID.
     pub unmapped_count: u64,
+    /// The first [`UNMAPPED_LISTED`] tests that map to more than one case.
+    pub multi_id: Vec<MultiIdTest>,
+    pub multi_id_count: u64,
     pub executions: u64,
 }
 
@@ -199,10 +214,25 @@ impl<'a> Collector<'a> {
     pub fn add(&mut self, execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);
+        if ids.is_empty() && execution.carried_by_parent {
+            // A TAP point inside a subtest: its parent's own point carries it.
+            return;
+        }
+        if ids.len() > 1 {
+            self.collected.multi_id_count += 1;
+            if self.collected.multi_id.len() < UNMAPPED_LISTED {
+                self.collected.multi_id.push(MultiIdTest {
+                    name: execution.full_name(),
+                    case_ids: ids.clone(),
+                    location: execution.location.to_string(),
+                });
+            }
+        }
         if ids.is_empty() {
             self.collected.unmapped_count += 1;
             if self.collected.unmapped.len() < UNMAPPED_LISTED {
                 self.collected.unmapped.push(UnmappedTest {
+                    why: self.matcher.why_unmapped(&execution),
                     name: execution.full_name(),
                     outcome: execution.outcome.as_str(),
                     location: execution.location.to_string(),

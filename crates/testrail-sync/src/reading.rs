@@ -48,7 +48,8 @@ pub async fn read_reports(
     let mut held: Vec<TestExecution> = Vec::new();
     {
         let mut sink = |e: TestExecution| {
-            if input.matcher.case_ids(&e).is_empty() {
+            // A TAP point inside a subtest is carried by its parent's point, never by a title.
+            if input.matcher.case_ids(&e).is_empty() && !e.carried_by_parent {
                 held.push(e);
             } else {
                 collector.add(e);

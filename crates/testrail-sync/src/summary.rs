@@ -3,7 +3,7 @@
 use serde::Serialize;
 use testrail_api::models::Id;
 
-use crate::collect::UnmappedTest;
+use crate::collect::{MultiIdTest, UnmappedTest};
 use crate::results::{OmittedCase, OutcomeCounts};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -27,6 +27,10 @@ pub struct Summary {
     /// The same tests with their outcome and `file:line:col` in the report.
     pub unmapped_tests: Vec<UnmappedTest>,
     pub unmapped_count: u64,
+    /// Tests that map to several case IDs (each case gets the result): listed so that an ID
+    /// read where none was meant is seen (the first 1000; `multi_id_count` counts all).
+    pub multi_id_tests: Vec<MultiIdTest>,
+    pub multi_id_count: u64,
     /// Case IDs the report names but the suite does not have: left out so TestRail cannot
     /// reject a batch over them.
     pub unknown_case_ids: Vec<Id>,

@@ -58,6 +58,8 @@ pub async fn sync(
         unmapped: collected.unmapped.iter().map(|u| u.name.clone()).collect(),
         unmapped_tests: collected.unmapped,
         unmapped_count: collected.unmapped_count,
+        multi_id_tests: collected.multi_id,
+        multi_id_count: collected.multi_id_count,
         dry_run: options.dry_run,
         ..Default::default()
     };
