@@ -79,6 +79,11 @@ if [[ -z "${SKIP_E2E:-}" ]]; then
     [[ -n "${SKIP_TRCLI:-}" ]] && E2E_ARGS+=(--no-trcli)
     timeout 1800 python3 bench/e2e.py "${E2E_ARGS[@]}" | tee "$OUT/e2e.txt"
 
+    section "matching by automation ID: second sync against a 20,000-case suite (cloud: 100 ms, 180/min)"
+    AUTO_ARGS=(--ours "$BIN" --trcli "$TRCLI" --trcli-home "$OUT/trcli-home" --workdir "$OUT")
+    [[ -n "${SKIP_TRCLI:-}" ]] && AUTO_ARGS+=(--no-trcli)
+    timeout 1200 python3 bench/auto_index.py "${AUTO_ARGS[@]}" 2>/dev/null | tee "$OUT/auto-index.txt"
+
     section "cost of one add_results_for_cases call vs batch size (emulator, keep-alive, no latency)"
     timeout 300 python3 bench/batch_cost.py --ours "$BIN" --fixture "$OUT/fixture-$N.json" --cases "$N" \
         --workdir "$OUT" | tee "$OUT/batch-cost.txt"

@@ -70,6 +70,21 @@ impl Client {
         self.get_all(&endpoint, "cases").await
     }
 
+    /// Cases of a suite changed at or after `updated_after` (unix seconds): what a local case
+    /// index needs to catch up, usually one short page.
+    pub async fn get_cases_updated_after(
+        &self,
+        project_id: Id,
+        suite_id: Option<Id>,
+        updated_after: i64,
+    ) -> Result<Vec<Case>, ApiError> {
+        let endpoint = format!(
+            "get_cases/{project_id}{}&updated_after={updated_after}",
+            filter("suite_id", suite_id)
+        );
+        self.get_all(&endpoint, "cases").await
+    }
+
     pub async fn get_case(&self, case_id: Id) -> Result<Case, ApiError> {
         self.get(&format!("get_case/{case_id}")).await
     }
@@ -123,6 +138,17 @@ impl Client {
             },
             other => other,
         }
+    }
+
+    /// Deletes a case (TestRail keeps it only for the results it already has).
+    pub async fn delete_case(&self, case_id: Id) -> Result<(), ApiError> {
+        self.post_bytes(
+            Call::IdempotentWrite,
+            &format!("delete_case/{case_id}"),
+            &serde_json::json!({}),
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn delete_run(&self, run_id: Id) -> Result<(), ApiError> {

@@ -24,6 +24,7 @@ mod client;
 mod core;
 mod endpoints;
 pub mod error;
+pub mod fields;
 mod host;
 pub mod models;
 pub mod network;

@@ -298,22 +298,7 @@ pub struct Milestone {
     pub milestones: Vec<Milestone>,
 }
 
-/// A case or result field definition (`get_case_fields`, `get_result_fields`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Field {
-    pub id: Id,
-    pub name: String,
-    pub system_name: String,
-    pub label: String,
-    pub description: Option<String>,
-    pub type_id: u32,
-    pub display_order: u32,
-    pub is_active: bool,
-    pub include_all: bool,
-    pub template_ids: Vec<Id>,
-    pub configs: Vec<Value>,
-}
+pub use crate::fields::{Field, FieldConfig, FieldContext, FieldItem, FieldOptions, FieldType};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -3,13 +3,20 @@
 //! A fixture is a JSON object whose keys are all optional lists of TestRail objects, in the
 //! same shapes the API returns (see `fixtures/demo.json`):
 //! `projects`, `suites`, `sections`, `cases`, `statuses` (custom ones, IDs 6..12, names
-//! `custom_status1..7`), `users`, `milestones`, `config_groups` (each with its `configs`).
-//! IDs given are kept (0 or absent = next free ID); references are checked on load.
+//! `custom_status1..7`), `users`, `milestones`, `config_groups` (each with its `configs`),
+//! `case_fields` and `result_fields` (custom fields in `get_case_fields` shape: `system_name`,
+//! `label`, `type_id`, `configs[].context {is_global, project_ids}`,
+//! `configs[].options {is_required, items: "1, staging\n2, production", default_value}`), and
+//! `rich_text: true` to store Text case fields as `<p>…</p>` like TestRail 9.8+.
+//! IDs given are kept (0 or absent = next free ID); references are checked on load, and a
+//! malformed field is refused with what to fix.
 
 use serde::{Deserialize, Serialize};
-use testrail_api::models::{Case, ConfigGroup, Milestone, Project, Section, Status, Suite, User};
+use testrail_api::models::{
+    Case, ConfigGroup, Field, Milestone, Project, Section, Status, Suite, User,
+};
 
-use crate::store::{Kind, State, custom_status};
+use crate::store::{FieldCatalog, Kind, State, custom_status};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -23,6 +30,12 @@ pub struct Fixture {
     pub users: Vec<User>,
     pub milestones: Vec<Milestone>,
     pub config_groups: Vec<ConfigGroup>,
+    /// Custom case fields, added to (or replacing by `system_name`) the built-in ones.
+    pub case_fields: Vec<Field>,
+    /// Custom result fields, added to (or replacing by `system_name`) the built-in ones.
+    pub result_fields: Vec<Field>,
+    /// Store Text case fields as TestRail 9.8+ does: `<p>value</p>\n` (see `store/rich_text.rs`).
+    pub rich_text: bool,
 }
 
 fn id_or_next(state: &mut State, kind: Kind, id: u64) -> u64 {
@@ -65,7 +78,8 @@ impl Fixture {
         }
         self.apply_projects(state)?;
         self.apply_cases(state, now)?;
-        self.apply_milestones_and_configs(state)
+        self.apply_milestones_and_configs(state)?;
+        install_fields(state, Some(self))
     }
 
     fn apply_projects(&self, state: &mut State) -> Result<(), String> {
@@ -201,6 +215,19 @@ impl Fixture {
         }
         Ok(())
     }
+}
+
+/// Sets the custom field catalogue: the built-ins plus the fixture's fields. Also used for a
+/// state loaded from `--db`, because fields are configuration and are not persisted.
+pub fn install_fields(state: &mut State, fixture: Option<&Fixture>) -> Result<(), String> {
+    let mut catalog = FieldCatalog::builtin();
+    if let Some(f) = fixture {
+        let projects = state.projects.keys().copied().collect();
+        catalog.add(&f.case_fields, &f.result_fields, &projects)?;
+        catalog.rich_text = f.rich_text;
+    }
+    state.custom_fields = catalog;
+    Ok(())
 }
 
 /// `custom_statusN` -> 5+N; any other name -> the first free custom ID.

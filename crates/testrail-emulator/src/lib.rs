@@ -33,6 +33,8 @@
 //! - results: `add_result`, `add_result_for_case`, `add_results`, `add_results_for_cases`
 //!   (validated as a whole, answered in request order), `get_results`, `get_results_for_case`,
 //!   `get_results_for_run` (newest first; status_id, defects_filter, created_*)
+//!   — custom result fields from the fixture are enforced (required per project, types,
+//!   dropdown IDs, String ≤ 250), as are custom case fields on `add_case`/`update_case`
 //! - catalogues: `get_statuses`, `get_case_fields`, `get_result_fields`, `get_priorities`,
 //!   `get_case_types`, `get_templates`; `get_configs`, `add_config_group`, `add_config`
 //! - users: `get_user`, `get_user_by_email&email=`, `get_current_user`, `get_users[/project]`;
@@ -271,6 +273,8 @@ fn open_store(config: &EmulatorConfig, users: &[Credential]) -> Result<Store, Em
             for u in users {
                 loaded.ensure_user(&u.email, None);
             }
+            fixture::install_fields(&mut loaded, config.fixture.as_ref())
+                .map_err(EmulatorError::Fixture)?;
             loaded
         }
         None => {

@@ -82,6 +82,37 @@ impl CaseIdMatcher {
         Ok(matcher)
     }
 
+    /// trcli's `--case-matcher name`: IDs in test names only (the built-in rule, or the user's
+    /// patterns when given), no property.
+    pub fn names_only(patterns: &[String]) -> Result<CaseIdMatcher, MatcherError> {
+        let mut matcher = CaseIdMatcher::new(patterns, &[])?;
+        matcher.properties.clear();
+        Ok(matcher)
+    }
+
+    /// trcli's `--case-matcher property`: the `test_id` property only (or the user's
+    /// properties when given), never a name.
+    pub fn properties_only(properties: &[String]) -> CaseIdMatcher {
+        let properties = if properties.is_empty() {
+            vec!["test_id".to_owned()]
+        } else {
+            properties.to_vec()
+        };
+        CaseIdMatcher {
+            patterns: Vec::new(),
+            properties,
+        }
+    }
+
+    /// No name rule and no property: only `tagged_case_ids`, where a caller that maps tests by
+    /// other means (trcli's automation IDs) puts the case it found.
+    pub fn tagged_only() -> CaseIdMatcher {
+        CaseIdMatcher {
+            patterns: Vec::new(),
+            properties: Vec::new(),
+        }
+    }
+
     /// IDs in order of first appearance (name, then properties, then tags), without duplicates.
     pub fn case_ids(&self, e: &TestExecution) -> Vec<u64> {
         let mut ids = Vec::new();
@@ -359,6 +390,15 @@ mod tests {
         e.properties.push(("owner".into(), "C99".into()));
         e.tagged_case_ids = vec![2, 7];
         assert_eq!(CaseIdMatcher::default().case_ids(&e), [1, 2, 3, 4, 7]);
+    }
+
+    #[test]
+    fn trcli_name_and_property_matchers_look_in_one_place_each() {
+        let mut e = TestExecution::new("test_C5_x", Outcome::Passed);
+        e.properties.push(("test_id".into(), "C6".into()));
+        e.properties.push(("case_id".into(), "C7".into()));
+        assert_eq!(CaseIdMatcher::names_only(&[]).unwrap().case_ids(&e), [5]);
+        assert_eq!(CaseIdMatcher::properties_only(&[]).case_ids(&e), [6]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -149,10 +150,14 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
             }
         }
         ctx.background.clear();
+        let suite_path: Arc<[String]> = Arc::from(vec![name.clone()]);
+        let feature_tags: Vec<&str> = tags.iter().map(|t| t.name.trim()).collect();
         for mut exec in scenarios {
+            exec.automation_id = Some(feature_automation_id(&name, &feature_tags, &exec));
             exec.classname = name.clone();
             exec.enclosing = Some(name.clone()).filter(|n| !n.is_empty());
             exec.file = uri.clone();
+            exec.suite_path = suite_path.clone();
             for tag in &tags {
                 add_tag(&mut exec, &tag.name);
             }
@@ -204,6 +209,10 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Elements<'_, '_, R, S> {
 fn scenario(element: Element, background: Vec<Step>, max: usize) -> TestExecution {
     let mut exec = TestExecution::new(element.name, Outcome::Passed);
     exec.line = element.line;
+    // The scenario's own tags as written, until the feature (read after its scenarios when
+    // the JSON puts `elements` first) completes the automation ID.
+    let raw_tags: Vec<&str> = element.tags.iter().map(|t| t.name.trim()).collect();
+    exec.automation_id = Some(raw_tags.join("\n"));
     for tag in &element.tags {
         add_tag(&mut exec, &tag.name);
     }
@@ -284,6 +293,19 @@ impl Verdict {
             Outcome::Passed
         }
     }
+}
+
+/// trcli's Cucumber automation ID, from the scenario's raw tags [`scenario`] left in
+/// `automation_id` (one per line).
+fn feature_automation_id(feature: &str, feature_tags: &[&str], exec: &TestExecution) -> String {
+    let own = exec.automation_id.as_deref().unwrap_or_default();
+    let tags: Vec<&str> = feature_tags
+        .iter()
+        .copied()
+        .chain(own.lines())
+        .filter(|t| !t.is_empty())
+        .collect();
+    crate::automation_id::cucumber(feature, &tags, &exec.name)
 }
 
 /// `When the user adds 2 apples`: cucumber-js writes the keyword with its trailing space

@@ -95,6 +95,14 @@ pub struct TestExecution {
     /// unmapped test. node-tap and Perl write one such point per assertion.
     pub carried_by_parent: bool,
     pub location: ReportLocation,
+    /// Names of the suites around the test, outermost first (JUnit `<testsuite>`s, Robot
+    /// suites, the Cucumber feature); shared by the tests of one suite. A case created for the
+    /// test goes into sections of these names.
+    pub suite_path: Arc<[String]>,
+    /// An automation ID the report states outright (JUnit `custom_automation_id` attribute) or
+    /// one a reader must build itself (Cucumber's feature/tags/scenario form); when `None`,
+    /// [`TestExecution::automation_id`] derives it. See [`crate::automation_id`].
+    pub automation_id: Option<String>,
 }
 
 impl TestExecution {
@@ -118,6 +126,8 @@ impl TestExecution {
             enclosing: None,
             carried_by_parent: false,
             location: ReportLocation::default(),
+            suite_path: no_suites(),
+            automation_id: None,
         }
     }
 
@@ -138,6 +148,12 @@ impl TestExecution {
             .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The empty suite path, shared: most executions of formats without suites carry it.
+fn no_suites() -> Arc<[String]> {
+    static NONE: LazyLock<Arc<[String]>> = LazyLock::new(|| Arc::from(Vec::new()));
+    NONE.clone()
 }
 
 /// The consumer readers push executions into (like ripgrep's `Sink`): nothing is buffered by the

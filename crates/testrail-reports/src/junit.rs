@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::automation_id::AUTOMATION_ID_FIELD;
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::reruns::RerunFolder;
@@ -59,6 +60,8 @@ struct Suite {
     name: String,
     file: Option<String>,
     props_len: usize,
+    /// Names of this suite and those around it, outermost first (nameless ones left out).
+    path: Arc<[String]>,
 }
 
 /// Where text inside the current element goes.
@@ -154,12 +157,14 @@ impl Junit {
             name: String::new(),
             file: None,
             props_len: self.suite_props.len(),
+            path: Arc::from(Vec::new()),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),
             "file" | "filepath" => suite.file = Some(v.into_owned()),
             _ => {}
         })?;
+        suite.path = nested_path(self.suites.last().map(|s| &s.path), &suite.name);
         self.suites.push(suite);
         Ok(())
     }
@@ -279,10 +284,28 @@ impl Junit {
             suite.map(|s| s.name.as_str()),
             suite.and_then(|s| s.file.as_deref()),
         );
+        if let Some(suite) = suite {
+            case.exec.suite_path = suite.path.clone();
+        }
         // Moved out once, straight into the folder: an execution is a few hundred bytes, and
         // each move of it costs as much as reading an attribute.
         self.reruns.push(case.take_execution(), sink);
         self.spare = Some(case);
+    }
+}
+
+/// A suite's path: its parent's and its own name (a nameless suite adds nothing).
+pub(crate) fn nested_path(parent: Option<&Arc<[String]>>, name: &str) -> Arc<[String]> {
+    let name = name.trim();
+    match parent {
+        Some(parent) if name.is_empty() => parent.clone(),
+        _ => {
+            let mut path: Vec<String> = parent.map(|p| p.to_vec()).unwrap_or_default();
+            if !name.is_empty() {
+                path.push(name.to_owned());
+            }
+            Arc::from(path)
+        }
     }
 }
 
@@ -336,6 +359,7 @@ impl Case {
             "file" | "filepath" => exec.file = Some(v.into_owned()),
             "line" | "lineno" => exec.line = trim(&v).parse().ok(),
             "status" => not_run = is_not_run(&v),
+            AUTOMATION_ID_FIELD => exec.automation_id = Some(v.into_owned()),
             _ => {}
         })?;
         exec.location = at;
@@ -438,10 +462,15 @@ impl Case {
     ) {
         let exec = &mut self.exec;
         self.lines = LineScanner::default();
-        if !self.classname_given
-            && let Some(name) = suite_name
-        {
-            exec.classname = name.to_string();
+        if !self.classname_given {
+            // trcli builds `classname.name` from the attribute itself, and Python prints a
+            // missing one as `None`: cases it created for such tests carry `None.name`.
+            if exec.automation_id.is_none() {
+                exec.automation_id = Some(format!("None.{}", exec.name));
+            }
+            if let Some(name) = suite_name {
+                exec.classname = name.to_string();
+            }
         }
         exec.enclosing = enclosing_group(&exec.classname, suite_name);
         if exec.outcome == Outcome::Passed

@@ -1,10 +1,12 @@
 //! testrail-reports: streaming readers that turn test reports into [`TestExecution`]s.
 //!
 //! Owns: format sniffing, JUnit XML in its dialects, Robot output.xml, Cucumber JSON, behave
-//! JSON, Playwright JSON, TAP, CTRF, safe XML handling, `path:line:col` errors, and case-ID extraction from names/properties/tags.
+//! JSON, Playwright JSON, TAP, CTRF, safe XML handling, `path:line:col` errors, case-ID
+//! extraction from names/properties/tags, and the automation ID trcli matches cases on.
 //! Large XML reports are tokenized on a second thread; the sink is always called on the caller's.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
+pub mod automation_id;
 pub mod case_ids;
 pub mod error;
 pub mod execution;

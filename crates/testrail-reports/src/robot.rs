@@ -5,6 +5,7 @@
 //! re-execution is flaky.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::case_ids::id_from_tag;
@@ -56,6 +57,7 @@ struct Suite {
     name: String,
     source: Option<String>,
     depth: usize,
+    path: Arc<[String]>,
 }
 
 struct Test {
@@ -118,12 +120,14 @@ impl Robot<'_> {
             name: String::new(),
             source: None,
             depth,
+            path: Arc::from(Vec::new()),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),
             "source" => suite.source = Some(v.into_owned()),
             _ => {}
         })?;
+        suite.path = crate::junit::nested_path(self.suites.last().map(|s| &s.path), &suite.name);
         self.suites.push(suite);
         Ok(())
     }
@@ -151,6 +155,9 @@ impl Robot<'_> {
         exec.file = self.suites.last().and_then(|s| s.source.clone());
         // The suite (file or directory) is the group a suite-level ID is written on.
         exec.enclosing = self.suites.last().map(|s| s.name.clone());
+        if let Some(suite) = self.suites.last() {
+            exec.suite_path = suite.path.clone();
+        }
         self.test = Some(Test {
             exec,
             depth,

@@ -339,7 +339,7 @@ struct NewCase {
 async fn create(args: CreateArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let common = &args.common;
     let path = section_path(&args.section)?;
-    let custom = case_fields(&args.case_field)?;
+    let mut custom = case_fields(&args.case_field)?;
     let tests = read_tests(common, file)?;
     let (project, suite) = refs(common, file)?;
     let client = config::client(&common.connection, file)?;
@@ -392,6 +392,13 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<Exit, Failure> {
         }
         report.cases.push(entry);
     }
+    if !to_add.is_empty() {
+        // Before the first write (and in the preview too): cases TestRail would refuse for a
+        // missing or mistyped custom field stop here, with labels turned into IDs.
+        custom = testrail_sync::preflight::new_case_fields(&client, target.project_id, &custom)
+            .await
+            .map_err(Failure::from)?;
+    }
     if to_add.is_empty() || !args.yes {
         if !to_add.is_empty() {
             report.created_sections = to_create.iter().map(|i| path[..=*i].join("/")).collect();
@@ -399,23 +406,18 @@ async fn create(args: CreateArgs, file: &FileConfig) -> Result<Exit, Failure> {
         print_create(&report, common.format);
         return Ok(Exit::Ok);
     }
-    let mut parent = existing;
-    for &i in &to_create {
-        let section = client
-            .add_section(
-                target.project_id,
-                &AddSection {
-                    name: path[i].clone(),
-                    description: Some("Created by testrail-sync cases create".into()),
-                    suite_id: Some(target.suite_id),
-                    parent_id: parent,
-                },
-            )
-            .await?;
-        parent = Some(section.id);
-        report.created_sections.push(path[..=i].join("/"));
-    }
-    let section_id = parent.expect("the path has at least one part");
+    let (section_id, created) = create_sections(
+        &client,
+        &target,
+        &path,
+        existing,
+        &to_create,
+        "Created by testrail-sync cases create",
+    )
+    .await?;
+    report
+        .created_sections
+        .extend(created.iter().map(|s| s.path.clone()));
     report.section_id = Some(section_id);
     for i in to_add {
         let entry = &mut report.cases[i];
@@ -447,7 +449,7 @@ fn section_path(text: &str) -> Result<Vec<String>, Failure> {
     Ok(parts)
 }
 
-fn case_fields(flags: &[String]) -> Result<BTreeMap<String, serde_json::Value>, Failure> {
+pub fn case_fields(flags: &[String]) -> Result<BTreeMap<String, serde_json::Value>, Failure> {
     let mut fields = BTreeMap::new();
     for flag in flags {
         let Some((key, value)) = flag.split_once('=') else {
@@ -501,8 +503,49 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
+/// A section made by [`create_sections`].
+pub struct CreatedSection {
+    pub section: Section,
+    /// Its path, parts joined with `/`.
+    pub path: String,
+}
+
+/// Creates the parts `to_create` of `path` (as [`walk`] found them) below `parent`, each inside
+/// the last; returns the deepest section's ID and what was created.
+pub async fn create_sections(
+    client: &Client,
+    target: &Target,
+    path: &[String],
+    parent: Option<Id>,
+    to_create: &[usize],
+    description: &str,
+) -> Result<(Id, Vec<CreatedSection>), Failure> {
+    let mut parent = parent;
+    let mut created = Vec::new();
+    for &i in to_create {
+        let section = client
+            .add_section(
+                target.project_id,
+                &AddSection {
+                    name: path[i].clone(),
+                    description: Some(description.into()),
+                    suite_id: Some(target.suite_id),
+                    parent_id: parent,
+                },
+            )
+            .await?;
+        parent = Some(section.id);
+        created.push(CreatedSection {
+            section,
+            path: path[..=i].join("/"),
+        });
+    }
+    let id = parent.expect("a section path has at least one part, or an existing section");
+    Ok((id, created))
+}
+
 /// The deepest existing section along `path`, and the indexes of the parts still to create.
-fn walk(sections: &[Section], path: &[String]) -> (Option<Id>, Vec<usize>) {
+pub fn walk(sections: &[Section], path: &[String]) -> (Option<Id>, Vec<usize>) {
     let mut parent: Option<Id> = None;
     for (i, name) in path.iter().enumerate() {
         let child = sections

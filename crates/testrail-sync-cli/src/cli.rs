@@ -121,6 +121,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the instance's result statuses (to fill in [statuses] in the config)
     Statuses(LookupArgs),
+    /// List a project's custom result fields (or case fields with --cases): type, required, values
+    Fields(FieldsArgs),
     /// List projects you can see
     Projects(LookupArgs),
     /// List the suites of a project
@@ -175,6 +177,25 @@ pub enum InputFormat {
     Playwright,
 }
 
+/// trcli's `--case-matcher` values, with trcli's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaseMatcher {
+    Auto,
+    Name,
+    Property,
+}
+
+impl CaseMatcher {
+    pub fn parse(text: &str) -> Option<CaseMatcher> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(CaseMatcher::Auto),
+            "name" => Some(CaseMatcher::Name),
+            "property" => Some(CaseMatcher::Property),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Report files or glob patterns (quoted globs are expanded here, e.g. 'reports/**/*.xml')
@@ -215,9 +236,12 @@ pub struct ReportArgs {
     pub defects_from: Option<String>,
     #[command(flatten)]
     pub mapping: CaseMapping,
-    /// Extra result field for every result, e.g. custom_environment=staging (repeatable)
+    /// Extra result field for every result, e.g. custom_environment=production; dropdowns take a label or ID (repeatable; `testrail-sync fields` lists them)
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,
+    /// Take a result field per test from a report property, e.g. custom_browser=browser (repeatable)
+    #[arg(long, value_name = "FIELD=PROPERTY")]
+    pub result_field_from_property: Vec<String>,
     /// Do not upload files the reports link to tests (screenshots, logs)
     #[arg(long)]
     pub no_attachments: bool,
@@ -256,6 +280,25 @@ pub struct ReportArgs {
     /// Map tests without a case ID to the suite's case whose title is exactly the test's name
     #[arg(long)]
     pub match_by_title: bool,
+    /// trcli's matchers: auto = by the case field automation_id (classname.name), name = C123 in
+    /// test names, property = test_id property. Default: C123 in names and test_id-like properties
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MATCHER",
+        conflicts_with = "match_by_title"
+    )]
+    pub case_matcher: Option<CaseMatcher>,
+    /// With --case-matcher auto: create a case (in a section per test suite, automation ID set)
+    /// for every test no case has yet, and list the new IDs
+    #[arg(long)]
+    pub create_cases: bool,
+    /// Field for every case --create-cases creates, e.g. custom_atmstatus=1 (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub case_field: Vec<String>,
+    /// Directory of the local case index --case-matcher auto keeps (default: the journal directory, .testrail-sync)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Print a GitHub Actions error annotation (::error) for every failed test
     #[arg(long)]
     pub github_annotations: bool,
@@ -281,7 +324,7 @@ pub struct EmulatorArgs {
     /// Custom result status NAME:LABEL (repeatable)
     #[arg(long = "status", value_name = "NAME:LABEL")]
     pub statuses: Vec<String>,
-    /// Preload projects, suites, sections, cases, statuses and users from a JSON file
+    /// Preload projects, suites, sections, cases, statuses, users and custom result/case fields from a JSON file
     #[arg(long, value_name = "FILE", conflicts_with = "demo_data")]
     pub fixture: Option<PathBuf>,
     /// Preload the demo project (what `testrail-sync demo` uses)
@@ -328,6 +371,15 @@ pub struct LookupArgs {
     pub connection: Connection,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    #[command(flatten)]
+    pub lookup: ProjectLookupArgs,
+    /// List case fields (what `cases create --case-field` fills) instead of result fields
+    #[arg(long)]
+    pub cases: bool,
 }
 
 #[derive(Debug, Args)]
@@ -510,9 +562,10 @@ pub struct DoctorArgs {
     pub connection: Connection,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// The case matcher the syncs use; `auto` also checks the automation ID case field
-    #[arg(long, value_name = "name|property|auto")]
-    pub case_matcher: Option<String>,
+    /// The case matcher the syncs use (else `case_matcher` in the config); `auto` also checks
+    /// the automation ID case field
+    #[arg(long, value_enum, value_name = "MATCHER")]
+    pub case_matcher: Option<CaseMatcher>,
     /// Extra result fields the syncs pass (KEY=VALUE, as for `report`): they count as provided
     #[arg(long, value_name = "KEY=VALUE")]
     pub result_field: Vec<String>,

@@ -34,6 +34,10 @@ pub struct FileConfig {
     pub milestone_id: Option<u64>,
     pub case_patterns: Option<Vec<String>>,
     pub case_properties: Option<Vec<String>>,
+    /// trcli's matcher name: auto, name or property.
+    pub case_matcher: Option<String>,
+    /// Where the case index of `case_matcher = "auto"` lives.
+    pub cache_dir: Option<PathBuf>,
     pub batch_size: Option<usize>,
     pub concurrency: Option<usize>,
     pub rate_limit: Option<u32>,
@@ -54,6 +58,8 @@ pub struct FileConfig {
     pub include_output: Option<bool>,
     pub statuses: Option<StatusesConfig>,
     pub result_fields: Option<BTreeMap<String, toml::Value>>,
+    /// Result field = report property it takes its value from, per test.
+    pub result_field_properties: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -3,16 +3,13 @@
 //! status mapping, required result fields, the automation ID field, what the user may do, and
 //! the rate limit. Only reads: nothing is ever written to TestRail.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
-use serde_json::Value;
 use testrail_api::models::{Project, Status, User};
 use testrail_api::{ApiError, Client, ErrorKind};
-use testrail_sync::Exit;
 use testrail_sync::statuses::StatusMap;
+use testrail_sync::{Exit, SyncError, automation, preflight};
 
-use crate::cli::{DoctorArgs, OutputFormat, TargetArgs};
+use crate::cli::{CaseMatcher, DoctorArgs, OutputFormat, TargetArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, api_failure};
 
@@ -66,6 +63,20 @@ impl Report {
         code: Exit,
     ) {
         self.push(check, Verdict::Fail, detail.into(), Some(fix.into()), code);
+    }
+    /// A failed step of the engine: its message as the detail, its hint (if any) as the fix.
+    fn failed_sync(&mut self, check: &'static str, e: SyncError) {
+        let failure = Failure::from(e);
+        let fix = failure
+            .hint
+            .clone()
+            .unwrap_or_else(|| "see the message".into());
+        self.fail(
+            check,
+            crate::errors::mask(&failure.message),
+            fix,
+            failure.code,
+        );
     }
     /// A failed call: its message as the detail, its hint as the fix, its exit code.
     fn failed_call(&mut self, check: &'static str, what: &str, e: ApiError) {
@@ -248,7 +259,10 @@ async fn account_checks(
     let project_id = project_checks(client, &args.target, file, report).await;
     statuses_check(client, file, report).await;
     result_fields_check(client, args, file, project_id, report).await;
-    automation_field_check(client, args.case_matcher.as_deref(), project_id, report).await;
+    let matcher = args
+        .case_matcher
+        .or_else(|| file.case_matcher.as_deref().and_then(CaseMatcher::parse));
+    automation_field_check(client, matcher, project_id, report).await;
     let role = user.role.clone().unwrap_or_else(|| "unknown role".into());
     report.ok(
         "permissions",
@@ -372,8 +386,8 @@ async fn statuses_check(client: &Client, file: &FileConfig, report: &mut Report)
     }
 }
 
-/// Required result fields a sync does not fill would make TestRail refuse every batch.
-/// (A helper builds the same preflight for `report`; this small reader can be swapped for it.)
+/// Required result fields a sync does not fill, and configured values that do not fit their
+/// field, would make TestRail refuse every batch: the `fields` preflight's doctor half.
 async fn result_fields_check(
     client: &Client,
     args: &DoctorArgs,
@@ -381,125 +395,71 @@ async fn result_fields_check(
     project_id: Option<u64>,
     report: &mut Report,
 ) {
-    let fields = match client.get::<Vec<Value>>("get_result_fields").await {
-        Ok(f) => f,
-        Err(e) => return report.failed_call("result fields", "get_result_fields", e),
+    let Some(project_id) = project_id else {
+        report.skip("result fields", "needs the project");
+        return;
     };
-    let mut provided: Vec<String> = file
-        .result_fields
-        .as_ref()
-        .map(|m: &BTreeMap<String, toml::Value>| m.keys().cloned().collect())
-        .unwrap_or_default();
-    provided.extend(
-        args.result_field
-            .iter()
-            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim().to_owned())),
-    );
-    let missing: Vec<String> = required_fields(&fields, project_id)
-        .into_iter()
-        .filter(|name| {
-            !provided
-                .iter()
-                .any(|p| p == name || format!("custom_{p}") == *name)
-        })
-        .collect();
-    if missing.is_empty() {
-        report.ok("result fields", "no required result field left empty");
+    let fields = match preflight::result_fields_of_project(client, project_id).await {
+        Ok(f) => f,
+        Err(e) => return report.failed_sync("result fields", e),
+    };
+    let configured = crate::report::result_fields(&args.result_field, file)
+        .and_then(|given| Ok((given, crate::report::result_field_properties(&[], file)?)));
+    let (given, from_properties) = match configured {
+        Ok(c) => c,
+        Err(f) => {
+            let fix = "fix result_fields / --result-field";
+            return report.fail("result fields", f.message, fix, Exit::BadInput);
+        }
+    };
+    let mut problems =
+        preflight::missing_required_result_fields(&fields, project_id, &given, &from_properties);
+    problems.extend(preflight::invalid_result_field_values(
+        &fields, project_id, &given,
+    ));
+    if problems.is_empty() {
+        report.ok(
+            "result fields",
+            "every required result field has a value; configured values fit",
+        );
     } else {
         report.fail(
             "result fields",
-            format!("required result fields without a value: {}", missing.join(", ")),
-            format!(
-                "give them in testrail-sync.toml, e.g. [result_fields] {} = \"…\" (or --result-field)",
-                missing[0]
-            ),
+            problems.join("; "),
+            "set them under [result_fields] in testrail-sync.toml (or --result-field KEY=VALUE); \
+             `testrail-sync fields` lists each field's allowed values",
             Exit::Refused,
         );
     }
 }
 
-/// System names of active fields required in the project's (or the global) context without a
-/// default value.
-fn required_fields(fields: &[Value], project_id: Option<u64>) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|f| f["is_active"].as_bool().unwrap_or(true))
-        .filter(|f| {
-            f["configs"].as_array().is_some_and(|configs| {
-                configs.iter().any(|c| {
-                    let applies = c["context"]["is_global"].as_bool().unwrap_or(false)
-                        || project_id.is_some_and(|p| {
-                            c["context"]["project_ids"]
-                                .as_array()
-                                .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(p)))
-                        });
-                    let required = c["options"]["is_required"].as_bool().unwrap_or(false);
-                    let default = c["options"]["default_value"].as_str().unwrap_or("");
-                    applies && required && default.is_empty()
-                })
-            })
-        })
-        .filter_map(|f| f["system_name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-/// With `--case-matcher auto`, tests are matched on the automation ID case field: it must exist
-/// and be active for the project.
-// TODO(auto): once the `auto` matcher lands, take the field names from it instead of these.
+/// With `--case-matcher auto` (or `case_matcher = "auto"`), tests are matched on the automation
+/// ID case field: it must exist, be active and be enabled for the project (trcli's rule).
 async fn automation_field_check(
     client: &Client,
-    matcher: Option<&str>,
+    matcher: Option<CaseMatcher>,
     project_id: Option<u64>,
     report: &mut Report,
 ) {
-    if matcher != Some("auto") {
+    if matcher != Some(CaseMatcher::Auto) {
         report.skip("automation ID field", "not needed (no --case-matcher auto)");
         return;
     }
-    let fields = match client.get::<Vec<Value>>("get_case_fields").await {
+    let Some(project_id) = project_id else {
+        report.skip("automation ID field", "needs the project");
+        return;
+    };
+    let fields = match client.get_case_fields().await {
         Ok(f) => f,
         Err(e) => return report.failed_call("automation ID field", "get_case_fields", e),
     };
-    let found = fields.iter().find(|f| {
-        matches!(
-            f["system_name"].as_str(),
-            Some("custom_automation_id" | "custom_case_automation_id")
-        ) && f["is_active"].as_bool().unwrap_or(true)
-    });
-    match found {
-        Some(f) if applies_to(f, project_id) => report.ok(
+    match automation::automation_field(&fields, project_id) {
+        Ok(name) => report.ok(
             "automation ID field",
-            format!("{} is active", f["system_name"].as_str().unwrap_or("?")),
+            format!("{name} is active for P{project_id}"),
         ),
-        Some(f) => report.fail(
-            "automation ID field",
-            format!(
-                "{} exists but not for this project",
-                f["system_name"].as_str().unwrap_or("?")
-            ),
-            "add the project to the field's context (Administration → Customizations)",
-            Exit::Refused,
-        ),
-        None => report.fail(
-            "automation ID field",
-            "no active custom_automation_id case field",
-            "add a String case field `automation_id` (Administration → Customizations), or use IDs in test names",
-            Exit::Refused,
-        ),
+        Err(e) => report.failed_sync("automation ID field", e),
     }
-}
-
-fn applies_to(field: &Value, project_id: Option<u64>) -> bool {
-    field["configs"].as_array().is_none_or(|configs| {
-        configs.iter().any(|c| {
-            c["context"]["is_global"].as_bool().unwrap_or(false)
-                || project_id.is_none_or(|p| {
-                    c["context"]["project_ids"]
-                        .as_array()
-                        .is_some_and(|ids| ids.iter().any(|i| i.as_u64() == Some(p)))
-                })
-        })
-    })
 }
 
 /// 429 headroom: did TestRail already rate-limit these few reads?
@@ -562,21 +522,6 @@ fn print(report: &Report, format: OutputFormat) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn required_fields_follow_the_context() {
-        let fields = serde_json::json!([
-            {"system_name": "custom_env", "is_active": true, "configs": [
-                {"context": {"is_global": false, "project_ids": [3]},
-                 "options": {"is_required": true, "default_value": ""}}]},
-            {"system_name": "custom_opt", "is_active": true, "configs": [
-                {"context": {"is_global": true, "project_ids": null},
-                 "options": {"is_required": false}}]}
-        ]);
-        let fields = fields.as_array().unwrap();
-        assert_eq!(required_fields(fields, Some(3)), vec!["custom_env"]);
-        assert!(required_fields(fields, Some(4)).is_empty());
-    }
 
     #[test]
     fn hosts_split_into_name_and_port() {

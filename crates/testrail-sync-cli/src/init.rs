@@ -274,9 +274,12 @@ fn render(a: &Answers) -> String {
 # skipped = \"auto\"\n\
 # error = \"failed\"\n\
 \n\
-# Fields for every result (`get_result_fields`)\n\
+# Fields for every result (`testrail-sync fields` lists them; dropdowns take a label or ID)\n\
 # [result_fields]\n\
-# custom_environment = \"staging\"\n";
+# custom_environment = \"staging\"\n\
+# Fields taken per test from a report property (field = property)\n\
+# [result_field_properties]\n\
+# custom_browser = \"browser\"\n";
     s
 }
 

@@ -1,11 +1,12 @@
-//! Look-ups to fill in a config: statuses, projects, suites, runs — a table for people,
+//! Look-ups to fill in a config: statuses, fields, projects, suites, runs — a table for people,
 //! `--format json` for scripts.
 
 use serde::Serialize;
 
 use testrail_sync::Exit;
+use testrail_sync::preflight::{FieldKind, FieldRules};
 
-use crate::cli::{LookupArgs, OutputFormat, ProjectLookupArgs};
+use crate::cli::{FieldsArgs, LookupArgs, OutputFormat, ProjectLookupArgs};
 use crate::config::{self, Loaded};
 use crate::fail::{Failure, bad_input};
 
@@ -27,6 +28,83 @@ pub async fn statuses(args: LookupArgs, loaded: Loaded) -> Result<Exit, Failure>
         args.format,
         &statuses,
         &["ID", "NAME", "LABEL", "NOTE"],
+        rows,
+    );
+    Ok(Exit::Ok)
+}
+
+/// One custom field as it applies in the project (`--format json`).
+#[derive(Debug, Serialize)]
+struct FieldRow {
+    id: u64,
+    system_name: String,
+    label: String,
+    type_id: u32,
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    required: bool,
+    /// Dropdown and multi-select choices (give a label or an ID).
+    options: Vec<testrail_api::models::FieldItem>,
+    default_value: Option<serde_json::Value>,
+    /// `global`, or `project` when configured for this project only.
+    context: &'static str,
+}
+
+pub async fn fields(args: FieldsArgs, loaded: Loaded) -> Result<Exit, Failure> {
+    let lookup = &args.lookup;
+    let client = config::client(&lookup.connection, &loaded.file)?;
+    let project = project_id(lookup, &loaded.file)?;
+    let (kind, all) = if args.cases {
+        (FieldKind::Case, client.get_case_fields().await?)
+    } else {
+        (FieldKind::Result, client.get_result_fields().await?)
+    };
+    let rules = FieldRules::for_project(kind, &all, project);
+    let items: Vec<FieldRow> = rules
+        .fields
+        .iter()
+        .map(|f| FieldRow {
+            id: f.field.id,
+            system_name: f.field.system_name.clone(),
+            label: f.field.label.clone(),
+            type_id: f.field.type_id,
+            type_name: f.field.field_type().label(),
+            required: f.is_required(),
+            options: f.items(),
+            default_value: f
+                .config
+                .options
+                .default_value
+                .clone()
+                .filter(|v| !testrail_api::fields::is_missing(Some(v))),
+            context: if f.config.context.is_global {
+                "global"
+            } else {
+                "project"
+            },
+        })
+        .collect();
+    let rows = items
+        .iter()
+        .map(|f| {
+            let options: Vec<String> = f
+                .options
+                .iter()
+                .map(|i| format!("{} {}", i.id, i.label))
+                .collect();
+            vec![
+                f.system_name.clone(),
+                f.label.clone(),
+                f.type_name.to_string(),
+                flag(f.required, "required"),
+                options.join(", "),
+            ]
+        })
+        .collect();
+    print(
+        lookup.format,
+        &items,
+        &["NAME", "LABEL", "TYPE", "REQUIRED", "OPTIONS"],
         rows,
     );
     Ok(Exit::Ok)

@@ -5,6 +5,7 @@
 //! Must not know: how reports are parsed, how a sync is planned or applied, or HTTP details.
 
 mod annotations;
+mod auto_cases;
 mod cases;
 mod cli;
 mod config;
@@ -72,6 +73,7 @@ async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Demo(args) => demo::run(args, quiet).await,
         Command::Statuses(args) => lookups::statuses(args, settings(config_path)?).await,
+        Command::Fields(args) => lookups::fields(args, settings(config_path)?).await,
         Command::Projects(args) => lookups::projects(args, settings(config_path)?).await,
         Command::Suites(args) => lookups::suites(args, settings(config_path)?).await,
         Command::Runs(args) => lookups::runs(args, settings(config_path)?).await,

@@ -34,8 +34,9 @@ pub fn human(s: &Summary) -> String {
     };
     if s.dry_run {
         let _ = writeln!(out, "Dry run: nothing was written. {run} would get:");
-        for call in &s.planned_calls {
-            let _ = writeln!(out, "  {call}");
+        // The checks' findings (custom field values) describe what those writes carry.
+        for line in s.planned_calls.iter().chain(&s.checks) {
+            let _ = writeln!(out, "  {line}");
         }
     } else if s.run_id.is_some() {
         let verb = if s.created_run { "created" } else { "updated" };

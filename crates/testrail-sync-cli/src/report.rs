@@ -5,11 +5,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use testrail_api::Client;
+use testrail_reports::CaseIdMatcher;
 use testrail_sync::{
     CiInfo, ClosePolicy, Collected, Exit, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
 };
 
-use crate::cli::{OutputFormat, ReportArgs};
+use crate::auto_cases;
+use crate::cli::{CaseMatcher, OutputFormat, ReportArgs};
 use crate::config::{self, FileConfig, Loaded};
 use crate::fail::{Failure, bad_input};
 use crate::inputs::{self, ReportFlags};
@@ -18,7 +20,7 @@ use crate::output;
 pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Exit, Failure> {
     let loaded = crate::trcli::apply(&mut args, loaded)?;
     let file = &loaded.file;
-    let input = inputs::report_input(
+    let mut input = inputs::report_input(
         &ReportFlags {
             files: &args.files,
             mapping: &args.mapping,
@@ -26,15 +28,52 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
         },
         file,
     )?;
+    let case_matcher = case_matcher(&args, file)?;
+    if let Some(trcli_matcher) = case_matcher {
+        input.matcher = matcher(&args, file, trcli_matcher)?;
+    }
     let options = options(&args, file, &input.files)?;
     let client = config::client(&args.connection, file)?;
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
-    let collected = testrail_sync::read_reports(&client, &input, &options).await?;
+    let mut auto = None;
+    let collected = if case_matcher == Some(CaseMatcher::Auto) {
+        let settings = auto_cases::AutoSettings {
+            input: &input,
+            options: &options,
+            cache_dir: Some(&cache_dir(&args, file)),
+            create: args
+                .create_cases
+                .then(|| auto_cases::case_field_flags(&args.case_field))
+                .transpose()?
+                .map(|fields| auto_cases::CreateSpec { fields }),
+        };
+        let (collected, report, index) =
+            auto_cases::read_matching_automation_ids(&client, settings).await?;
+        auto = Some((report, index));
+        collected
+    } else {
+        testrail_sync::read_reports(&client, &input, &options).await?
+    };
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
-    let mut summary = sync(&client, collected, &options, &args, quiet).await?;
+    let synced = sync(&client, collected, &options, &args, quiet).await;
+    if let (Err(failure), Some((_, index))) = (&synced, &auto)
+        && failure.code == Exit::Refused
+    {
+        // TestRail refused the target itself (e.g. none of the cases exist any more): an index
+        // that may be stale must not be trusted by the next run.
+        index.invalidate();
+    }
+    let mut summary = synced?;
+    if let Some((report, index)) = &auto {
+        if auto_cases::stale(report, &summary.unknown_case_ids) {
+            index.invalidate();
+        }
+        // JSON readers see the ambiguity too (people saw it on stderr already).
+        summary.warnings.extend(auto_cases::warnings(report));
+    }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);
     if let Some(failures) = annotations {
@@ -60,6 +99,77 @@ async fn sync(
     let show_bar = !quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
     let progress = output::Bar::new(show_bar);
     Ok(testrail_sync::sync(client, collected, options, &progress).await?)
+}
+
+/// `--case-matcher`, else `case_matcher` of the config file (or trcli's); `--create-cases`
+/// only goes with `auto`, the one matcher that knows what a new case is for.
+fn case_matcher(args: &ReportArgs, file: &FileConfig) -> Result<Option<CaseMatcher>, Failure> {
+    let matcher = match (args.case_matcher, &file.case_matcher) {
+        (Some(m), _) => Some(m),
+        (None, Some(text)) => Some(CaseMatcher::parse(text).ok_or_else(|| {
+            bad_input(format!(
+                "case_matcher = \"{text}\" (config file): use auto, name or property"
+            ))
+        })?),
+        (None, None) => None,
+    };
+    if args.create_cases && matcher != Some(CaseMatcher::Auto) {
+        return Err(bad_input(
+            "--create-cases goes with --case-matcher auto: only automation IDs tell a new case \
+             from an existing one on the next run (for C123 IDs in names use `testrail-sync cases create`)",
+        ));
+    }
+    if matcher == Some(CaseMatcher::Auto) && args.match_by_title {
+        return Err(bad_input(
+            "--match-by-title and case_matcher auto both map tests without IDs; pick one",
+        ));
+    }
+    Ok(matcher)
+}
+
+/// The local case index's directory: `--cache-dir`, `cache_dir`, else the journal's.
+fn cache_dir(args: &ReportArgs, file: &FileConfig) -> PathBuf {
+    args.cache_dir
+        .clone()
+        .or(file.cache_dir.clone())
+        .or(args.journal.clone())
+        .or(file.journal_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(".testrail-sync"))
+}
+
+/// trcli's matchers: `name` looks in names only, `property` in properties only, `auto` lets
+/// only the automation-ID mapping put IDs in (see `auto_cases`).
+fn matcher(
+    args: &ReportArgs,
+    file: &FileConfig,
+    case_matcher: CaseMatcher,
+) -> Result<CaseIdMatcher, Failure> {
+    // An empty list keeps the built-in rule / properties.
+    let mapping = &args.mapping;
+    let from_flags = !mapping.case_pattern.is_empty();
+    let pick = |flags: &[String], from_file: &Option<Vec<String>>| {
+        if flags.is_empty() {
+            from_file.clone().unwrap_or_default()
+        } else {
+            flags.to_vec()
+        }
+    };
+    let patterns = pick(&mapping.case_pattern, &file.case_patterns);
+    let properties = pick(&mapping.case_property, &file.case_properties);
+    let built = match case_matcher {
+        CaseMatcher::Name => CaseIdMatcher::names_only(&patterns),
+        CaseMatcher::Property => Ok(CaseIdMatcher::properties_only(&properties)),
+        CaseMatcher::Auto => Ok(CaseIdMatcher::tagged_only()),
+    };
+    built.map_err(|e| {
+        // Name the setting the pattern came from, so the fix is found where it was made.
+        let setting = if from_flags {
+            "--case-pattern"
+        } else {
+            "case_patterns (config file)"
+        };
+        bad_input(format!("{setting}: {e}"))
+    })
 }
 
 /// Layers flags over the config file into engine options, rejecting bad values before any I/O.
@@ -116,6 +226,7 @@ fn options(
         .clone()
         .or(file.assign_failures_to.clone());
     o.result_fields = result_fields(&args.result_field, file)?;
+    o.result_field_properties = result_field_properties(&args.result_field_from_property, file)?;
     o.batch_size = positive(
         "batch-size",
         args.batch_size.or(file.batch_size),
@@ -187,7 +298,28 @@ pub(crate) fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig,
     Ok(config)
 }
 
-fn result_fields(
+/// `--result-field-from-property FIELD=PROPERTY` over the config's `[result_field_properties]`.
+pub(crate) fn result_field_properties(
+    flags: &[String],
+    file: &FileConfig,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let mut map = file.result_field_properties.clone().unwrap_or_default();
+    for flag in flags {
+        match flag.split_once('=') {
+            Some((field, property)) if !field.trim().is_empty() && !property.trim().is_empty() => {
+                map.insert(field.trim().to_owned(), property.trim().to_owned());
+            }
+            _ => {
+                return Err(bad_input(format!(
+                    "--result-field-from-property {flag}: expected FIELD=PROPERTY, e.g. custom_browser=browser"
+                )));
+            }
+        }
+    }
+    Ok(map)
+}
+
+pub(crate) fn result_fields(
     flags: &[String],
     file: &FileConfig,
 ) -> Result<BTreeMap<String, serde_json::Value>, Failure> {

@@ -174,13 +174,15 @@ impl Settings {
                     }
                 }
             }
-            "case_matcher" => match text(value)?.to_ascii_lowercase().as_str() {
-                // Our default rule reads IDs from names and from test_id properties alike.
-                "name" | "property" => {}
-                _ => {
-                    return Err("matching on the automation_id case field has no equivalent; put C123 IDs in test names or properties, or use --match-by-title".into());
+            "case_matcher" => {
+                let matcher = text(value)?;
+                if crate::cli::CaseMatcher::parse(&matcher).is_none() {
+                    return Err(format!(
+                        "'{matcher}' is not one of trcli's matchers (auto, name, property)"
+                    ));
                 }
-            },
+                f.case_matcher = Some(matcher.trim().to_ascii_lowercase());
+            }
             _ => return Err(no_equivalent(key).to_string()),
         }
         Ok(())
@@ -202,6 +204,7 @@ impl Settings {
             file.suite.clone_from(&t.suite);
         }
         fill(&mut file.run_name, &t.run_name);
+        fill(&mut file.case_matcher, &t.case_matcher);
         fill(&mut file.milestone_id, &t.milestone_id);
         fill(&mut file.batch_size, &t.batch_size);
         fill(&mut file.timeout_secs, &t.timeout_secs);
@@ -423,8 +426,10 @@ mod tests {
         assert_eq!(s.file.run_name.as_deref(), Some("Nightly (x)"));
         let why = s.take("insecure", &yaml("true")).unwrap_err();
         assert!(why.contains("verified"), "{why}");
-        assert!(s.take("case_matcher", &yaml("auto")).is_err());
+        assert!(s.take("case_matcher", &yaml("fuzzy")).is_err());
         assert!(s.take("case_matcher", &yaml("name")).is_ok());
+        assert!(s.take("case_matcher", &yaml("AUTO")).is_ok());
+        assert_eq!(s.file.case_matcher.as_deref(), Some("auto"));
     }
 
     #[test]

@@ -147,6 +147,8 @@ fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
     let mut files = Vec::new();
     let mut flags: Vec<String> = Vec::new();
     let mut dropped = Vec::new();
+    let mut matcher: Option<String> = None;
+    let mut create = false;
     let mut i = 0;
     match command {
         "parse_robot" => flags.push("--input-format robot".into()),
@@ -204,15 +206,10 @@ fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
                 let kv = value.unwrap_or_default().replacen(':', "=", 1);
                 flags.push(format!("--result-field {}", quote(&kv)));
             }
-            "--case-matcher" if value.as_deref() == Some("auto") => dropped.push(
-                "--case-matcher auto (testrail-sync reads case IDs from names and properties; \
-                 --match-by-title matches by title)"
-                    .into(),
-            ),
-            "--case-matcher" => {}
-            "-y" | "-n" | "--yes" | "--no" => dropped.push(format!(
-                "{name} (missing cases: `testrail-sync cases create`)"
-            )),
+            "--case-matcher" => matcher = value.clone(),
+            "-y" | "--yes" => create = true,
+            // Not creating cases is our default.
+            "-n" | "--no" => {}
             "-v" | "--verbose" => flags.push("-v".into()),
             "-s" | "--silent" => flags.push("-q".into()),
             _ if TRCLI_COMMANDS.contains(&name) => {}
@@ -220,6 +217,16 @@ fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
             // A bare word after trcli's options: not something we can place.
             other => dropped.push(format!("`{}`", quote(other))),
         }
+    }
+    // trcli matches by automation ID unless told otherwise; -y then creates what is missing.
+    let matcher = matcher.unwrap_or_else(|| "auto".into());
+    flags.push(format!("--case-matcher {}", quote(&matcher)));
+    match (create, matcher.as_str()) {
+        (true, "auto") => flags.push("--create-cases".into()),
+        (true, _) => dropped.push(
+            "-y with a name/property matcher (missing cases: `testrail-sync cases create`)".into(),
+        ),
+        _ => {}
     }
     if files.is_empty() {
         files.push("REPORT.xml".into());
@@ -266,12 +273,22 @@ mod tests {
             f.message.contains(
                 "TESTRAIL_API_KEY=<your API key> testrail-sync report 'reports/*.xml' \
                  --host https://acme.testrail.io --project Shop --user ci@acme.io \
-                 --run-name Nightly --close"
+                 --run-name Nightly --close --case-matcher auto --create-cases"
             ),
             "{}",
             f.message
         );
-        assert!(f.message.contains("-y"), "{}", f.message);
+        let named = refused("-h h.example parse_junit -f r.xml --case-matcher name -y").unwrap();
+        assert!(
+            named.message.contains("--case-matcher name"),
+            "{}",
+            named.message
+        );
+        assert!(
+            named.message.contains("Not carried over: -y"),
+            "{}",
+            named.message
+        );
     }
 
     #[test]

@@ -607,3 +607,38 @@ fn doctor_reports_the_429s_it_met_and_that_retry_after_was_honoured() {
     );
     assert_eq!(env.write_requests(), 0);
 }
+
+#[test]
+fn doctor_names_a_required_result_field_the_configuration_leaves_empty() {
+    let fixture = testrail_emulator::Fixture::from_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testrail-emulator/fixtures/required-fields.json"),
+    )
+    .expect("the emulator's required-fields fixture loads");
+    let env = Env::start(fixture);
+    let o = env.run(&["doctor", "--project-id", "1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("[FAIL] result fields") && out.contains("custom_environment"),
+        "{out}"
+    );
+    let o = env.run(&[
+        "doctor",
+        "--project-id",
+        "1",
+        "--result-field",
+        "custom_environment=production",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A label the dropdown does not have is named too.
+    let o = env.run(&[
+        "doctor",
+        "--project-id",
+        "1",
+        "--result-field",
+        "custom_environment=prod",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert_eq!(env.write_requests(), 0);
+}

@@ -241,11 +241,12 @@ fn all_faults_together_on_3000_results() {
 
 /// `add_run` answered 5xx (nothing applied) or lost its answer (applied): the run is looked up
 /// by the sync's token and only created again when it certainly does not exist. With one batch
-/// in flight the request order is fixed, so the seeds hit exactly that: seed 5 drops the
-/// connection after `add_run` committed, seed 6 answers its first `add_run` with a 5xx.
+/// in flight the request order is fixed, so the seeds hit exactly that: seed 1 drops the
+/// connection after `add_run` committed, seed 5 answers its first `add_run` with a 5xx (with
+/// the reads before it: statuses, result fields, suite).
 #[test]
 fn a_lost_add_run_answer_neither_fails_the_sync_nor_makes_a_second_run() {
-    for seed in [5, 6] {
+    for seed in [1, 5] {
         let (summary, stats) = run_scenario(&Scenario {
             name: "add_run faults (5xx 20% + dropped 10%, 40 cases, batch 5, 1 in flight)",
             cases: 40,
@@ -267,7 +268,7 @@ fn a_lost_add_run_answer_neither_fails_the_sync_nor_makes_a_second_run() {
         });
         assert_eq!(summary["created_run"], true);
         // The fault this test is about really hit add_run.
-        let hit = if seed == 5 {
+        let hit = if seed == 1 {
             stats.answered("add_run", "dropped")
         } else {
             server_errors_of(&stats, "add_run")

@@ -91,16 +91,20 @@ fn a_new_run_costs_statuses_one_lookup_the_run_and_one_call_per_batch() {
     assert_eq!(summary["posted"], 2_500);
     let got = endpoints(&env);
     assert_eq!(got.get("get_statuses"), Some(&1), "{got:?}");
+    assert_eq!(got.get("get_result_fields"), Some(&1), "{got:?}");
     assert_eq!(got.get("add_run"), Some(&1), "{got:?}");
     assert_eq!(got.get("add_results_for_cases"), Some(&3), "{got:?}");
     let stats = env.emulator().stats();
+    // The result-field preflight (required fields, issue 14) costs one read, sent together
+    // with the statuses: without it a required field fails every batch after add_run.
     assert_eq!(
         stats.requests,
-        3 + 3,
-        "the floor for a new run is 3 + ⌈N/B⌉ (statuses, project or suite, run, batches): {got:?}"
+        4 + 3,
+        "the floor for a new run is 4 + ⌈N/B⌉ (statuses, result fields, project or suite, run, \
+         batches): {got:?}"
     );
     assert_eq!(stats.writes, 1 + 3);
-    assert_eq!(summary["api_calls"], 6, "the summary counts what was sent");
+    assert_eq!(summary["api_calls"], 7, "the summary counts what was sent");
     assert!(stats.requests <= trcli_calls(2_500));
 }
 
@@ -118,7 +122,10 @@ fn single_suite_project_without_suite_id_adds_one_lookup_and_close_adds_one() {
         .filter(|(k, _)| k.starts_with("get_"))
         .map(|(_, v)| v)
         .sum();
-    assert!(lookups <= 3, "statuses, project, suites at most: {got:?}");
+    assert!(
+        lookups <= 4,
+        "statuses, result fields, project, suites at most: {got:?}"
+    );
     assert!(
         !got.keys()
             .any(|k| k.starts_with("get_cases") || k == "get_case" || k == "get_tests"),
@@ -159,9 +166,10 @@ fn a_dry_run_only_reads() {
     sync(&env, &report, &["--suite-id", "1", "--dry-run"]);
     assert_eq!(env.write_requests(), 0, "not even one write request");
     let stats = env.emulator().stats();
-    // Statuses, one look-up, and the suite's cases (250 a page) to name unknown IDs.
+    // Statuses, result fields, one look-up, and the suite's cases (250 a page) to name
+    // unknown IDs.
     assert!(
-        stats.requests <= 2 + 2_500u64.div_ceil(250),
+        stats.requests <= 3 + 2_500u64.div_ceil(250),
         "{:?}",
         stats.endpoints
     );
@@ -203,7 +211,7 @@ fn counting_proxy(upstream: &str) -> (String, std::sync::Arc<std::sync::atomic::
 
 #[test]
 fn connections_are_kept_alive_and_bounded_by_the_batches_in_flight() {
-    // 13 calls (3 + 10 batches), 4 batches in flight: at most 4 connections, not 13.
+    // 14 calls (4 + 10 batches), 4 batches in flight: at most 4 connections, not 14.
     let env = Env::start(fixture_with_cases(FIRST_ID..FIRST_ID + 5_000));
     let report = env.write_file("r.xml", junit(5_000, 5_000, 0).as_bytes());
     let (proxy_url, accepted) = counting_proxy(&env.url);
@@ -232,7 +240,7 @@ fn connections_are_kept_alive_and_bounded_by_the_batches_in_flight() {
     assert_exit(&out, 0);
     let requests = env.emulator().stats().requests;
     let connections = accepted.load(std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(requests, 13);
+    assert_eq!(requests, 14);
     assert!(
         (1..=4).contains(&connections),
         "{connections} TCP connections for {requests} requests: keep-alive or the in-flight \

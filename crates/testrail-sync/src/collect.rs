@@ -27,6 +27,8 @@ pub struct ExecutionBrief {
     pub attachments: Vec<PathBuf>,
     /// Where it came from (`file:line:col`), for messages.
     pub location: String,
+    /// Result field → value of the report property mapped to it (`--result-field-from-property`).
+    pub field_values: BTreeMap<String, String>,
 }
 
 /// A test the report has that carries no case ID.
@@ -82,6 +84,8 @@ pub struct CaseExecutions {
     pub kept: Vec<ExecutionBrief>,
     pub defects: Vec<String>,
     pub attachments: Vec<PathBuf>,
+    /// Per-test result field values; the first execution carrying a field's property wins.
+    pub field_values: BTreeMap<String, String>,
     kept_chars: usize,
 }
 
@@ -95,6 +99,7 @@ impl CaseExecutions {
             kept: Vec::new(),
             defects: Vec::new(),
             attachments: Vec::new(),
+            field_values: BTreeMap::new(),
             kept_chars: 0,
         }
     }
@@ -111,6 +116,9 @@ impl CaseExecutions {
             &mut self.attachments,
             std::mem::take(&mut brief.attachments),
         );
+        for (field, value) in std::mem::take(&mut brief.field_values) {
+            self.field_values.entry(field).or_insert(value);
+        }
         let problem = brief.outcome != Outcome::Passed;
         let size = brief.text_len();
         let first_problem = problem && !self.kept.iter().any(|k| k.outcome != Outcome::Passed);
@@ -188,6 +196,8 @@ pub struct Collector<'a> {
     defects_from: Option<&'a str>,
     include_output: bool,
     comment_budget: usize,
+    /// Result field → report property giving its value per test.
+    field_properties: &'a BTreeMap<String, String>,
     pub collected: Collected,
 }
 
@@ -200,6 +210,7 @@ impl<'a> Collector<'a> {
             defects_from: options.defects_from.as_deref(),
             include_output: options.comments.include_output,
             comment_budget: options.comments.max_chars,
+            field_properties: &options.result_field_properties,
             collected: Collected::default(),
         }
     }
@@ -261,6 +272,14 @@ impl<'a> Collector<'a> {
         } else {
             None
         };
+        let field_values = self
+            .field_properties
+            .iter()
+            .filter_map(|(field, property)| {
+                let value = e.property(property).next()?.trim();
+                (!value.is_empty()).then(|| (field.clone(), value.to_owned()))
+            })
+            .collect();
         let report_dir = e.location.file.parent().map(Path::to_path_buf);
         let attachments = e
             .attachments
@@ -277,6 +296,7 @@ impl<'a> Collector<'a> {
             output,
             duration: e.duration,
             defects,
+            field_values,
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use testrail_api::models::Id;
+use testrail_api::models::{Field, Id};
 use testrail_api::{ApiError, Client};
 
 use crate::error::SyncError;
@@ -29,6 +29,8 @@ pub(crate) struct Context<'a> {
     pub(crate) unknown: BTreeSet<Id>,
     /// Written into the run's description: finds the run again when `add_run`'s answer is lost.
     pub(crate) token: String,
+    /// The instance's result fields (`get_result_fields`), read with the statuses.
+    pub(crate) result_fields: Vec<Field>,
 }
 
 impl<'a> Context<'a> {
@@ -63,6 +65,7 @@ impl<'a> Context<'a> {
             known_cases: None,
             unknown: BTreeSet::new(),
             token: sync_token(),
+            result_fields: Vec::new(),
         })
     }
 

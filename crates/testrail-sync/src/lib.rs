@@ -5,10 +5,14 @@
 //! the typed plan of writes decided after the reads (`write_plan`) that both the dry run and
 //! the real sync consume (`sync`), opening runs (`run_opening`, `test_plans`, `shared_run`),
 //! posting batches exactly once (`poster`), the resume journal and the summary.
+//! Also the automation-ID matching trcli users rely on (`automation`) and the local case index
+//! that keeps it cheap on big suites (`case_index`).
 //! Must not know: report file formats (testrail-reports does), HTTP details (testrail-api
 //! does), command-line parsing or terminal output (the CLI does).
 
 mod attachments;
+pub mod automation;
+pub mod case_index;
 pub mod ci;
 pub mod collect;
 mod context;
@@ -16,6 +20,7 @@ pub mod error;
 pub mod journal;
 pub mod options;
 mod poster;
+pub mod preflight;
 mod reading;
 pub mod results;
 mod run_naming;

@@ -124,6 +124,9 @@ pub struct SyncOptions {
     pub assign_failures_to: Option<String>,
     /// `custom_*` (or any) result fields added to every result.
     pub result_fields: BTreeMap<String, Value>,
+    /// Result field → report property whose value it takes per test (overrides
+    /// `result_fields` for tests that carry the property).
+    pub result_field_properties: BTreeMap<String, String>,
     pub batch_size: usize,
     /// Batches in flight at once (the client's pacer still bounds the rate).
     pub concurrency: usize,
@@ -155,6 +158,7 @@ impl SyncOptions {
             defects_from: None,
             assign_failures_to: None,
             result_fields: BTreeMap::new(),
+            result_field_properties: BTreeMap::new(),
             batch_size: DEFAULT_BATCH_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             dry_run: false,

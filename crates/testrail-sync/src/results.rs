@@ -103,7 +103,7 @@ pub fn plan_results(
             elapsed: elapsed(executions.duration),
             defects: (!executions.defects.is_empty()).then(|| executions.defects.join(", ")),
             assignedto_id: failure_assignee.filter(|_| failed),
-            custom: options.result_fields.clone(),
+            custom: result_fields(executions, options),
         };
         if result.comment.as_deref() == Some("") {
             result.comment = None;
@@ -115,6 +115,19 @@ pub fn plan_results(
         }
     }
     plan
+}
+
+/// The configured fields, with per-test values from report properties on top (still as
+/// given: `preflight` turns labels into IDs and checks types before anything is sent).
+fn result_fields(
+    executions: &CaseExecutions,
+    options: &SyncOptions,
+) -> testrail_api::models::Extra {
+    let mut custom = options.result_fields.clone();
+    for (field, value) in &executions.field_values {
+        custom.insert(field.clone(), serde_json::Value::String(value.clone()));
+    }
+    custom
 }
 
 /// Largest JSON body a batch grows to before it is closed early: failure comments can make
@@ -247,6 +260,7 @@ mod tests {
             defects: vec![],
             attachments: vec![],
             location: "r.xml:1:1".into(),
+            field_values: Default::default(),
         }
     }
 

@@ -50,6 +50,11 @@ pub struct Summary {
     /// With `--dry-run`: the writes that would have been made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub planned_calls: Vec<String>,
+    /// With `--dry-run`: what the checks before the first write found, e.g. the custom field
+    /// values every result would carry (`result field custom_environment = 2 ("production")
+    /// on every result`). Not calls, so kept apart from `planned_calls`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
     pub elapsed_ms: u64,
 }
 

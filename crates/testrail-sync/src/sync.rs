@@ -19,6 +19,7 @@ use crate::error::SyncError;
 use crate::journal::{Event, Journal, Recovered};
 use crate::options::SyncOptions;
 use crate::poster::Poster;
+use crate::preflight;
 use crate::results::{ResultPlan, plan_results};
 use crate::statuses::StatusMap;
 use crate::summary::{Progress, Summary};
@@ -49,10 +50,27 @@ pub async fn sync(
             .await
             .map_err(|e| SyncError::api("reading statuses (get_statuses)", e))
     };
-    let (mut ctx, statuses) = tokio::try_join!(Context::resolve(client, options), statuses)?;
+    let result_fields = async {
+        client
+            .get_result_fields()
+            .await
+            .map_err(|e| SyncError::api("reading result fields (get_result_fields)", e))
+    };
+    let (mut ctx, statuses, result_fields) =
+        tokio::try_join!(Context::resolve(client, options), statuses, result_fields)?;
     let status_map = StatusMap::resolve(&options.statuses, &statuses)?;
     let assignee = ctx.failure_assignee().await?;
     let mut results = plan_results(&collected, &status_map, options, assignee);
+    // Custom fields become what TestRail takes (labels → item IDs) before the write plan sizes
+    // the batches; a result TestRail would refuse stops the sync here, exit 2, nothing written.
+    preflight::check_results(
+        &result_fields,
+        ctx.project_id,
+        &mut results.results,
+        &collected,
+        options,
+    )?;
+    ctx.result_fields = result_fields;
     let mut summary = Summary {
         executions: collected.executions,
         unmapped: collected.unmapped.iter().map(|u| u.name.clone()).collect(),
@@ -109,6 +127,7 @@ impl Context<'_> {
             .iter()
             .map(ToString::to_string)
             .collect();
+        summary.checks = plan.checks.iter().map(|c| c.what.clone()).collect();
         Ok(())
     }
 

@@ -332,13 +332,24 @@ impl Context<'_> {
         Ok((Vec::new(), Vec::new()))
     }
 
-    /// Hook for validations that must pass before the first write (e.g. result fields the
-    /// instance lacks): each read-only, all reported together. None yet.
+    /// Hook for validations that must pass before the first write: each read-only, all
+    /// reported together. Custom result fields were already resolved and checked by
+    /// `preflight::check_results` (a refusal there is bad input, exit 2, and it rewrites labels
+    /// into IDs, which a read-only check cannot); here they are listed with the values each
+    /// field gets, so the dry run shows what would be sent.
     async fn pre_write_checks(
         &mut self,
-        _results: &ResultPlan,
+        results: &ResultPlan,
     ) -> Result<Vec<PreWriteCheck>, SyncError> {
-        Ok(Vec::new())
+        let checks =
+            crate::preflight::describe(&self.result_fields, self.project_id, &results.results)
+                .into_iter()
+                .map(|what| PreWriteCheck {
+                    what,
+                    problem: None,
+                })
+                .collect();
+        Ok(checks)
     }
 
     /// An existing open run gets our cases that it lacks; with `include_all` it has every case

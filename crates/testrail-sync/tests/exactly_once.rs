@@ -80,7 +80,17 @@ async fn batches_whose_answer_was_lost_after_landing_are_not_posted_twice() {
 
 #[tokio::test]
 async fn shards_racing_for_one_run_key_end_in_one_run_with_every_case_once() {
-    let setup = setup().await;
+    // Every request takes 30 ms, so the shards' reads (statuses, result fields, suite, then the
+    // key's run) finish together and all of them look for the keyed run before any creates
+    // it: the race happens on every run instead of depending on how the reads interleave.
+    let setup = setup_with(
+        numbered_cases(),
+        Faults {
+            latency_ms: 30,
+            ..Faults::default()
+        },
+    )
+    .await;
     let options = options(RunTarget::Key {
         key: "build-42".into(),
         name_template: "Nightly".into(),

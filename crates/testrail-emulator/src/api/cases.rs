@@ -5,7 +5,7 @@ use testrail_api::models::CaseFields;
 use super::{Ctx, Handler, Reply, empty, json};
 use crate::error::ApiResult;
 use crate::fields::Fields;
-use crate::store::{CaseFilter, case_fields, case_types, priorities, result_fields, templates};
+use crate::store::{CaseFilter, case_types, priorities, templates};
 
 pub fn lookup(name: &str) -> Option<Handler> {
     Some(match name {
@@ -16,8 +16,8 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "delete_case" => delete_case,
         "delete_cases" => delete_cases,
         "get_statuses" => get_statuses,
-        "get_case_fields" => |_| json(case_fields()),
-        "get_result_fields" => |_| json(result_fields()),
+        "get_case_fields" => |c| json(&c.state.custom_fields.case),
+        "get_result_fields" => |c| json(&c.state.custom_fields.result),
         "get_priorities" => |_| json(priorities()),
         "get_case_types" => |_| json(case_types()),
         "get_templates" => get_templates,

@@ -93,6 +93,13 @@ impl State {
         self.check_milestone(project_id, f.milestone_id)
     }
 
+    /// Custom values as the instance stores them (rich text on 9.8+, see `rich_text.rs`).
+    fn as_stored(&self, custom: &mut testrail_api::models::Extra) {
+        if self.custom_fields.rich_text {
+            super::rich_text::wrap_text_fields(&self.custom_fields.case, custom);
+        }
+    }
+
     fn project_of_suite(&self, suite_id: Id) -> Id {
         self.suites.get(&suite_id).map_or(0, |s| s.project_id)
     }
@@ -111,6 +118,12 @@ impl State {
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| ApiError::required("title"))?;
         self.check_case_fields(self.project_of_suite(suite_id), &f)?;
+        let template_id = f.template_id.unwrap_or(1);
+        let project_id = self.project_of_suite(suite_id);
+        let fields = &self.custom_fields.case;
+        self.check_custom_values(fields, project_id, template_id, &f.custom, true)?;
+        let mut f = f;
+        self.as_stored(&mut f.custom);
         let id = self.alloc(Kind::Case);
         let display_order = self
             .cases
@@ -153,6 +166,13 @@ impl State {
             return Err(ApiError::not_valid("section_id", "section"));
         }
         self.check_case_fields(self.project_of_suite(suite_id), &f)?;
+        // Only the values sent are checked: an update never has to repeat required fields.
+        let template_id = f.template_id.unwrap_or(self.case(id)?.template_id);
+        let project_id = self.project_of_suite(suite_id);
+        let fields = &self.custom_fields.case;
+        self.check_custom_values(fields, project_id, template_id, &f.custom, false)?;
+        let mut f = f;
+        self.as_stored(&mut f.custom);
         let c = self.cases.get_mut(&id).expect("checked");
         c.title = f.title.unwrap_or(std::mem::take(&mut c.title));
         c.section_id = f.section_id.unwrap_or(c.section_id);

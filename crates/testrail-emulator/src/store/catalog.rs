@@ -1,7 +1,9 @@
 //! Fixed TestRail catalogues: system statuses, priorities, case types, templates and fields.
 
 use serde_json::json;
-use testrail_api::models::{CaseType, Field, Id, Priority, Status, Template};
+use testrail_api::models::{
+    CaseType, Field, FieldConfig, FieldContext, FieldOptions, Id, Priority, Status, Template,
+};
 
 fn status(id: Id, name: &str, label: &str, colors: (u32, u32, u32), is_final: bool) -> Status {
     Status {
@@ -116,11 +118,19 @@ fn field(id: Id, system: &str, label: &str, type_id: u32) -> Field {
         is_active: true,
         include_all: true,
         template_ids: vec![],
-        configs: vec![json!({
-            "context": {"is_global": true, "project_ids": null},
-            "id": format!("{id}"),
-            "options": {"is_required": false, "default_value": ""}
-        })],
+        configs: vec![FieldConfig {
+            id: format!("{id}"),
+            context: FieldContext {
+                is_global: true,
+                project_ids: None,
+            },
+            options: FieldOptions {
+                is_required: false,
+                default_value: Some(json!("")),
+                ..Default::default()
+            },
+        }],
+        extra: Default::default(),
     }
 }
 

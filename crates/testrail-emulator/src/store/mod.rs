@@ -9,10 +9,13 @@ pub use attachments::Upload;
 mod cases;
 mod catalog;
 pub use cases::CaseFilter;
+mod custom_fields;
+pub use custom_fields::FieldCatalog;
 mod plans;
 pub use plans::{NewPlan, PlanFilter};
 mod projects;
 mod results;
+mod rich_text;
 pub use results::ResultFilter;
 mod runs;
 mod users;
@@ -157,6 +160,9 @@ pub struct State {
     pub tests: BTreeMap<Id, TestRow>,
     pub results: BTreeMap<Id, TestResult>,
     pub attachments: BTreeMap<Id, AttachmentRow>,
+    /// Custom case and result fields: configuration from the fixture, never persisted.
+    #[serde(skip)]
+    pub custom_fields: FieldCatalog,
     #[serde(skip)]
     idx: Indexes,
     #[serde(skip)]
@@ -169,7 +175,10 @@ pub struct State {
 impl State {
     /// A fresh store: the five system statuses, nothing else.
     pub fn new() -> Self {
-        let mut s = State::default();
+        let mut s = State {
+            custom_fields: FieldCatalog::builtin(),
+            ..State::default()
+        };
         for st in system_statuses() {
             s.put_status(st);
         }

@@ -36,7 +36,22 @@ impl ResultFilter {
 
 impl State {
     /// Field checks shared by every add-result endpoint; `prefix` is `""` or `"results."`.
-    pub fn check_result(&self, r: &NewResult, prefix: &str) -> ApiResult<()> {
+    /// Custom fields are checked against the fields of the run's project and the case's template.
+    pub fn check_result(&self, test_id: Id, r: &NewResult, prefix: &str) -> ApiResult<()> {
+        self.check_system_result_fields(r, prefix)?;
+        let test = self.test(test_id)?;
+        let project_id = self.runs.get(&test.run_id).map_or(0, |run| run.project_id);
+        let template_id = self.cases.get(&test.case_id).map_or(1, |c| c.template_id);
+        self.check_custom_values(
+            &self.custom_fields.result,
+            project_id,
+            template_id,
+            &r.custom,
+            true,
+        )
+    }
+
+    fn check_system_result_fields(&self, r: &NewResult, prefix: &str) -> ApiResult<()> {
         if let Some(s) = r.status_id {
             if s == 3 {
                 return Err(ApiError::bad(format!(
@@ -66,7 +81,7 @@ impl State {
     ) -> ApiResult<TestResult> {
         let run_id = self.test(test_id)?.run_id;
         self.open_run(run_id)?;
-        self.check_result(&r, "")?;
+        self.check_result(test_id, &r, "")?;
         Ok(self.insert_result(test_id, r, user, now))
     }
 
@@ -86,7 +101,7 @@ impl State {
             .active_test_for_case(run_id, case_id)
             .map(|t| t.id)
             .ok_or_else(|| ApiError::bad("No (active) test found for the run/case combination."))?;
-        self.check_result(&r, "")?;
+        self.check_result(test_id, &r, "")?;
         Ok(self.insert_result(test_id, r, user, now))
     }
 
@@ -144,7 +159,7 @@ impl State {
             .iter()
             .map(|r| {
                 let tid = test_of(self, r)?;
-                self.check_result(r, "results.")?;
+                self.check_result(tid, r, "results.")?;
                 Ok(tid)
             })
             .collect()
