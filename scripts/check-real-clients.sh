@@ -13,79 +13,17 @@
 # Needs python3 with venv. The venv (<target dir>/real-clients-venv) is made once and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-
 # The versions this check was written and run against; bump deliberately.
 TRCLI_VERSION=1.15.3
 TESTRAIL_API_VERSION=1.14.0
 
-# Follows CARGO_TARGET_DIR (.ci/run shares one) so the binary the tests built is reused.
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=${TESTRAIL_SYNC_BIN:-$TARGET/debug/testrail-sync}
-VENV=$TARGET/real-clients-venv
-PY=$VENV/bin/python
-TRCLI=$VENV/bin/trcli
-USER_EMAIL=demo@testrail-sync.local
-API_KEY=demo-key
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/real-clients.XXXXXX")
-EMU_PID=""
-cleanup() {
-    if [[ -n "$EMU_PID" ]]; then
-        kill "$EMU_PID" 2>/dev/null || true
-        wait "$EMU_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    if [[ -n "${URL:-}" ]]; then
-        echo "--- emulator stats" >&2
-        curl -s --max-time 5 "$URL/_emulator/stats" >&2 || true
-        echo >&2
-    fi
-    echo "--- emulator log (last 80 lines)" >&2
-    tail -n 80 "$WORK/emulator.log" >&2 2>/dev/null || true
-    exit 1
-}
-
-if [[ ! -x "$BIN" ]]; then
-    echo "== building $BIN"
-    cargo build -q -p testrail-sync-cli
-fi
-
-if ! "$PY" -c "import trcli, testrail_api; assert (trcli.__version__, testrail_api.__version__) == ('$TRCLI_VERSION', '$TESTRAIL_API_VERSION')" 2>/dev/null; then
-    echo "== venv $VENV (trcli $TRCLI_VERSION, testrail-api $TESTRAIL_API_VERSION)"
-    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-        echo "error: python3 -m venv cannot make a virtual environment; install python3 and its venv module (apt-get install python3-venv)" >&2
-        exit 1
-    fi
-    python3 -m venv "$VENV"
-    timeout 300 "$VENV/bin/pip" install -q "trcli==$TRCLI_VERSION" "testrail-api==$TESTRAIL_API_VERSION"
-fi
-
-# trcli asks the package index for its latest version at every start unless a fresh cache says it
-# already did; seed that cache in a private HOME so no outside request is made.
-export HOME=$WORK/home
-mkdir -p "$HOME/.trcli"
-printf '{"last_check": "%s", "latest_version": "%s"}\n' "$(date +%Y-%m-%dT%H:%M:%S)" "$TRCLI_VERSION" \
-    >"$HOME/.trcli/version_cache.json"
-
-echo "== emulator"
-"$BIN" emulator --port 0 --bind 127.0.0.1 --demo-data -vv >"$WORK/emulator.out" 2>"$WORK/emulator.log" &
-EMU_PID=$!
-URL=""
-for _ in $(seq 1 100); do
-    URL=$(head -n 1 "$WORK/emulator.out" 2>/dev/null | grep -o 'http://127\.0\.0\.1:[0-9]*' || true)
-    [[ -n "$URL" ]] && break
-    kill -0 "$EMU_PID" 2>/dev/null || fail "emulator exited before printing its URL"
-    sleep 0.1
-done
-[[ -n "$URL" ]] || fail "emulator printed no URL within 10 s"
-echo "emulator at $URL"
-export URL USER_EMAIL API_KEY
+source scripts/lib.sh
+make_workdir real-clients
+build_if_missing
+ensure_venv "import trcli, testrail_api; assert (trcli.__version__, testrail_api.__version__) == ('$TRCLI_VERSION', '$TESTRAIL_API_VERSION')" \
+    "trcli==$TRCLI_VERSION" "testrail-api==$TESTRAIL_API_VERSION"
+private_trcli_home
+start_emulator --demo-data -vv
 
 # A tiny stdlib client for checking what the clients left behind (independent of both).
 cat >"$WORK/api.py" <<'EOF'

@@ -14,49 +14,12 @@
 #   TESTRAIL_SYNC_BIN=path/to/testrail-sync scripts/check-trcli-auto.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-
 TRCLI_VERSION=1.15.3
-BIN=$(realpath -m "${TESTRAIL_SYNC_BIN:-target/debug/testrail-sync}")
-VENV=$ROOT/target/real-clients-venv
-PY=$VENV/bin/python
-TRCLI=$VENV/bin/trcli
-USER_EMAIL=demo@testrail-sync.local
-API_KEY=demo-key
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/trcli-auto.XXXXXX")
-EMU_PID=""
-cleanup() {
-    if [[ -n "$EMU_PID" ]]; then
-        kill "$EMU_PID" 2>/dev/null || true
-        wait "$EMU_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- emulator log (last 60 lines)" >&2
-    tail -n 60 "$WORK/emulator.log" >&2 2>/dev/null || true
-    exit 1
-}
-
-if [[ ! -x "$BIN" ]]; then
-    echo "== building $BIN"
-    cargo build -q -p testrail-sync-cli
-fi
-if ! "$PY" -c "import trcli; assert trcli.__version__ == '$TRCLI_VERSION'" 2>/dev/null; then
-    echo "== venv $VENV (trcli $TRCLI_VERSION)"
-    python3 -m venv "$VENV"
-    timeout 300 "$VENV/bin/pip" install -q "trcli==$TRCLI_VERSION"
-fi
-
-# No version check against the package index: a fresh cache says it was just done.
-export HOME=$WORK/home
-mkdir -p "$HOME/.trcli"
-printf '{"last_check": "%s", "latest_version": "%s"}\n' "$(date +%Y-%m-%dT%H:%M:%S)" "$TRCLI_VERSION" \
-    >"$HOME/.trcli/version_cache.json"
+source scripts/lib.sh
+make_workdir trcli-auto
+build_if_missing
+ensure_venv "import trcli; assert trcli.__version__ == '$TRCLI_VERSION'" "trcli==$TRCLI_VERSION"
+private_trcli_home
 
 # An empty single-suite project; Automation ID is a Text field, stored as rich text.
 cat >"$WORK/fixture.json" <<'EOF'
@@ -71,19 +34,7 @@ cat >"$WORK/fixture.json" <<'EOF'
 }
 EOF
 
-echo "== emulator"
-"$BIN" emulator --port 0 --bind 127.0.0.1 --fixture "$WORK/fixture.json" -v \
-    >"$WORK/emulator.out" 2>"$WORK/emulator.log" &
-EMU_PID=$!
-URL=""
-for _ in $(seq 1 100); do
-    URL=$(head -n 1 "$WORK/emulator.out" 2>/dev/null | grep -o 'http://127\.0\.0\.1:[0-9]*' || true)
-    [[ -n "$URL" ]] && break
-    kill -0 "$EMU_PID" 2>/dev/null || fail "emulator exited before printing its URL"
-    sleep 0.1
-done
-[[ -n "$URL" ]] || fail "emulator printed no URL within 10 s"
-export URL USER_EMAIL API_KEY
+start_emulator --fixture "$WORK/fixture.json" -v
 
 cat >"$WORK/build-1.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>

@@ -156,7 +156,10 @@ async fn errors_keep_status_endpoint_and_testrail_text() {
     let e = c.get_run(987_654).await.unwrap_err();
     assert_eq!(e.status(), Some(400));
     let text = e.testrail_message().expect("TestRail's text is kept");
-    assert!(text.contains("run_id"), "{text}");
+    assert!(
+        text.contains("Field :run is not a valid test run."),
+        "{text}"
+    );
     assert!(
         e.to_string().contains("get_run/987654") && e.to_string().contains(text),
         "{e}"

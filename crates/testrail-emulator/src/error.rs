@@ -47,8 +47,19 @@ impl ApiError {
 
 pub const AUTH_FAILED: &str =
     "Authentication failed: invalid or missing user/password or session cookie.";
-pub const RUN_COMPLETED: &str = "The test run is already completed and cannot be modified.";
-pub const PLAN_COMPLETED: &str = "The test plan is already completed and cannot be modified.";
+/// TestRail's language file (`runs_denied_completed`); clients match `The test run is already
+/// completed`. The status (400 here) is UNVERIFIED: 400 or 403.
+pub const RUN_COMPLETED: &str = "This operation is not allowed. The test run is already completed.";
+/// A write to a closed plan comes back as a permission error, 403 (seen verbatim).
+pub const PLAN_COMPLETED: &str =
+    "You are not allowed to edit test plans (insufficient permissions).";
 pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
-pub const RATE_LIMITED: &str =
-    "API Rate limit reached. Please wait before sending more requests (see Retry-After).";
+/// Verbatim from a real server (LANG `apiv2_content_missing`), PHP's `\/` escaping aside.
+pub const CONTENT_TYPE_MISSING: &str =
+    "Content-Type header missing (use Content-Type: application/json)";
+/// TestRail's language file (`apiv2_content_invalid`); the status (400) is inferred.
+pub const CONTENT_TYPE_INVALID: &str =
+    "Content-Type header invalid (use Content-Type: application/json)";
+/// UNVERIFIED: TestRail Cloud's 409 maintenance body was never seen in public; this is our text.
+pub const MAINTENANCE: &str =
+    "TestRail is currently undergoing maintenance. Please try again later (see Retry-After).";

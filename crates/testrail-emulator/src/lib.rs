@@ -1,8 +1,9 @@
 //! testrail-emulator: a TestRail API v2 server (axum) to run, demo and test against.
 //!
 //! Owns: the query-string routing, Basic auth, TestRail's JSON shapes, error texts and pagination,
-//! an in-memory store with optional SQLite persistence, fault injection, a rate limiter, request
-//! statistics and a read-only HTML view.
+//! an in-memory store with optional SQLite persistence, a server-time model behind a gateway
+//! (504/413 pages, late commits), fault injection, a rate limiter, request statistics and a
+//! read-only HTML view.
 //! Must not know: report formats, the sync engine, or the HTTP client (it shares only the models).
 //!
 //! ```no_run
@@ -44,14 +45,26 @@
 //!
 //! Lists are paginated as TestRail 7+ (`offset`, `limit` 1..=250, `size`, `_links`); statuses,
 //! fields, priorities, types, templates and configs are bare arrays. Errors are `{"error": "..."}`:
-//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users, 404 unknown endpoint,
-//! 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`), 5xx only from injected faults.
+//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users and closed plans, 404
+//! unknown endpoint or wrong verb, 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`),
+//! 5xx only from injected faults. Texts follow what real servers were seen answering; where no
+//! public evidence exists the code says UNVERIFIED.
+//!
+//! # Server time and gateway ([`Faults`])
+//! Each API request costs `server_ms + server_ms_per_result × n` ms of server work (`n` = results
+//! it writes) before its write commits. The work runs in a task of its own behind a gateway:
+//! with `gateway_timeout_ms` the gateway answers an nginx-like HTML 504 when the work takes
+//! longer, and the work still commits (a late commit); a client hanging up never cancels it.
+//! The gateway answers an HTML 413 over `body_limit_bytes`. `maintenance_secs` answers 409 for
+//! that long; `rate_limit_scope` is `user` or `instance`; `fail_after_commit_rate` answers
+//! 500/502/503 after the write was applied. [`Stats`] count per endpoint, status and connection.
 
 pub mod api;
 pub mod error;
 mod faults;
 pub mod fields;
 mod fixture;
+mod gateway;
 mod persist;
 pub mod routing;
 mod server;
@@ -66,10 +79,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{Faults, Stats};
+pub use faults::{Faults, RateScope, Stats};
 pub use fixture::{Fixture, demo_fixture};
 pub use server::MAX_BODY;
 
@@ -141,7 +155,9 @@ pub enum EmulatorError {
     InvalidCredential,
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
-    #[error("fault rates must be between 0 and 1")]
+    #[error(
+        "fault rates must be between 0 and 1, maintenance_secs not negative, and the gateway's timeout status 500, 502, 503 or 504"
+    )]
     InvalidFaults,
 }
 
@@ -331,9 +347,17 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         .fallback(server::handle)
         .with_state(app.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY));
+    // Counts accepted connections; requests find theirs by peer address (ConnectInfo).
+    let counting = app.clone();
+    let listener = listener.tap_io(move |tcp| {
+        if let Ok(peer) = tcp.peer_addr() {
+            counting.guard().count_connection(peer);
+        }
+    });
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+        let serve = axum::serve(listener, service).with_graceful_shutdown(async {
             let _ = stopped.await;
         });
         if let Err(e) = serve.await {

@@ -46,6 +46,16 @@ pub fn parse_call(rest: &str) -> Call {
     Call { name, ids, params }
 }
 
+/// A `?` inside the route (a client using `?` instead of `&`, as in `get_cases/1?suite_id=2`):
+/// TestRail answers 400 `Invalid characters in URI: [/api/v2/get_cases/1?suite_id]` (seen live):
+/// PHP took everything up to the first `=` as the route. Returns that route, or `None`.
+pub fn invalid_uri(query: &str) -> Option<String> {
+    let route = query.split('&').next().unwrap_or("");
+    route
+        .contains('?')
+        .then(|| route.split('=').next().unwrap_or(route).to_owned())
+}
+
 fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
     let digit = |c: u8| (c as char).to_digit(16);
     Some((digit(hi)? * 16 + digit(lo)?) as u8)
@@ -150,5 +160,14 @@ mod tests {
             Some(Target::Page(vec!["runs".into(), "view".into(), "4".into()]))
         );
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn question_mark_in_route_is_reported_up_to_the_equals_sign() {
+        assert_eq!(
+            invalid_uri("/api/v2/get_cases/1?suite_id=2&limit=3").as_deref(),
+            Some("/api/v2/get_cases/1?suite_id")
+        );
+        assert_eq!(invalid_uri("/api/v2/get_cases/1&suite_id=2"), None);
     }
 }

@@ -1,11 +1,13 @@
-//! The HTTP layer: one fallback handler that routes on the raw query string, authenticates,
-//! applies faults and the rate limit, runs the API handler under the store lock and answers.
+//! The HTTP layer: one fallback handler that routes on the raw query string; behind the
+//! [`gateway`], the server's work: authenticate, apply faults, maintenance and the rate limit,
+//! spend the modelled server time, run the API handler under the store lock and answer.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request, State as AxState};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -14,12 +16,14 @@ use serde_json::{Map, Value, json};
 use testrail_api::models::User;
 
 use crate::api::{self, Ctx, Reply};
-use crate::error::{AUTH_FAILED, ApiError, RATE_LIMITED};
+use crate::error::{
+    AUTH_FAILED, ApiError, CONTENT_TYPE_INVALID, CONTENT_TYPE_MISSING, MAINTENANCE,
+};
 use crate::faults::{Faults, Guard};
 use crate::persist::Db;
-use crate::routing::{Call, Target, parse_index_query};
+use crate::routing::{Call, Target, invalid_uri, parse_index_query};
 use crate::store::{State, Upload};
-use crate::{Credential, web};
+use crate::{Credential, gateway, web};
 
 /// Largest request body accepted (JSON or upload).
 pub const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -57,7 +61,7 @@ pub fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn json_response(status: u16, body: &Value) -> Response {
+pub fn json_response(status: u16, body: &Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (code, body.to_string()).into_response();
     resp.headers_mut().insert(
@@ -67,7 +71,7 @@ fn json_response(status: u16, body: &Value) -> Response {
     resp
 }
 
-fn error_response(e: &ApiError) -> Response {
+pub fn error_response(e: &ApiError) -> Response {
     json_response(e.status, &e.body())
 }
 
@@ -76,7 +80,10 @@ pub async fn handle(AxState(app): AxState<Arc<App>>, req: Request) -> Response {
     let query = req.uri().query().unwrap_or("").to_owned();
     match (req.method().clone(), path.as_str()) {
         (_, "/index.php") => match parse_index_query(&query) {
-            Some(Target::Api(call)) => api_request(app, call, req).await,
+            Some(Target::Api(call)) => {
+                let uri_error = invalid_uri(&query);
+                gateway::api_request(app, call, uri_error, req).await
+            }
             Some(Target::Page(parts)) => web::respond(&app, &parts, &query),
             None => web::respond(&app, &[], ""),
         },
@@ -102,13 +109,21 @@ async fn set_faults(app: &App, req: Request) -> Response {
             app.guard().set_faults(f);
             json_response(200, &json!(f))
         }
-        Ok(_) => error_response(&ApiError::bad("Rates must be between 0 and 1.")),
+        Ok(_) => error_response(&ApiError::bad(
+            "Rates must be between 0 and 1, maintenance_secs not negative, gateway_timeout_status 500, 502, 503 or 504.",
+        )),
         Err(e) => error_response(&ApiError::bad(format!("Invalid faults JSON: {e}"))),
     }
 }
 
 pub fn valid_faults(f: &Faults) -> bool {
-    (0.0..=1.0).contains(&f.fail_rate) && (0.0..=1.0).contains(&f.drop_after_commit_rate)
+    let rate = |r: f64| (0.0..=1.0).contains(&r);
+    rate(f.fail_rate)
+        && rate(f.drop_after_commit_rate)
+        && rate(f.fail_after_commit_rate)
+        && f.maintenance_secs >= 0.0
+        && f.maintenance_secs.is_finite()
+        && [0, 500, 502, 503, 504].contains(&f.gateway_timeout_status)
 }
 
 /// Empties the store (back to the fixture), the database and the counters.
@@ -133,70 +148,165 @@ pub fn reset(app: &App) -> Response {
     json_response(200, &json!({"reset": true}))
 }
 
-async fn api_request(app: Arc<App>, call: Call, req: Request) -> Response {
-    app.guard().count_request(&call.name);
+/// What the server's work produced: the answer, its label for the stats, and whether a write
+/// was applied (so a gateway that gave up can count a late commit).
+pub struct Outcome {
+    pub response: Response,
+    pub label: String,
+    pub committed: bool,
+}
+
+impl Outcome {
+    fn answered(response: Response) -> Self {
+        let label = response.status().as_u16().to_string();
+        Outcome {
+            response,
+            label,
+            committed: false,
+        }
+    }
+}
+
+/// The server's work for one API call, after the gateway read the body. It runs in its own task
+/// (see [`gateway`]): nothing here is cancelled by a client or gateway giving up. `arrived` is
+/// when the request reached the gateway: the rate limit counts from then, so the task's
+/// scheduling delay never turns a well-paced client's request into a 429.
+pub async fn work(
+    app: Arc<App>,
+    call: Call,
+    uri_error: Option<String>,
+    parts: Parts,
+    bytes: Bytes,
+    arrived: Instant,
+) -> Outcome {
     let latency = app.guard().latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (resp, label) = match api_inner(&app, &call, req).await {
-        Ok(Answer::Normal(resp)) => {
-            let label = resp.status().as_u16().to_string();
-            (resp, label)
-        }
-        Ok(Answer::Dropped(resp)) => (resp, "dropped".to_owned()),
-        Err(e) => (error_response(&e), e.status.to_string()),
-    };
-    app.guard().count_status(&label);
-    app.guard().count_endpoint_status(&call.name, &label);
-    tracing::debug!(endpoint = %call.name, status = %label, "emulator api request");
-    resp
-}
-
-enum Answer {
-    Normal(Response),
-    Dropped(Response),
-}
-
-async fn api_inner(app: &App, call: &Call, req: Request) -> Result<Answer, ApiError> {
-    let email = authenticate(app, req.headers())?;
-    if let Err(retry) = app.guard().admit(&email, Instant::now()) {
-        return Ok(Answer::Normal(rate_limited(retry)));
+    match api_inner(&app, &call, uri_error, parts, bytes, arrived).await {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::answered(error_response(&e)),
     }
-    if let Some(status) = app.guard().roll_failure() {
-        let msg =
-            format!("Emulated server error ({status}): nothing was applied, retry the request.");
-        return Err(ApiError::new(status, msg));
+}
+
+async fn api_inner(
+    app: &App,
+    call: &Call,
+    uri_error: Option<String>,
+    parts: Parts,
+    bytes: Bytes,
+    arrived: Instant,
+) -> Result<Outcome, ApiError> {
+    let email = match admit(app, &parts.headers, arrived)? {
+        Admission::Admitted(email) => email,
+        Admission::Refused(response) => return Ok(Outcome::answered(response)),
+    };
+    if let Some(route) = uri_error {
+        return Err(ApiError::bad(format!(
+            "Invalid characters in URI: [{route}]"
+        )));
     }
     let handler = api::lookup(&call.name)
         .ok_or_else(|| ApiError::new(404, format!("Unknown method '{}'", call.name)))?;
     let write = api::is_write(&call.name);
-    check_method(req.method(), write)?;
-    let (parts, body) = req.into_parts();
-    let bytes = if write {
-        read_body(body).await?
-    } else {
-        Bytes::new()
-    };
-    let (map, upload) = if api::is_upload(&call.name) {
+    check_method(&parts.method, write)?;
+    let upload = api::is_upload(&call.name);
+    let bytes = if write { bytes } else { Bytes::new() };
+    if write && !upload {
+        check_content_type(&parts.headers, &bytes)?;
+    }
+    let (map, upload) = if upload {
         (Map::new(), Some(read_upload(parts, bytes).await?))
     } else {
         (parse_json_object(&bytes)?, None)
     };
+    spend_server_time(app, results_written(&call.name, &map)).await;
     let reply = run_handler(app, call, handler, &email, &map, upload)?;
     if !write {
-        return Ok(Answer::Normal(reply_response(reply)));
+        return Ok(Outcome::answered(reply_response(reply)));
     }
-    let drop_it = {
+    Ok(after_commit(app, reply))
+}
+
+enum Admission {
+    Admitted(String),
+    Refused(Response),
+}
+
+/// Before any work: maintenance (409), login (401), rate limit (429), injected 5xx.
+fn admit(app: &App, headers: &HeaderMap, arrived: Instant) -> Result<Admission, ApiError> {
+    if let Some(retry) = app.guard().maintenance(Instant::now()) {
+        return Ok(Admission::Refused(in_maintenance(retry)));
+    }
+    let email = authenticate(app, headers)?;
+    let mut g = app.guard();
+    if let Err(retry) = g.admit(&email, arrived) {
+        let limit = g.faults().rate_limit;
+        return Ok(Admission::Refused(rate_limited(retry, limit)));
+    }
+    if let Some(status) = g.roll_failure() {
+        let msg =
+            format!("Emulated server error ({status}): nothing was applied, retry the request.");
+        return Err(ApiError::new(status, msg));
+    }
+    Ok(Admission::Admitted(email))
+}
+
+/// The modelled server work; a write commits only after it.
+async fn spend_server_time(app: &App, results: u64) {
+    let server_time = {
+        let mut g = app.guard();
+        let t = g.server_time(results);
+        g.stats.server_ms_total += t.as_millis() as u64;
+        t
+    };
+    if !server_time.is_zero() {
+        tokio::time::sleep(server_time).await;
+    }
+}
+
+/// How many results a request writes (the `n` of the per-result server cost).
+fn results_written(endpoint: &str, body: &Map<String, Value>) -> u64 {
+    match endpoint {
+        "add_result" | "add_result_for_case" => 1,
+        "add_results" | "add_results_for_cases" => body
+            .get("results")
+            .and_then(Value::as_array)
+            .map_or(0, |r| r.len() as u64),
+        _ => 0,
+    }
+}
+
+/// The write was applied; answer it, or inject a fault that hides that it was.
+fn after_commit(app: &App, reply: Reply) -> Outcome {
+    let (drop_it, fail) = {
         let mut g = app.guard();
         g.stats.writes += 1;
-        g.roll_drop()
+        let drop_it = g.roll_drop();
+        let fail = if drop_it {
+            None
+        } else {
+            g.roll_failure_after_commit()
+        };
+        if fail.is_some() {
+            g.stats.failed_after_commit += 1;
+        }
+        (drop_it, fail)
     };
-    Ok(if drop_it {
-        Answer::Dropped(dropped_response(reply))
-    } else {
-        Answer::Normal(reply_response(reply))
-    })
+    let (response, label) = match (drop_it, fail) {
+        (true, _) => (dropped_response(reply), "dropped".to_owned()),
+        (false, Some(status)) => (gateway::failure_after_commit(status), status.to_string()),
+        (false, None) => {
+            let r = reply_response(reply);
+            let label = r.status().as_u16().to_string();
+            (r, label)
+        }
+    };
+    Outcome {
+        response,
+        label,
+        committed: true,
+    }
 }
 
 /// Runs the handler under the store lock; a successful write is persisted before answering.
@@ -306,53 +416,118 @@ fn describe(endpoint: &str) -> String {
     format!("{verb} {thing}")
 }
 
+/// A verb the method does not take: 404 `Unsupported HTTP method "get" for this action.` (seen
+/// verbatim when a redirect turned a POST into a GET; the verb is lowercased).
 fn check_method(method: &Method, write: bool) -> Result<(), ApiError> {
     match (write, method) {
         (false, &Method::GET) | (false, &Method::HEAD) | (true, &Method::POST) => Ok(()),
-        (false, _) => Err(ApiError::bad(
-            "This API method must be called with GET (get_* methods are read-only).",
-        )),
-        (true, _) => Err(ApiError::bad(
-            "This API method must be called with POST (only get_* methods use GET).",
+        _ => Err(ApiError::new(
+            404,
+            format!(
+                "Unsupported HTTP method \"{}\" for this action.",
+                method.as_str().to_ascii_lowercase()
+            ),
         )),
     }
 }
 
-fn rate_limited(retry_after: u64) -> Response {
-    let mut resp = json_response(429, &json!({"error": RATE_LIMITED}));
+/// 429 in the wording seen from TestRail Cloud (observed: `API Rate Limit Exceeded - 500 per
+/// minute maximum allowed. Retry after 1 seconds.`), with `Retry-After` in integer seconds.
+fn rate_limited(retry_after: u64, limit: u32) -> Response {
+    let text = format!(
+        "API Rate Limit Exceeded - {limit} per minute maximum allowed. Retry after {retry_after} seconds."
+    );
+    with_retry_after(json_response(429, &json!({"error": text})), retry_after)
+}
+
+/// 409 during maintenance. UNVERIFIED text: no public 409 body from TestRail Cloud was found
+/// (only its status and that clients honour `Retry-After` on it).
+fn in_maintenance(retry_after: u64) -> Response {
+    with_retry_after(
+        json_response(409, &json!({"error": MAINTENANCE})),
+        retry_after,
+    )
+}
+
+fn with_retry_after(mut resp: Response, secs: u64) -> Response {
     resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     resp
 }
 
-/// Reads the body up to [`MAX_BODY`]; an oversized body is drained (so the client reads our
+/// TestRail requires JSON bodies to be declared as such (texts seen verbatim and in its language
+/// file). An empty body (close_run, delete_*) is let through: whether TestRail requires the
+/// header there too is UNVERIFIED, and clients commonly send none.
+fn check_content_type(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(ApiError::bad(CONTENT_TYPE_MISSING));
+    };
+    let is_json = value.to_str().is_ok_and(|v| {
+        v.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::bad(CONTENT_TYPE_INVALID))
+    }
+}
+
+/// Outcome of reading a body against a cap.
+pub enum BodyRead {
+    Within(Bytes),
+    /// Over the cap (drained up to [`MAX_DRAIN`] so the client reads the answer).
+    TooLarge,
+}
+
+/// Reads the body up to `cap` bytes; an oversized body is drained (so the client reads our
 /// 413 instead of a reset connection) up to [`MAX_DRAIN`].
-pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+pub async fn read_within(body: Body, cap: usize) -> Result<BodyRead, ApiError> {
     let mut stream = body.into_data_stream();
     let mut buf: Vec<u8> = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::bad("The request body could not be read."))?;
         seen += chunk.len();
-        if seen <= MAX_BODY {
+        if seen <= cap {
             buf.extend_from_slice(&chunk);
         } else if seen > MAX_DRAIN {
             break;
         }
     }
-    if seen > MAX_BODY {
-        return Err(ApiError::new(
-            413,
-            format!(
-                "The request body is too large (maximum {} MiB).",
-                MAX_BODY >> 20
-            ),
-        ));
+    Ok(if seen > cap {
+        BodyRead::TooLarge
+    } else {
+        BodyRead::Within(Bytes::from(buf))
+    })
+}
+
+/// The server's own limit: [`MAX_BODY`], answered with a JSON 413.
+pub fn body_too_large() -> ApiError {
+    ApiError::new(
+        413,
+        format!(
+            "The request body is too large (maximum {} MiB).",
+            MAX_BODY >> 20
+        ),
+    )
+}
+
+/// Reads the body up to [`MAX_BODY`] (see [`read_within`]).
+pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    match read_within(body, MAX_BODY).await? {
+        BodyRead::Within(bytes) => Ok(bytes),
+        BodyRead::TooLarge => Err(body_too_large()),
     }
-    Ok(Bytes::from(buf))
 }
 
 /// An empty body is `{}` (close_run, delete_*); anything else must be a JSON object.
+/// UNVERIFIED: TestRail's answer to malformed JSON was never seen in public (it may treat the
+/// body as empty and fail a required field); ours names the syntax error, with 400 as documented.
 fn parse_json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
@@ -368,7 +543,7 @@ fn parse_json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
 }
 
 /// The `attachment` part of a multipart body.
-async fn read_upload(parts: axum::http::request::Parts, bytes: Bytes) -> Result<Upload, ApiError> {
+async fn read_upload(parts: Parts, bytes: Bytes) -> Result<Upload, ApiError> {
     let req = Request::from_parts(parts, Body::from(bytes));
     let bad = |e: String| ApiError::bad(format!("The attachment could not be read: {e}"));
     let mut multipart = Multipart::from_request(req, &())

@@ -134,7 +134,10 @@ async fn rate_limit_is_per_user_with_retry_after() {
     }
     let r = tr.get("get_statuses").await;
     assert_eq!(r.status, 429);
-    assert!(r.error().starts_with("API Rate limit reached"));
+    assert!(
+        r.error()
+            .starts_with("API Rate Limit Exceeded - 3 per minute maximum allowed. Retry after")
+    );
     let retry: u64 = r.headers["retry-after"]
         .to_str()
         .unwrap()

@@ -25,7 +25,7 @@ async fn users_by_id_email_and_current() {
     assert_eq!(by_mail["id"], 1);
     tr.bad_get(
         "get_user_by_email&email=nobody%40x.test",
-        "Field :email is not a valid user.",
+        "Field :email is not a valid email address",
     )
     .await;
     tr.bad_get("get_user_by_email", "Field :email is a required field.")
@@ -329,7 +329,7 @@ async fn stats_count_endpoints_writes_and_codes_and_reset_restores_fixture() {
     let tr = demo().await;
     tr.ok("get_statuses").await;
     tr.okp("add_run/1", json!({"name": "R"})).await;
-    tr.bad_get("get_run/9", "Field :run_id is not a valid test run.")
+    tr.bad_get("get_run/9", "Field :run is not a valid test run.")
         .await;
     tr.get("nope").await;
     let http = client();
@@ -368,7 +368,7 @@ async fn stats_count_endpoints_writes_and_codes_and_reset_restores_fixture() {
         .unwrap();
     assert_eq!(reset.status(), 200);
     assert_eq!(tr.emu.stats().requests, 0);
-    tr.bad_get("get_run/1", "Field :run_id is not a valid test run.")
+    tr.bad_get("get_run/1", "Field :run is not a valid test run.")
         .await;
     assert_eq!(
         tr.ok("get_cases/1").await["size"],

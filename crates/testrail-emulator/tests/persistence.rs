@@ -120,7 +120,7 @@ async fn state_survives_a_restart() {
     testrail_emulator::Emulator::reset(&tr.emu);
     tr.emu.shutdown().await;
     let tr = common::with_config(config(&db)).await;
-    tr.bad_get("get_run/1", "Field :run_id is not a valid test run.")
+    tr.bad_get("get_run/1", "Field :run is not a valid test run.")
         .await;
     assert_eq!(tr.ok("get_cases/1").await["size"], 40);
     tr.emu.shutdown().await;

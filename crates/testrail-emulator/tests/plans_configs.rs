@@ -221,20 +221,23 @@ async fn add_plan_entry_like_trcli_and_close_plan() {
     tr.bad(
         &format!("add_result_for_case/{r1}/1"),
         json!({"status_id": 1}),
-        "The test run is already completed and cannot be modified.",
+        "This operation is not allowed. The test run is already completed.",
     )
     .await;
-    tr.bad(
-        "add_plan_entry/1",
-        json!({"suite_id": 1}),
-        "The test plan is already completed and cannot be modified.",
-    )
-    .await;
+    let closed_plan = tr.post("add_plan_entry/1", json!({"suite_id": 1})).await;
+    assert_eq!(
+        (closed_plan.status, closed_plan.error()),
+        (
+            403,
+            "You are not allowed to edit test plans (insufficient permissions)."
+        ),
+        "a closed plan answers as a permission error"
+    );
     assert_eq!(tr.ok("get_plans/1&is_completed=1").await["size"], 1);
     assert_eq!(tr.post("delete_plan/1", json!({})).await.status, 200);
     tr.bad_get(
         &format!("get_run/{r1}"),
-        "Field :run_id is not a valid test run.",
+        "Field :run is not a valid test run.",
     )
     .await;
 }

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use testrail_api::Client;
-use testrail_api::models::{AddSection, CaseFields, Id, Section};
+use testrail_api::models::{AddSection, CaseFields, Id};
 use testrail_reports::TestExecution;
+use testrail_sync::new_cases::walk;
 use testrail_sync::{Exit, ProjectRef, SuiteRef, by_title, titles};
 
 use crate::cli::{CasesCommand, CheckArgs, Common, CreateArgs, OutputFormat};
@@ -504,15 +505,14 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// A section made by [`create_sections`].
-pub struct CreatedSection {
-    pub section: Section,
+struct CreatedSection {
     /// Its path, parts joined with `/`.
-    pub path: String,
+    path: String,
 }
 
 /// Creates the parts `to_create` of `path` (as [`walk`] found them) below `parent`, each inside
 /// the last; returns the deepest section's ID and what was created.
-pub async fn create_sections(
+async fn create_sections(
     client: &Client,
     target: &Target,
     path: &[String],
@@ -536,27 +536,11 @@ pub async fn create_sections(
             .await?;
         parent = Some(section.id);
         created.push(CreatedSection {
-            section,
             path: path[..=i].join("/"),
         });
     }
     let id = parent.expect("a section path has at least one part, or an existing section");
     Ok((id, created))
-}
-
-/// The deepest existing section along `path`, and the indexes of the parts still to create.
-pub fn walk(sections: &[Section], path: &[String]) -> (Option<Id>, Vec<usize>) {
-    let mut parent: Option<Id> = None;
-    for (i, name) in path.iter().enumerate() {
-        let child = sections
-            .iter()
-            .find(|s| s.parent_id == parent && s.name.trim() == name);
-        match child {
-            Some(s) => parent = Some(s.id),
-            None => return (parent, (i..path.len()).collect()),
-        }
-    }
-    (parent, Vec::new())
 }
 
 async fn case_type(client: &Client, name: &str) -> Result<Id, Failure> {
@@ -648,7 +632,7 @@ fn print_create(r: &CreateReport, format: OutputFormat) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use testrail_api::models::Case;
+    use testrail_api::models::{Case, Section};
 
     fn section(id: Id, name: &str, parent: Option<Id>) -> Section {
         Section {

@@ -345,9 +345,33 @@ pub struct FaultArgs {
     /// Share of writes applied and then answered by a dropped connection (0..1)
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,
-    /// Requests per minute per user before 429 (0 = no limit)
+    /// Share of writes applied and then answered 500/502/503 anyway (0..1)
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_after_commit_rate: f64,
+    /// Requests per minute before 429 (0 = no limit), per user or per instance
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Who shares --rate-limit: each user, or the whole instance (as TestRail Cloud)
+    #[arg(long, value_name = "user|instance", default_value = "user", value_parser = ["user", "instance"])]
+    pub rate_limit_scope: String,
+    /// Server work of every request in ms; a write commits at its end
+    #[arg(long, default_value_t = 0)]
+    pub server_ms: u64,
+    /// Extra server work in ms per result a request writes
+    #[arg(long, default_value_t = 0)]
+    pub server_ms_per_result: u64,
+    /// A gateway answers HTML 504 after this many ms; the work still commits (0 = no gateway)
+    #[arg(long, default_value_t = 0)]
+    pub gateway_timeout_ms: u64,
+    /// Gateway's answer on timeout: 504 (nginx page), 500 (Cloud's `Request timed out`), 502, 503
+    #[arg(long, default_value_t = 504)]
+    pub gateway_timeout_status: u16,
+    /// The gateway answers HTML 413 to bodies over this many bytes (0 = only the 64 MiB cap)
+    #[arg(long, default_value_t = 0)]
+    pub body_limit_bytes: u64,
+    /// Answer 409 (maintenance, with Retry-After) for this many seconds after start
+    #[arg(long, default_value_t = 0.0)]
+    pub maintenance_secs: f64,
     /// Seed for the fault dice
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use testrail_emulator::{Credential, EmulatorConfig, Faults};
+use testrail_emulator::{Credential, EmulatorConfig, Faults, RateScope};
 
 use testrail_sync::Exit;
 
@@ -68,6 +68,7 @@ pub fn faults(f: &FaultArgs) -> Result<Faults, Failure> {
     for (name, rate) in [
         ("--fail-rate", f.fail_rate),
         ("--drop-after-commit-rate", f.drop_after_commit_rate),
+        ("--fail-after-commit-rate", f.fail_after_commit_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
             return Err(bad_input(format!(
@@ -75,11 +76,35 @@ pub fn faults(f: &FaultArgs) -> Result<Faults, Failure> {
             )));
         }
     }
+    if !(f.maintenance_secs >= 0.0 && f.maintenance_secs.is_finite()) {
+        return Err(bad_input(format!(
+            "--maintenance-secs must be 0 or more seconds, not {}",
+            f.maintenance_secs
+        )));
+    }
+    if ![500, 502, 503, 504].contains(&f.gateway_timeout_status) {
+        return Err(bad_input(format!(
+            "--gateway-timeout-status must be 500, 502, 503 or 504, not {}",
+            f.gateway_timeout_status
+        )));
+    }
+    let rate_limit_scope = match f.rate_limit_scope.as_str() {
+        "instance" => RateScope::Instance,
+        _ => RateScope::User,
+    };
     Ok(Faults {
         latency_ms: f.latency_ms,
         fail_rate: f.fail_rate,
         drop_after_commit_rate: f.drop_after_commit_rate,
+        fail_after_commit_rate: f.fail_after_commit_rate,
         rate_limit: f.rate_limit,
+        rate_limit_scope,
+        server_ms: f.server_ms,
+        server_ms_per_result: f.server_ms_per_result,
+        gateway_timeout_ms: f.gateway_timeout_ms,
+        gateway_timeout_status: f.gateway_timeout_status,
+        body_limit_bytes: f.body_limit_bytes,
+        maintenance_secs: f.maintenance_secs,
         seed: f.seed,
     })
 }

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use testrail_api::Client;
 use testrail_reports::CaseIdMatcher;
+use testrail_sync::auto_match::AutoSettings;
 use testrail_sync::{
-    CiInfo, ClosePolicy, Collected, Exit, PlanRef, RunTarget, StatusChoice, Summary, SyncOptions,
+    CiInfo, ClosePolicy, Collected, Exit, PlanRef, Prepared, RunTarget, StatusChoice, Summary,
+    SyncOptions,
 };
 
 use crate::auto_cases;
@@ -37,28 +39,29 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
     let mut auto = None;
-    let collected = if case_matcher == Some(CaseMatcher::Auto) {
-        let settings = auto_cases::AutoSettings {
+    let (collected, prepared) = if case_matcher == Some(CaseMatcher::Auto) {
+        let settings = AutoSettings {
             input: &input,
             options: &options,
             cache_dir: Some(&cache_dir(&args, file)),
             create: args
                 .create_cases
                 .then(|| auto_cases::case_field_flags(&args.case_field))
-                .transpose()?
-                .map(|fields| auto_cases::CreateSpec { fields }),
+                .transpose()?,
         };
-        let (collected, report, index) =
-            auto_cases::read_matching_automation_ids(&client, settings).await?;
-        auto = Some((report, index));
-        collected
+        let read =
+            testrail_sync::auto_match::read_matching_automation_ids(&client, settings).await?;
+        auto_cases::print_ambiguous(&read.report);
+        auto = Some((read.report, read.index));
+        (read.collected, read.prepared)
     } else {
-        testrail_sync::read_reports(&client, &input, &options).await?
+        let collected = testrail_sync::read_reports(&client, &input, &options).await?;
+        (collected, Prepared::default())
     };
     let annotations = args
         .github_annotations
         .then(|| crate::annotations::failures(&collected));
-    let synced = sync(&client, collected, &options, &args, quiet).await;
+    let synced = sync(&client, collected, prepared, &options, &args, quiet).await;
     if let (Err(failure), Some((_, index))) = (&synced, &auto)
         && failure.code == Exit::Refused
     {
@@ -67,12 +70,11 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
         index.invalidate();
     }
     let mut summary = synced?;
-    if let Some((report, index)) = &auto {
-        if auto_cases::stale(report, &summary.unknown_case_ids) {
-            index.invalidate();
-        }
+    if let Some((report, index)) = &mut auto {
+        auto_cases::update_index(index, report, &summary);
+        auto_cases::print_created(&summary, &report.field);
         // JSON readers see the ambiguity too (people saw it on stderr already).
-        summary.warnings.extend(auto_cases::warnings(report));
+        summary.warnings.extend(report.warnings());
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     output::print_summary(&summary, args.format, quiet);
@@ -92,13 +94,14 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
 async fn sync(
     client: &Client,
     collected: Collected,
+    prepared: Prepared,
     options: &SyncOptions,
     args: &ReportArgs,
     quiet: bool,
 ) -> Result<Summary, Failure> {
     let show_bar = !quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
     let progress = output::Bar::new(show_bar);
-    Ok(testrail_sync::sync(client, collected, options, &progress).await?)
+    Ok(testrail_sync::sync_prepared(client, collected, options, &progress, prepared).await?)
 }
 
 /// `--case-matcher`, else `case_matcher` of the config file (or trcli's); `--create-cases`
@@ -138,7 +141,7 @@ fn cache_dir(args: &ReportArgs, file: &FileConfig) -> PathBuf {
 }
 
 /// trcli's matchers: `name` looks in names only, `property` in properties only, `auto` lets
-/// only the automation-ID mapping put IDs in (see `auto_cases`).
+/// only the automation-ID mapping put IDs in (see `testrail_sync::auto_match`).
 fn matcher(
     args: &ReportArgs,
     file: &FileConfig,

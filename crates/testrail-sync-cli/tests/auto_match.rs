@@ -248,15 +248,43 @@ fn dry_run_lists_what_it_would_create_and_writes_nothing() {
         &["--create-cases", "--dry-run"],
     );
     assert_exit(&out, 0);
-    let err = stderr(&out);
-    assert!(
-        err.contains("Would create section \"search/filters\""),
-        "{err}"
+    // The cases and sections are part of the write plan: listed in `planned_calls`, each
+    // entry starting with its endpoint, before the run they go into.
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls: Vec<&str> = summary["planned_calls"]
+        .as_array()
+        .expect("planned_calls")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let sections: Vec<&&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("add_section"))
+        .collect();
+    assert_eq!(
+        sections,
+        [&"add_section: \"search > filters\""],
+        "{calls:?}"
     );
-    assert!(err.contains("Would create 2 cases"), "{err}");
+    let cases: Vec<&&str> = calls.iter().filter(|c| c.starts_with("add_case")).collect();
+    assert_eq!(cases.len(), 2, "{calls:?}");
     assert!(
-        err.contains("new  tests.search.filters.test_by_price  (section \"search/filters\""),
-        "{err}"
+        cases.iter().any(|c| c.contains("in \"search > filters\"")
+            && c.contains("automation ID tests.search.filters.test_by_price")),
+        "{calls:?}"
+    );
+    let run_at = calls
+        .iter()
+        .position(|c| c.starts_with("add_run"))
+        .expect("add_run");
+    let last_case = calls
+        .iter()
+        .rposition(|c| c.starts_with("add_case"))
+        .unwrap();
+    assert!(last_case < run_at, "cases come before the run: {calls:?}");
+    assert!(
+        !stderr(&out).contains("Would create"),
+        "the plan is the one listing"
     );
     assert_eq!(env.write_requests(), writes, "a dry run writes nothing");
 }

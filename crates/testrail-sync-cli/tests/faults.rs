@@ -221,6 +221,7 @@ fn all_faults_together_on_3000_results() {
             rate_limit: 40,
             latency_ms: 10,
             seed: 15,
+            ..Faults::default()
         },
         window: Duration::from_secs(1),
         args: &[

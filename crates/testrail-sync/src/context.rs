@@ -6,10 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use testrail_api::models::{Field, Id};
+use testrail_api::models::{Case, Field, Id, Section};
 use testrail_api::{ApiError, Client};
 
 use crate::error::SyncError;
+use crate::new_cases::{CaseCreation, CreatedCase};
 use crate::options::SyncOptions;
 use crate::results::ResultPlan;
 use crate::run_naming::{run_templates, sync_token};
@@ -31,13 +32,23 @@ pub(crate) struct Context<'a> {
     pub(crate) token: String,
     /// The instance's result fields (`get_result_fields`), read with the statuses.
     pub(crate) result_fields: Vec<Field>,
+    /// `--create-cases`: the cases tests wait for (their results carry provisional IDs).
+    pub(crate) creation: Option<CaseCreation>,
+    /// The suite's sections, read only when cases are to be created.
+    pub(crate) sections: Option<Vec<Section>>,
+    /// What `--create-cases` made in this sync.
+    pub(crate) created_sections: Vec<String>,
+    pub(crate) created: Vec<CreatedCase>,
+    pub(crate) created_cases: Vec<Case>,
 }
 
 impl<'a> Context<'a> {
-    /// Checks the run name templates, then confirms project and suite with reads.
+    /// Checks the run name templates, then confirms project and suite with reads (unless
+    /// `resolved` says what reads already confirmed).
     pub(crate) async fn resolve(
         client: &'a Client,
         options: &'a SyncOptions,
+        resolved: Option<ResolvedTarget>,
     ) -> Result<Self, SyncError> {
         for template in run_templates(&options.run) {
             check_template(template)?;
@@ -47,7 +58,10 @@ impl<'a> Context<'a> {
             mut project_name,
             suite_id,
             suite_name,
-        } = resolve_target(client, &options.project, options.suite.as_ref()).await?;
+        } = match resolved {
+            Some(target) => target,
+            None => resolve_target(client, &options.project, options.suite.as_ref()).await?,
+        };
         let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
         if wants_project_name && project_name.is_none() {
             let project = client.get_project(project_id).await.map_err(|e| {
@@ -66,6 +80,11 @@ impl<'a> Context<'a> {
             unknown: BTreeSet::new(),
             token: sync_token(),
             result_fields: Vec::new(),
+            creation: None,
+            sections: None,
+            created_sections: Vec::new(),
+            created: Vec::new(),
+            created_cases: Vec::new(),
         })
     }
 

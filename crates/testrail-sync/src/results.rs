@@ -61,6 +61,22 @@ impl ResultPlan {
         counts
     }
 
+    /// Gives a case's results its real ID (a case `--create-cases` just made).
+    pub fn rename_case(&mut self, from: Id, to: Id) {
+        for r in self.results.iter_mut().filter(|r| r.case_id == Some(from)) {
+            r.case_id = Some(to);
+        }
+        for o in self.omitted.iter_mut().filter(|o| o.case_id == from) {
+            o.case_id = to;
+        }
+        if let Some(outcome) = self.outcomes.remove(&from) {
+            self.outcomes.insert(to, outcome);
+        }
+        if let Some(files) = self.attachments.remove(&from) {
+            self.attachments.insert(to, files);
+        }
+    }
+
     /// Drops cases the suite does not have, so they cannot make TestRail reject a batch.
     pub fn retain_cases(&mut self, keep: impl Fn(Id) -> bool) {
         self.results.retain(|r| r.case_id.is_some_and(&keep));

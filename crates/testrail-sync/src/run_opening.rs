@@ -62,7 +62,7 @@ pub async fn open_run(
             });
         }
     };
-    let mut ctx = Context::resolve(client, options).await?;
+    let mut ctx = Context::resolve(client, options, None).await?;
     if let Some(run) = match key {
         Some(key) => ctx.find_run_by_key(key).await?,
         None => None,

@@ -1,9 +1,10 @@
 //! What a sync did, for people (the CLI renders it) and scripts (`--format json`).
 
 use serde::Serialize;
-use testrail_api::models::Id;
+use testrail_api::models::{Case, Id};
 
 use crate::collect::{MultiIdTest, UnmappedTest};
+use crate::new_cases::CreatedCase;
 use crate::results::{OmittedCase, OutcomeCounts};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -42,6 +43,15 @@ pub struct Summary {
     /// True when this run resumed an interrupted sync from the journal.
     pub resumed: bool,
     pub closed: bool,
+    /// Sections `--create-cases` created (paths, parts joined with `/`), parents first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub created_sections: Vec<String>,
+    /// Cases `--create-cases` created; their results were posted in this sync.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub created_cases: Vec<CreatedCase>,
+    /// The same cases as TestRail answered (for the local case index).
+    #[serde(skip)]
+    pub created_case_records: Vec<Case>,
     /// Files uploaded to results.
     pub attachments_uploaded: u64,
     /// Things that did not stop the sync but deserve a look (missing attachment files, …).

@@ -1,6 +1,6 @@
 //! A whole sync: read what decides the writes, decide them as a [`WritePlan`], then either list
-//! them (`--dry-run`, nothing written) or carry them out — open the run, post the results
-//! exactly once, upload attachments, close by policy.
+//! them (`--dry-run`, nothing written) or carry them out — create the cases `--create-cases`
+//! planned, open the run, post the results exactly once, upload attachments, close by policy.
 //!
 //! Concurrency: one task drives the sync; only posting (the poster's batches in flight) and
 //! attachment uploads run concurrently, bounded by `concurrency` and the client's pacer.
@@ -13,10 +13,12 @@ use std::time::Instant;
 use testrail_api::Client;
 use testrail_api::models::{Id, NewResult, Run};
 
+use crate::auto_match::Prepared;
 use crate::collect::Collected;
 use crate::context::Context;
 use crate::error::SyncError;
 use crate::journal::{Event, Journal, Recovered};
+use crate::new_cases::is_provisional;
 use crate::options::SyncOptions;
 use crate::poster::Poster;
 use crate::preflight;
@@ -42,6 +44,18 @@ pub async fn sync(
     options: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, SyncError> {
+    sync_prepared(client, collected, options, progress, Prepared::default()).await
+}
+
+/// [`sync`] with what reading already learnt: the confirmed target (not read again) and the
+/// cases `--create-cases` makes for tests read under provisional IDs.
+pub async fn sync_prepared(
+    client: &Client,
+    collected: Collected,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+    prepared: Prepared,
+) -> Result<Summary, SyncError> {
     let started = Instant::now();
     // Independent reads: one round trip instead of two.
     let statuses = async {
@@ -56,8 +70,9 @@ pub async fn sync(
             .await
             .map_err(|e| SyncError::api("reading result fields (get_result_fields)", e))
     };
-    let (mut ctx, statuses, result_fields) =
-        tokio::try_join!(Context::resolve(client, options), statuses, result_fields)?;
+    let context = Context::resolve(client, options, prepared.target);
+    let (mut ctx, statuses, result_fields) = tokio::try_join!(context, statuses, result_fields)?;
+    ctx.creation = prepared.creation;
     let status_map = StatusMap::resolve(&options.statuses, &statuses)?;
     let assignee = ctx.failure_assignee().await?;
     let mut results = plan_results(&collected, &status_map, options, assignee);
@@ -94,6 +109,9 @@ pub async fn sync(
     summary.counts = results.counts();
     summary.not_posted = results.omitted;
     summary.unknown_case_ids = ctx.unknown.into_iter().collect();
+    summary.created_sections = ctx.created_sections;
+    summary.created_cases = ctx.created;
+    summary.created_case_records = ctx.created_cases;
     summary.api_calls = client.request_count();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
@@ -108,7 +126,7 @@ impl Context<'_> {
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
         let known = self.known_cases().await?.clone();
-        self.drop_unknown(results, |c| known.contains(&c));
+        self.drop_unknown(results, |c| known.contains(&c) || is_provisional(c));
         let plan = self.decide(results).await?;
         check_before_writing(&plan)?;
         match &plan.run {
@@ -148,7 +166,7 @@ impl Context<'_> {
         let (run, watermark, acked, pending, close) = match recovered {
             Some(r) => {
                 summary.resumed = true;
-                let (run, watermark, acked, pending) = self.resume(r).await?;
+                let (run, watermark, acked, pending) = self.resume(r, results).await?;
                 let close = self.options.should_close().then_some(match run.plan_id {
                     Some(_) => CloseAction::Plan,
                     None => CloseAction::Run,
@@ -259,21 +277,25 @@ impl Context<'_> {
         results: &mut ResultPlan,
         plan: WritePlan,
     ) -> Result<(Run, Id, bool), SyncError> {
-        if !plan.sections_to_create.is_empty() || !plan.cases_to_create.is_empty() {
-            // The planning hook exists; the step that creates cases lands with `--create-cases`.
-            return Err(SyncError::Config {
-                setting: "create-cases".into(),
-                message: "creating cases is not supported by this build".into(),
-            });
-        }
+        self.create_planned_cases(results, plan.sections_to_create, plan.cases_to_create)
+            .await?;
         self.obtain_run(results, plan.run).await
     }
 
     async fn resume(
         &mut self,
         r: Recovered,
+        results: &mut ResultPlan,
     ) -> Result<(Run, Id, BTreeSet<Id>, Vec<Id>), SyncError> {
         let run = self.existing_open_run(r.run_id).await?;
+        if results.case_ids().iter().any(|c| is_provisional(*c)) {
+            // Tests still without a case (the index did not see the ones the interrupted sync
+            // made, or the sync died before making them): create them before posting, as the
+            // first attempt would have, and add them to the journal's run.
+            let (sections, cases) = self.plan_case_creation(results).await?;
+            self.create_planned_cases(results, sections, cases).await?;
+            self.ensure_cases(&run, results, None).await?;
+        }
         tracing::info!(
             run = r.run_id,
             acked = r.acked.len(),

@@ -7,9 +7,9 @@
 //! the same moment (resolved by `delete_run` of the younger one) or replacing a shared run's
 //! cases while we post (resolved by adding them back). Those are repairs, not planned writes.
 //!
-//! Extension points (kept empty by the current steps):
-//! - [`WritePlan::cases_to_create`] / [`WritePlan::sections_to_create`]: cases the sync must
-//!   create before the run (`--create-cases`); they are listed, and written before the run.
+//! Beside the run and the result batches:
+//! - [`WritePlan::cases_to_create`] / [`WritePlan::sections_to_create`]: cases `--create-cases`
+//!   makes before the run (see `new_cases`); their results are planned under provisional IDs.
 //! - [`WritePlan::checks`]: pre-write validations (e.g. result fields the instance lacks),
 //!   all run before the first write; a failed one stops the sync with nothing written.
 
@@ -21,6 +21,7 @@ use testrail_api::models::{Id, Plan, Run};
 
 use crate::context::Context;
 use crate::error::SyncError;
+use crate::new_cases::is_provisional;
 use crate::options::{PlanRef, RunTarget};
 use crate::results::{MAX_BATCH_BYTES, ResultPlan, batches};
 
@@ -53,6 +54,9 @@ pub struct SectionToCreate {
 /// A case to create for a test that has none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseToCreate {
+    /// The ID its results carry until the case exists (see `new_cases`).
+    pub provisional: Id,
+    pub automation_id: String,
     pub title: String,
     /// Section path under the suite.
     pub section: Vec<String>,
@@ -162,7 +166,12 @@ impl WritePlan {
             ));
         }
         for c in &self.cases_to_create {
-            let detail = format!("\"{}\" in \"{}\"", c.title, c.section.join(" > "));
+            let detail = format!(
+                "\"{}\" in \"{}\" (automation ID {})",
+                c.title,
+                c.section.join(" > "),
+                c.automation_id
+            );
             calls.push(call("add_case", None, detail));
         }
         match &self.run {
@@ -311,7 +320,7 @@ impl Context<'_> {
         } else {
             0
         };
-        let (sections_to_create, cases_to_create) = self.cases_to_create(results).await?;
+        let (sections_to_create, cases_to_create) = self.plan_case_creation(results).await?;
         let checks = self.pre_write_checks(results).await?;
         Ok(WritePlan {
             sections_to_create,
@@ -322,14 +331,6 @@ impl Context<'_> {
             close,
             checks,
         })
-    }
-
-    /// Hook for `--create-cases`: the sections and cases to create (with reads only). None yet.
-    async fn cases_to_create(
-        &mut self,
-        _results: &ResultPlan,
-    ) -> Result<(Vec<SectionToCreate>, Vec<CaseToCreate>), SyncError> {
-        Ok((Vec::new(), Vec::new()))
     }
 
     /// Hook for validations that must pass before the first write: each read-only, all
@@ -362,7 +363,7 @@ impl Context<'_> {
         let have = self.run_case_ids(run.id).await?;
         let mut missing: Vec<Id> = results.case_ids().difference(&have).copied().collect();
         if run.include_all && !missing.is_empty() {
-            self.drop_unknown(results, |c| have.contains(&c));
+            self.drop_unknown(results, |c| have.contains(&c) || is_provisional(c));
             missing.clear();
         }
         Ok(RunAction::Reuse {

@@ -5,7 +5,8 @@
 //!
 //! The fault these guard against: a dry run that is a second implementation and promises
 //! `add_run` where the sync does `update_run` (a `--run-key` run that exists) or
-//! `add_plan` + `add_plan_entry` (a `--plan-name` plan that does not).
+//! `add_plan` + `add_plan_entry` (a `--plan-name` plan that does not), or that leaves the
+//! `add_section`/`add_case` calls of `--create-cases` out of its plan.
 
 mod common;
 
@@ -15,7 +16,7 @@ use common::*;
 use testrail_api::Client;
 use testrail_api::models::{AddPlan, AddPlanEntry, Id, RunFields};
 use testrail_emulator::Emulator;
-use testrail_sync::{ClosePolicy, PlanRef, RunTarget, Summary, SyncOptions};
+use testrail_sync::{ClosePolicy, PlanRef, ReportInput, RunTarget, Summary, SyncOptions};
 
 /// Endpoint name → requests, for the endpoints that write.
 type Writes = BTreeMap<String, u64>;
@@ -297,4 +298,140 @@ async fn close_closes_the_run_or_the_plan_it_lives_in() {
         ]
     );
     assert!(real.closed);
+}
+
+fn calls_to(emulator: &Emulator, endpoint: &str) -> u64 {
+    emulator
+        .stats()
+        .endpoints
+        .get(endpoint)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Dry run then real sync of `--create-cases` on the same state, as [`dry_run_then_sync`].
+async fn create_cases_dry_run_then_sync(
+    setup: &Setup,
+    options: &SyncOptions,
+    input: &ReportInput,
+) -> (Writes, Summary, Summary) {
+    let before = writes(&setup.emulator);
+    let mut dry = options.clone();
+    dry.dry_run = true;
+    let preview = sync_creating_cases(setup, input, &dry).await;
+    assert!(preview.dry_run);
+    assert_eq!(
+        writes(&setup.emulator),
+        before,
+        "the dry run sent write requests"
+    );
+    assert!(preview.created_cases.is_empty());
+    let plan = planned(&preview);
+    let suites_before = calls_to(&setup.emulator, "get_suites");
+    let real = sync_creating_cases(setup, input, options).await;
+    assert_eq!(
+        calls_to(&setup.emulator, "get_suites") - suites_before,
+        1,
+        "reading by automation ID and the sync share one suite lookup"
+    );
+    let done = since(&writes(&setup.emulator), &before);
+    assert_eq!(
+        plan, done,
+        "the dry run planned {:?}; the sync wrote {done:?}",
+        preview.planned_calls
+    );
+    (plan, preview, real)
+}
+
+#[tokio::test]
+async fn create_cases_plans_sections_and_cases_before_the_run_and_posts_their_results() {
+    let setup = automation_setup().await;
+    let input = report_without_ids("new-run");
+    let options = options(new_run());
+    let (plan, preview, real) = create_cases_dry_run_then_sync(&setup, &options, &input).await;
+    assert_eq!(
+        plan,
+        Writes::from([
+            ("add_case".into(), 2),
+            ("add_results_for_cases".into(), 1),
+            ("add_run".into(), 1),
+            ("add_section".into(), 3),
+        ])
+    );
+    let first: Vec<&str> = preview.planned_calls[..5]
+        .iter()
+        .map(|c| c.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        [
+            "add_section",
+            "add_section",
+            "add_section",
+            "add_case",
+            "add_case"
+        ],
+        "sections (parents first), then cases, then the run: {:?}",
+        preview.planned_calls
+    );
+    assert!(
+        preview.planned_calls.iter().any(|c| c
+            == "add_case: \"test_by_price\" in \"search > filters\" \
+                (automation ID tests.search.filters.test_by_price)"),
+        "{:?}",
+        preview.planned_calls
+    );
+    assert!(preview.planned_calls[5].starts_with("add_run/1: \"Nightly\" with 3 cases"));
+    // The new cases' tests got their results in the same sync, in the run.
+    assert_eq!(real.posted, 3);
+    assert_eq!(real.created_cases.len(), 2);
+    assert_eq!(real.created_sections, ["cart", "search", "search/filters"]);
+    let run = real.run_id.expect("run");
+    let in_run: Vec<Id> = setup
+        .client
+        .get_tests(run)
+        .await
+        .expect("tests")
+        .iter()
+        .map(|t| t.case_id)
+        .collect();
+    for c in &real.created_cases {
+        assert!(in_run.contains(&c.case_id), "C{} is in the run", c.case_id);
+    }
+
+    // Exactly once: the created cases are found by automation ID, nothing is created again.
+    let before = writes(&setup.emulator);
+    let rerun = sync_creating_cases(&setup, &input, &options).await;
+    assert_eq!(rerun.posted, 3);
+    assert!(rerun.created_cases.is_empty());
+    let again = since(&writes(&setup.emulator), &before);
+    assert_eq!(endpoints(&again), ["add_results_for_cases", "add_run"]);
+}
+
+#[tokio::test]
+async fn create_cases_into_an_existing_run_adds_the_new_cases_to_it() {
+    let setup = automation_setup().await;
+    let existing = run_with(&setup.client, &[101], None).await;
+    let input = report_without_ids("existing-run");
+    let (plan, preview, real) =
+        create_cases_dry_run_then_sync(&setup, &options(RunTarget::Existing(existing)), &input)
+            .await;
+    assert_eq!(
+        endpoints(&plan),
+        [
+            "add_case",
+            "add_results_for_cases",
+            "add_section",
+            "update_run"
+        ]
+    );
+    assert!(
+        preview
+            .planned_calls
+            .contains(&format!("update_run/{existing}: add 2 cases")),
+        "{:?}",
+        preview.planned_calls
+    );
+    assert_eq!(real.run_id, Some(existing));
+    assert_eq!(real.posted, 3);
 }

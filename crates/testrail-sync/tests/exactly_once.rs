@@ -134,3 +134,85 @@ async fn shards_racing_for_one_run_key_end_in_one_run_with_every_case_once() {
     );
     assert!(per_case.values().all(|n| *n == 1), "{per_case:?}");
 }
+
+#[tokio::test]
+async fn create_cases_whose_answers_are_lost_are_created_once() {
+    let setup = automation_setup().await;
+    // Every write is applied and its connection then dropped: add_section and add_case cannot
+    // know whether they landed (TestRail has no idempotency key for them).
+    setup.emulator.set_faults(Faults {
+        drop_after_commit_rate: 1.0,
+        seed: 7,
+        ..Faults::default()
+    });
+    let input = report_without_ids("answers-lost");
+    let options = options(RunTarget::New {
+        name_template: "Nightly".into(),
+    });
+    let summary = sync_creating_cases(&setup, &input, &options).await;
+    let stats = setup.emulator.stats();
+    assert_eq!(
+        stats.answered("add_case", "dropped"),
+        2,
+        "the fault hit add_case"
+    );
+    assert_eq!(stats.answered("add_section", "dropped"), 3);
+    assert_eq!(stats.endpoints["add_case"], 2, "no add_case was sent twice");
+    assert_eq!(
+        stats.endpoints["add_section"], 3,
+        "no add_section was sent twice"
+    );
+    setup.emulator.set_faults(Faults::default());
+    let cases = setup.client.get_cases(1, Some(1)).await.expect("get_cases");
+    assert_eq!(cases.len(), 22, "20 seeded + 2 created, no duplicate");
+    assert_eq!(summary.created_cases.len(), 2);
+    let per_case = results_per_case(&setup, summary.run_id.expect("run")).await;
+    for c in &summary.created_cases {
+        assert_eq!(
+            per_case.get(&c.case_id),
+            Some(&1),
+            "C{} has one result",
+            c.case_id
+        );
+    }
+}
+
+#[tokio::test]
+async fn cases_created_by_a_sync_that_died_are_found_by_the_index_on_the_rerun() {
+    let setup = automation_setup().await;
+    let input = report_without_ids("index-after-crash");
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("index-after-crash");
+    let _ = std::fs::remove_dir_all(&cache);
+    let options = options(RunTarget::New {
+        name_template: "Nightly".into(),
+    });
+    let read = |options| {
+        testrail_sync::auto_match::read_matching_automation_ids(
+            &setup.client,
+            testrail_sync::auto_match::AutoSettings {
+                input: &input,
+                options,
+                cache_dir: Some(&cache),
+                create: Some(Default::default()),
+            },
+        )
+    };
+    let first = read(&options).await.expect("read");
+    assert_eq!(first.prepared.creation.as_ref().unwrap().pending.len(), 2);
+    let summary = testrail_sync::sync_prepared(
+        &setup.client,
+        first.collected,
+        &options,
+        &testrail_sync::Quiet,
+        first.prepared,
+    )
+    .await
+    .expect("sync");
+    assert_eq!(summary.created_cases.len(), 2);
+    // The caller never told the index about the new cases (as if it died right after the
+    // sync): the rerun's refresh (`updated_after`) still finds them by automation ID.
+    let rerun = read(&options).await.expect("reread");
+    assert!(rerun.prepared.creation.unwrap().pending.is_empty());
+    assert!(rerun.collected.unmapped.is_empty());
+    assert_eq!(rerun.collected.cases.len(), 3);
+}

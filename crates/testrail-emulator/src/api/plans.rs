@@ -133,7 +133,7 @@ fn update_plan(c: &mut Ctx) -> ApiResult<Reply> {
     c.state.check_milestone(project, milestone)?;
     let row = c.state.plans.get_mut(&id).expect("checked");
     if row.plan.is_completed {
-        return Err(ApiError::bad(crate::error::PLAN_COMPLETED));
+        return Err(ApiError::forbidden(crate::error::PLAN_COMPLETED));
     }
     if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
         row.plan.name = n;

@@ -36,18 +36,21 @@ fn result_body(f: &Fields) -> ApiResult<NewResult> {
     })
 }
 
-fn bulk_body(c: &Ctx) -> ApiResult<Vec<NewResult>> {
+/// The `results` list. An entry that is not an object, or `results` given as an object (a
+/// double-wrapped `{"results": {"results": [...]}}`), fails as real servers answer it: the
+/// entry's `id_field` (`case_id` or `test_id`) is missing.
+fn bulk_body(c: &Ctx, id_field: &str) -> ApiResult<Vec<NewResult>> {
+    let missing_id = || ApiError::required(&format!("results.{id_field}"));
     match c.fields().raw("results") {
         None => Err(ApiError::required("results")),
         Some(Value::Array(items)) => items
             .iter()
             .map(|v| {
-                let obj = v.as_object().ok_or_else(|| {
-                    ApiError::bad("Field :results contains an entry that is not an object.")
-                })?;
+                let obj = v.as_object().ok_or_else(missing_id)?;
                 result_body(&Fields::nested(obj, "results."))
             })
             .collect(),
+        Some(Value::Object(_)) => Err(missing_id()),
         Some(_) => Err(ApiError::bad("Field :results is not a valid array.")),
     }
 }
@@ -70,13 +73,13 @@ fn add_result_for_case(c: &mut Ctx) -> ApiResult<Reply> {
 
 fn add_results(c: &mut Ctx) -> ApiResult<Reply> {
     let run = c.id(0, "run_id")?;
-    let body = bulk_body(c)?;
+    let body = bulk_body(c, "test_id")?;
     json(c.state.add_results(run, body, c.user, c.now)?)
 }
 
 fn add_results_for_cases(c: &mut Ctx) -> ApiResult<Reply> {
     let run = c.id(0, "run_id")?;
-    let body = bulk_body(c)?;
+    let body = bulk_body(c, "case_id")?;
     json(c.state.add_results_for_cases(run, body, c.user, c.now)?)
 }
 

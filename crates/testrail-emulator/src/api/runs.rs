@@ -3,7 +3,7 @@
 use testrail_api::models::RunFields;
 
 use super::{Ctx, Handler, Reply, empty, json};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
 use crate::store::RunFilter;
 
@@ -40,7 +40,11 @@ pub fn run_fields(f: &Fields) -> ApiResult<RunFields> {
 
 fn get_run(c: &mut Ctx) -> ApiResult<Reply> {
     let id = c.id(0, "run_id")?;
-    c.state.run(id)?;
+    // get_run names the field `:run`, not `:run_id` (seen verbatim from live servers); the
+    // other run endpoints keep `:run_id`, which is unverified.
+    c.state
+        .run(id)
+        .map_err(|_| ApiError::not_valid("run", "test run"))?;
     json(c.state.run_json(id, c.base))
 }
 

@@ -41,7 +41,7 @@ impl State {
     fn open_plan(&self, id: Id) -> ApiResult<&PlanRow> {
         let p = self.plan(id)?;
         if p.plan.is_completed {
-            return Err(ApiError::bad(PLAN_COMPLETED));
+            return Err(ApiError::forbidden(PLAN_COMPLETED));
         }
         Ok(p)
     }

@@ -52,13 +52,20 @@ impl State {
     }
 
     fn check_system_result_fields(&self, r: &NewResult, prefix: &str) -> ApiResult<()> {
+        // TestRail's language file and docs: a result needs a status, an assignee or a comment.
+        // Only the bulk wording is known; single results are not checked (UNVERIFIED text).
+        let says_nothing = r.status_id.is_none()
+            && r.assignedto_id.is_none()
+            && r.comment.as_deref().is_none_or(|c| c.trim().is_empty());
+        if says_nothing && prefix == "results." {
+            return Err(ApiError::bad(
+                "Field :results contains one or more invalid results (one of Status ID, Assigned To or Comment is required)",
+            ));
+        }
         if let Some(s) = r.status_id {
-            if s == 3 {
-                return Err(ApiError::bad(format!(
-                    "Field :{prefix}status_id is not a valid status (Untested cannot be set by a result)."
-                )));
-            }
-            if !self.statuses.contains_key(&s) {
+            // Untested (3) cannot be set by a result; TestRail's text for it is UNVERIFIED, so
+            // it gets the one seen for an unknown status.
+            if s == 3 || !self.statuses.contains_key(&s) {
                 return Err(ApiError::not_valid(&format!("{prefix}status_id"), "status"));
             }
         }
@@ -116,6 +123,8 @@ impl State {
         self.open_run(run_id)?;
         let tests = self.resolve_bulk(&entries, |s, r| {
             let tid = r.test_id.ok_or_else(|| ApiError::required("results.test_id"))?;
+            // TestRail's template is `(test {1} unknown ...)`; the `T` prefix is UNVERIFIED,
+            // by analogy with the `C` seen verbatim for cases.
             s.tests.get(&tid).filter(|t| t.active && t.run_id == run_id).map(|t| t.id).ok_or_else(|| {
                 ApiError::bad(format!(
                     "Field :results contains one or more invalid results (test T{tid} unknown or not part of the test run)"

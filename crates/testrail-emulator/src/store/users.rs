@@ -46,7 +46,8 @@ impl State {
         self.users
             .values()
             .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
-            .ok_or_else(|| ApiError::not_valid("email", "user"))
+            // The text trcli expects from real servers (no final period).
+            .ok_or_else(|| ApiError::bad("Field :email is not a valid email address"))
     }
 
     pub fn milestone(&self, id: Id) -> ApiResult<&Milestone> {
