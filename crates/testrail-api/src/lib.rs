@@ -33,7 +33,7 @@ mod pagination;
 pub mod retry;
 pub mod secret;
 
-pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE};
+pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, Timed};
 pub use core::RequestStats;
 pub use error::{ApiError, ErrorKind};
 pub use network::{ProxyOptions, TlsOptions};
