@@ -171,6 +171,36 @@ fn unknown_case_ids_are_reported_and_left_out() {
     assert_eq!(run_cases(&env, run_id), (101..=110).collect());
 }
 
+/// Fault: lists serialised only when non-empty made `jq '.planned_calls[]'` fail on a real
+/// sync and `.created_cases | length` fail without `--create-cases`: scripts need every key.
+#[test]
+fn json_output_has_every_list_key_whether_or_not_it_is_empty() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["report", "PATH", "--project-id", "1", "--format", "json"];
+        let report = pytest_report();
+        args[1] = &report;
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_exit(&out, 0);
+        let summary = json(&out);
+        for key in [
+            "planned_calls",
+            "checks",
+            "created_cases",
+            "created_sections",
+            "multi_id_tests",
+            "unmapped_tests",
+            "warnings",
+        ] {
+            assert!(
+                summary[key].is_array(),
+                "{key} missing with {extra:?}: {summary}"
+            );
+        }
+    }
+}
+
 #[test]
 fn dry_run_reads_but_writes_nothing() {
     let env = Env::start(fixture_with_cases(101..=112));
