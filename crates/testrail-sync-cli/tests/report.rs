@@ -567,4 +567,22 @@ fn demo_syncs_the_bundled_report_and_exits() {
         "{text}"
     );
     assert!(text.contains("http://127.0.0.1:"), "{text}");
+    // With --exit the emulator is gone: no "point the real command at it" with a dead address.
+    assert!(text.contains("The emulator has stopped (--exit)"), "{text}");
+    assert!(!text.contains("TESTRAIL_HOST="), "{text}");
+}
+
+/// Fault: `-v` logs written to a CI log or a file (stderr not a terminal) carried terminal
+/// colour codes (`\x1b[2m…`), unreadable in Jenkins and in `2> log.txt`.
+#[test]
+fn verbose_logs_to_a_pipe_carry_no_colour_codes() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    let out = env.run(&["report", &pytest_report(), "--project-id", "1", "-vv"]);
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("TestRail call"), "-vv logs the calls:\n{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in piped logs:\n{err}"
+    );
 }
