@@ -32,7 +32,13 @@ pub fn human(s: &Summary) -> String {
         (None, Some(name)) => format!("new run \"{name}\""),
         _ => "no run".to_string(),
     };
-    if s.dry_run {
+    if s.dry_run && s.planned_calls.is_empty() {
+        // "no run would get:" followed by nothing read like a truncated plan.
+        let _ = writeln!(
+            out,
+            "Dry run: nothing was written, and a sync would write nothing: no test maps to a case of the suite."
+        );
+    } else if s.dry_run {
         let _ = writeln!(out, "Dry run: nothing was written. {run} would get:");
         // The checks' findings (custom field values) describe what those writes carry.
         write_plan(&mut out, &s.planned_calls);
@@ -302,5 +308,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("batch 1 with 25 results"), "{text}");
+    }
+
+    #[test]
+    fn a_dry_run_with_nothing_to_write_says_so() {
+        let summary = Summary {
+            dry_run: true,
+            ..Summary::default()
+        };
+        let text = human(&summary);
+        assert!(
+            text.starts_with("Dry run: nothing was written, and a sync would write nothing"),
+            "{text}"
+        );
+        assert!(!text.contains("no run would get"), "{text}");
     }
 }
