@@ -171,6 +171,34 @@ fn unknown_case_ids_are_reported_and_left_out() {
     assert_eq!(run_cases(&env, run_id), (101..=110).collect());
 }
 
+/// Fault: with no report case ID in the suite (wrong --suite-id), the real sync exits 3 after
+/// TestRail refuses the run, but `--dry-run` planned `add_run … with 0 cases` and exited 0, so
+/// the preview hid the mistake it exists to catch.
+#[test]
+fn dry_run_fails_like_the_sync_when_no_case_id_is_in_the_suite() {
+    let env = Env::start(fixture_with_cases(1..=3));
+    let real = env.run(&["report", &pytest_report(), "--project-id", "1"]);
+    let preview = env.run(&["report", &pytest_report(), "--project-id", "1", "--dry-run"]);
+    for out in [&real, &preview] {
+        assert_exit(out, 3);
+        assert!(
+            stderr(out).contains("none of the report's 12 case IDs exist in the suite"),
+            "{}",
+            stderr(out)
+        );
+    }
+    assert!(
+        !stdout(&preview).contains("add_run"),
+        "{}",
+        stdout(&preview)
+    );
+    assert_eq!(
+        env.write_requests(),
+        1,
+        "only the real sync's refused add_run"
+    );
+}
+
 /// Fault: lists serialised only when non-empty made `jq '.planned_calls[]'` fail on a real
 /// sync and `.created_cases | length` fail without `--create-cases`: scripts need every key.
 #[test]
