@@ -117,6 +117,16 @@ fn pytest_report_creates_a_run_scoped_to_its_cases_with_mapped_statuses() {
     assert_eq!(run.counts.untested_count, 0);
     assert!(!run.include_all);
     assert!(run.description.unwrap().contains("testrail-sync"));
+    // Fault: `run show` printed only the five system counters, so 3 results posted as the
+    // custom "Skipped" status vanished and the counts did not add up to `posted`.
+    let show = env.run(&["run", "show", "--run-id", &run_id.to_string()]);
+    assert_exit(&show, 0);
+    assert!(
+        stdout(&show)
+            .contains("passed 5 · failed 4 · blocked 0 · retest 0 · untested 0 · skipped 3"),
+        "{}",
+        stdout(&show)
+    );
 }
 
 #[test]
