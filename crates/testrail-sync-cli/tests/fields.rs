@@ -456,6 +456,10 @@ fn the_emulator_command_refuses_a_fixture_with_malformed_fields_at_start() {
     assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(
+        err.starts_with(&format!("error: {}: ", bad.display())),
+        "the message names the fixture file: {err}"
+    );
+    assert!(
         err.contains("result field \"custom_environment\"")
             && err.contains("configs[0].options.items")
             && err.contains("\"production\" is not \"ID, Label\""),
