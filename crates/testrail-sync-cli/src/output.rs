@@ -66,8 +66,8 @@ pub fn human(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "  {} executions read · passed {} · failed {} · skipped {}{}",
-        s.executions,
+        "  {} read · passed {} · failed {} · skipped {}{}",
+        plural(s.executions as usize, "execution", "executions"),
         s.counts.passed,
         s.counts.failed,
         s.counts.skipped,
@@ -322,5 +322,14 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("no run would get"), "{text}");
+        let one = Summary {
+            executions: 1,
+            ..Summary::default()
+        };
+        assert!(
+            human(&one).contains("  1 execution read ·"),
+            "{}",
+            human(&one)
+        );
     }
 }
