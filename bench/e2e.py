@@ -31,10 +31,10 @@ EMULATOR_START_TIMEOUT = 20.0
 
 
 class Emulator:
-    def __init__(self, binary, fixture, latency_ms=0, rate_limit=0, workdir="."):
+    def __init__(self, binary, fixture, latency_ms=0, rate_limit=0, workdir=".", extra=()):
         self.log = open(os.path.join(workdir, "emulator.log"), "ab")
         args = [binary, "emulator", "--port", "0", "--fixture", fixture, "--user", "%s:%s" % (EMAIL, KEY),
-                "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit), "--seed", "8", "-q"]
+                "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit), "--seed", "8", "-q", *extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
         self.url = self._read_url()
         self.port = int(self.url.rsplit(":", 1)[1].strip("/"))

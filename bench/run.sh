@@ -5,6 +5,7 @@
 #   bench/run.sh                 everything (~5 min plus one release build and a cargo bench build)
 #   QUICK=1 bench/run.sh         one rep, fewer batch sizes, no 500 MB report, no parse bench
 #   SKIP_TRCLI=1 bench/run.sh    without the trcli side (no venv / package install)
+#   bench/gateway.py alone: the issue #17 server cost model (see its --help)
 #   SKIP_BUILD=1 / SKIP_BIG=1 / SKIP_PARSE_BENCH=1 / SKIP_STARTUP=1 / SKIP_E2E=1   skip one part
 #
 # Needs: cargo, python3 (+ venv), curl-free (urllib), ss (iproute2), /usr/bin/time, hyperfine
@@ -78,6 +79,12 @@ if [[ -z "${SKIP_E2E:-}" ]]; then
         --scenarios "${SCENARIOS:-cloud,cloud-unpaced,self-hosted,local,memory}")
     [[ -n "${SKIP_TRCLI:-}" ]] && E2E_ARGS+=(--no-trcli)
     timeout 1800 python3 bench/e2e.py "${E2E_ARGS[@]}" | tee "$OUT/e2e.txt"
+
+    section "server cost model behind a gateway, and 20 shards under one instance limit (issue #17)"
+    GW_ARGS=(--ours "$BIN" --trcli "$TRCLI" --trcli-home "$OUT/trcli-home" --report "$OUT/report-$N.xml"
+        --fixture "$OUT/fixture-$N.json" --workdir "$OUT")
+    [[ -n "${SKIP_TRCLI:-}" ]] && GW_ARGS+=(--no-trcli)
+    timeout 1800 python3 bench/gateway.py "${GW_ARGS[@]}" | tee "$OUT/gateway.txt"
 
     section "matching by automation ID: second sync against a 20,000-case suite (cloud: 100 ms, 180/min)"
     AUTO_ARGS=(--ours "$BIN" --trcli "$TRCLI" --trcli-home "$OUT/trcli-home" --workdir "$OUT")

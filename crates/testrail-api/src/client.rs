@@ -119,6 +119,7 @@ impl Client {
             retry: cfg.retry,
             pacer: Pacer::new(cfg.rate_limit_per_minute, cfg.rate_window),
             counters: Counters::default(),
+            clock: Default::default(),
         };
         Ok(Client {
             core: Arc::new(core),
@@ -138,6 +139,18 @@ impl Client {
     /// Requests by outcome.
     pub fn stats(&self) -> RequestStats {
         self.core.counters.snapshot()
+    }
+
+    /// Seconds the server's clock is ahead of this machine's (negative: behind), from the
+    /// `Date` header of its latest answer; `None` before any answer carried one. TestRail's
+    /// `created_after` filters take the server's time.
+    pub fn server_clock_offset_secs(&self) -> Option<i64> {
+        self.core.clock.offset_secs()
+    }
+
+    /// The per-request timeout this client was built with.
+    pub fn timeout(&self) -> Duration {
+        self.core.timeout
     }
 
     /// The web address of a run, for summaries.
@@ -172,6 +185,52 @@ impl Client {
         self.post_as(Call::Write, endpoint, body).await
     }
 
+    /// [`Client::post`] that also answers how long the successful attempt took (the server's
+    /// time plus the network, without pacing waits): what a caller needs to size its next
+    /// write below a gateway's timeout.
+    pub async fn post_timed<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        body: &B,
+    ) -> Result<Timed<T>, ApiError> {
+        let json = encode(endpoint, body)?;
+        let answer = self
+            .core
+            .execute_with(
+                Call::Write,
+                endpoint,
+                &Payload::Json(json),
+                &self.core.retry,
+            )
+            .await?;
+        Ok(Timed {
+            value: decode(endpoint, &answer.body)?,
+            elapsed: answer.elapsed,
+        })
+    }
+
+    /// A write sent once, even when TestRail refused it with 429 or 409 (the pacer still
+    /// waits out the `Retry-After` before the next request). For a write built from a read
+    /// (`update_run` with a case set): sent after a wait, it would carry a stale set, so the
+    /// caller reads again instead.
+    pub async fn post_once<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let json = encode(endpoint, body)?;
+        let answer = self
+            .core
+            .execute_with(
+                Call::Write,
+                endpoint,
+                &Payload::Json(json),
+                &RetryPolicy::no_retries(),
+            )
+            .await?;
+        decode(endpoint, &answer.body)
+    }
+
     /// A write whose repetition is harmless (closing, updating with the full state): retried like
     /// a GET.
     pub async fn post_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -198,10 +257,7 @@ impl Client {
         endpoint: &str,
         body: &B,
     ) -> Result<Vec<u8>, ApiError> {
-        let json = serde_json::to_vec(body).map_err(|e| ApiError::Encode {
-            endpoint: endpoint.to_owned(),
-            cause: e.to_string(),
-        })?;
+        let json = encode(endpoint, body)?;
         self.core
             .execute(call, endpoint, &Payload::Json(json))
             .await
@@ -255,6 +311,21 @@ impl Client {
         );
         self.upload(endpoint, &name, bytes).await
     }
+}
+
+/// A successful answer and how long its attempt took.
+#[derive(Debug, Clone)]
+pub struct Timed<T> {
+    pub value: T,
+    /// From sending the request to the last byte of the answer.
+    pub elapsed: Duration,
+}
+
+fn encode<B: Serialize + ?Sized>(endpoint: &str, body: &B) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|e| ApiError::Encode {
+        endpoint: endpoint.to_owned(),
+        cause: e.to_string(),
+    })
 }
 
 fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, ApiError> {

@@ -3,10 +3,10 @@
 //! [`Core::execute`].
 
 use std::error::Error as StdError;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
 use reqwest::{Method, Url};
 use tokio::time::Instant;
 
@@ -64,6 +64,50 @@ struct Failure {
     error: ApiError,
     applied: Applied,
     retry_after: Option<Duration>,
+    /// From sending the request to the failure (a gateway's timeout shows here).
+    elapsed: Duration,
+}
+
+/// A 2xx answer and how long its attempt took, from sending to the last byte: the server's
+/// time for the call plus the network, without the pacing waits and earlier attempts.
+pub(crate) struct Answer {
+    pub(crate) body: Vec<u8>,
+    pub(crate) elapsed: Duration,
+}
+
+/// The server's clock as its `Date` headers show it: seconds ahead of ours (negative when
+/// behind). `i64::MIN` until a `Date` header was seen.
+#[derive(Debug)]
+pub(crate) struct ServerClock(AtomicI64);
+
+impl Default for ServerClock {
+    fn default() -> Self {
+        ServerClock(AtomicI64::new(i64::MIN))
+    }
+}
+
+impl ServerClock {
+    /// Seconds the server's clock is ahead of ours, once a `Date` header was seen.
+    pub(crate) fn offset_secs(&self) -> Option<i64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|o| *o != i64::MIN)
+    }
+
+    fn observe(&self, date: &str) {
+        let Ok(server) = httpdate::parse_http_date(date) else {
+            return;
+        };
+        self.0.store(
+            unix_secs(server) - unix_secs(SystemTime::now()),
+            Ordering::Relaxed,
+        );
+    }
+}
+
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
 }
 
 /// Requests counted by outcome; `sent` includes retries.
@@ -124,6 +168,7 @@ pub(crate) struct Core {
     pub(crate) retry: RetryPolicy,
     pub(crate) pacer: Pacer,
     pub(crate) counters: Counters,
+    pub(crate) clock: ServerClock,
 }
 
 impl Core {
@@ -134,6 +179,21 @@ impl Core {
         endpoint: &str,
         payload: &Payload,
     ) -> Result<Vec<u8>, ApiError> {
+        Ok(self
+            .execute_with(call, endpoint, payload, &self.retry)
+            .await?
+            .body)
+    }
+
+    /// [`Core::execute`] with another retry policy, answering how long the successful attempt
+    /// took.
+    pub(crate) async fn execute_with(
+        &self,
+        call: Call,
+        endpoint: &str,
+        payload: &Payload,
+        retry: &RetryPolicy,
+    ) -> Result<Answer, ApiError> {
         let url = self.url_for(endpoint)?;
         let started = Instant::now();
         let mut rng = fastrand::Rng::new();
@@ -159,10 +219,16 @@ impl Core {
                 counted += 1;
             }
             let error = retry_candidate(call, endpoint, failure)?;
-            let wait = self
-                .retry
-                .delay_before_retry(previous_backoff, retry_after, &mut rng);
-            if !self.retry.allows_another(counted, started.elapsed(), wait) {
+            let refusals_in_a_row = attempt - counted;
+            let wait = retry.delay_before_retry_in_a_row(
+                previous_backoff,
+                retry_after,
+                refusals_in_a_row,
+                &mut rng,
+            );
+            // A single-attempt policy means it, 429 and 409 included: such a caller re-reads
+            // before it writes again.
+            if retry.max_attempts <= 1 || !retry.allows_another(counted, started.elapsed(), wait) {
                 return Err(give_up(endpoint, attempt, error));
             }
             if retry_after.is_none() {
@@ -201,7 +267,7 @@ impl Core {
         endpoint: &str,
         payload: &Payload,
         attempt: u32,
-    ) -> Result<Vec<u8>, Failure> {
+    ) -> Result<Answer, Failure> {
         let method = call.method();
         let timeout = self.timeout_for(payload);
         let request = self
@@ -212,8 +278,14 @@ impl Core {
         let sent_at = Instant::now();
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt, timeout)),
+            Err(e) => {
+                let failure = self.transport_failure(e, endpoint, &method, attempt, timeout);
+                return Err(failure.after(sent_at.elapsed()));
+            }
         };
+        if let Some(date) = response.headers().get(DATE).and_then(|v| v.to_str().ok()) {
+            self.clock.observe(date);
+        }
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -222,26 +294,30 @@ impl Core {
             .and_then(parse_retry_after);
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
-            Err(e) => return Err(self.transport_failure(e, endpoint, &method, attempt, timeout)),
+            Err(e) => {
+                let failure = self.transport_failure(e, endpoint, &method, attempt, timeout);
+                return Err(failure.after(sent_at.elapsed()));
+            }
         };
+        let elapsed = sent_at.elapsed();
         tracing::debug!(
             method = %method,
             endpoint,
             status,
             attempt,
-            elapsed_ms = sent_at.elapsed().as_millis() as u64,
+            elapsed_ms = elapsed.as_millis() as u64,
             "TestRail call"
         );
         tracing::trace!(endpoint, body = %truncate_for_log(&body), "TestRail response body");
         if (200..300).contains(&status) {
             Counters::bump(&self.counters.succeeded);
-            return Ok(body);
+            return Ok(Answer { body, elapsed });
         }
         Counters::bump(&self.counters.http_errors);
         if status == 429 {
             Counters::bump(&self.counters.rate_limited);
         }
-        Err(http_failure(status, endpoint, &body, retry_after))
+        Err(http_failure(status, endpoint, &body, retry_after).after(elapsed))
     }
 
     /// The configured timeout, plus a second per MB for uploads: a large attachment on a slow
@@ -327,7 +403,14 @@ impl Core {
             error,
             applied,
             retry_after: None,
+            elapsed: Duration::ZERO,
         }
+    }
+}
+
+impl Failure {
+    fn after(self, elapsed: Duration) -> Failure {
+        Failure { elapsed, ..self }
     }
 }
 
@@ -338,7 +421,8 @@ fn retry_candidate(call: Call, endpoint: &str, failure: Failure) -> Result<ApiEr
         (Applied::Final, _) => Err(failure.error),
         (Applied::Maybe, Call::Write) => Err(ApiError::Ambiguous {
             endpoint: endpoint.to_owned(),
-            cause: failure.error.to_string(),
+            cause: Box::new(failure.error),
+            after: failure.elapsed,
         }),
         _ => Ok(failure.error),
     }
@@ -364,6 +448,7 @@ fn http_failure(
         },
         applied,
         retry_after,
+        elapsed: Duration::ZERO,
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::client::Client;
+use crate::client::{Client, Timed};
 use crate::core::Call;
 use crate::error::ApiError;
 use crate::host::encode_component;
@@ -217,6 +217,40 @@ impl Client {
     pub async fn get_results_for_run(&self, run_id: Id) -> Result<Vec<TestResult>, ApiError> {
         self.get_all(&format!("get_results_for_run/{run_id}"), "results")
             .await
+    }
+
+    /// [`Client::add_results_for_cases`], also answering how long the attempt took.
+    pub async fn add_results_for_cases_timed(
+        &self,
+        run_id: Id,
+        results: &[NewResult],
+    ) -> Result<Timed<Vec<TestResult>>, ApiError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            results: &'a [NewResult],
+        }
+        self.post_timed(
+            &format!("add_results_for_cases/{run_id}"),
+            &Body { results },
+        )
+        .await
+    }
+
+    /// The run's results created at or after `created_after` (the server's UNIX seconds) by
+    /// `created_by`, newest first: what one sync could have written lately, whatever the size
+    /// of the run.
+    pub async fn get_results_for_run_since(
+        &self,
+        run_id: Id,
+        created_after: Option<i64>,
+        created_by: Option<Id>,
+    ) -> Result<Vec<TestResult>, ApiError> {
+        let endpoint = format!(
+            "get_results_for_run/{run_id}{}{}",
+            filter("created_after", created_after),
+            filter("created_by", created_by)
+        );
+        self.get_all(&endpoint, "results").await
     }
 
     pub async fn get_results_for_case(

@@ -15,12 +15,20 @@ pub enum ApiError {
     },
 
     /// A write may or may not have been applied (timeout, connection dropped after sending, or
-    /// a 5xx): it was deliberately not re-sent so nothing is created twice.
+    /// a 5xx): it was deliberately not re-sent so nothing is created twice. `cause` is the
+    /// failure as it happened (a [`ApiError::Timeout`], [`ApiError::Transport`] or
+    /// [`ApiError::Http`] 5xx), so callers decide by its type, never by its wording; `after` is
+    /// how long that last attempt waited for its answer (a gateway's timeout shows here).
     #[error(
         "{endpoint}: TestRail may or may not have applied this write ({cause}); it was not \
          re-sent to avoid a duplicate — check TestRail (or rerun so the journal can verify) before retrying"
     )]
-    Ambiguous { endpoint: String, cause: String },
+    Ambiguous {
+        endpoint: String,
+        #[source]
+        cause: Box<ApiError>,
+        after: Duration,
+    },
 
     #[error(
         "{endpoint}: no answer from TestRail within {after:?}; TestRail may be overloaded or the \
@@ -94,6 +102,44 @@ impl ApiError {
         matches!(self, ApiError::Ambiguous { .. })
     }
 
+    /// The server (or a gateway in front of it) ran out of time: our own timeout, a gateway's
+    /// 504, or TestRail Cloud's 500 `Request timed out`. Such a write is typically *still
+    /// running* on the server and may commit later, and a smaller one would have answered in
+    /// time. Looks through `Ambiguous` and `GaveUp`.
+    pub fn timed_out(&self) -> bool {
+        match self.innermost() {
+            ApiError::Ambiguous { cause, .. } => cause.timed_out(),
+            ApiError::Timeout { .. } => true,
+            ApiError::Http {
+                status: 504 | 408, ..
+            } => true,
+            ApiError::Http {
+                status: 500,
+                message,
+                ..
+            } => is_server_timeout_text(message),
+            _ => false,
+        }
+    }
+
+    /// The 5xx status a gateway or the server answered with, when that is what made the
+    /// outcome unknown (`None` for a timeout or a dropped connection).
+    pub fn gateway_status(&self) -> Option<u16> {
+        match self.innermost() {
+            ApiError::Ambiguous { cause, .. } => cause.gateway_status(),
+            ApiError::Http { status, .. } if (500..=599).contains(status) => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How long the attempt that left a write ambiguous waited for its answer.
+    pub fn ambiguous_after(&self) -> Option<Duration> {
+        match self.innermost() {
+            ApiError::Ambiguous { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+
     /// Authentication failed (401): wrong user or key, key not saved, API disabled.
     pub fn is_auth(&self) -> bool {
         self.status() == Some(401)
@@ -146,6 +192,13 @@ impl ApiError {
     }
 }
 
+/// TestRail Cloud's own gateway texts for a request that ran out of time (observed verbatim:
+/// `Request timed out`, `Underlying connection error: Connection timeout`).
+fn is_server_timeout_text(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("timed out") || message.contains("timeout")
+}
+
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     status == 429 || status == 409 || (500..=599).contains(&status)
 }
@@ -181,8 +234,9 @@ fn http_message(status: u16, endpoint: &str, message: &str) -> String {
              try again in a few minutes"
         ),
         413 => format!(
-            "413 from TestRail on {endpoint}{said} — the request is too large (attachments are \
-             limited to 256 MB)"
+            "413 from TestRail on {endpoint}{said} — the request body is larger than the server \
+             or a proxy in front of it accepts (e.g. nginx `client_max_body_size`); send less \
+             per request"
         ),
         429 => format!(
             "429 from TestRail on {endpoint}{said} — the API rate limit was hit; lower the rate \
@@ -240,6 +294,44 @@ mod tests {
             cause: "connection refused".into(),
         };
         assert!(refused.to_string().contains("check TESTRAIL_HOST"));
+    }
+
+    fn ambiguous(cause: ApiError) -> ApiError {
+        ApiError::Ambiguous {
+            endpoint: "add_results_for_cases/1".into(),
+            cause: Box::new(cause),
+            after: Duration::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_write_says_by_type_whether_the_server_ran_out_of_time() {
+        let timeout = ambiguous(ApiError::Timeout {
+            endpoint: "add_results_for_cases/1".into(),
+            after: Duration::from_secs(30),
+        });
+        assert!(timeout.timed_out());
+        assert_eq!(timeout.gateway_status(), None);
+        assert_eq!(timeout.ambiguous_after(), Some(Duration::from_secs(2)));
+        let gateway = ambiguous(http(504, "an HTML page (162 bytes) instead of JSON"));
+        assert!(gateway.timed_out());
+        assert_eq!(gateway.gateway_status(), Some(504));
+        // TestRail Cloud's own wording for the same thing (observed verbatim).
+        assert!(ambiguous(http(500, "Request timed out")).timed_out());
+        let crashed = ambiguous(http(500, "Undefined property: stdClass::$sso_enabled"));
+        assert!(!crashed.timed_out());
+        assert_eq!(crashed.gateway_status(), Some(500));
+        let dropped = ambiguous(ApiError::Transport {
+            endpoint: "add_results_for_cases/1".into(),
+            cause: "connection closed before message completed".into(),
+        });
+        assert!(!dropped.timed_out());
+        assert_eq!(dropped.gateway_status(), None);
+        assert!(
+            std::error::Error::source(&dropped).is_some(),
+            "the cause stays typed"
+        );
+        assert!(!http(413, "").to_string().contains("256 MB"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ mod pagination;
 pub mod retry;
 pub mod secret;
 
-pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE};
+pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, Timed};
 pub use core::RequestStats;
 pub use error::ApiError;
 pub use retry::RetryPolicy;

@@ -67,6 +67,28 @@ impl RetryPolicy {
         }
     }
 
+    /// [`RetryPolicy::delay_before_retry`] for a call the server already refused `refusals`
+    /// times (429 rate limit, 409 maintenance). Jobs sharing one instance-wide limit are all
+    /// told about the same `Retry-After`; waking them together makes them collide again, so
+    /// the jitter on top grows with each refusal: up to an eighth of `Retry-After`, then a
+    /// quarter, three eighths, a half (never less than a quarter of the base delay).
+    pub fn delay_before_retry_in_a_row(
+        &self,
+        previous_backoff: Option<Duration>,
+        retry_after: Option<Duration>,
+        refusals: u32,
+        rng: &mut fastrand::Rng,
+    ) -> Duration {
+        match retry_after {
+            Some(wait) => {
+                let floor = millis(self.base_delay) / 4;
+                let share = millis(wait).saturating_mul(u64::from(refusals.clamp(1, 4))) / 8;
+                wait + Duration::from_millis(rng.u64(0..=floor.max(share)))
+            }
+            None => self.next_backoff(previous_backoff, rng),
+        }
+    }
+
     /// Whether another attempt may start: attempts left and the wait ends within the deadline.
     pub fn allows_another(&self, attempts_made: u32, elapsed: Duration, wait: Duration) -> bool {
         attempts_made < self.max_attempts && elapsed + wait <= self.deadline
@@ -132,6 +154,27 @@ mod tests {
         };
         let mut rng = fastrand::Rng::with_seed(3);
         assert_eq!(p.next_backoff(None, &mut rng), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn jobs_refused_again_and_again_spread_out_further() {
+        let p = policy();
+        let mut rng = fastrand::Rng::with_seed(11);
+        let retry_after = Some(Duration::from_secs(4));
+        let spread = |refusals, rng: &mut fastrand::Rng| {
+            let waits: Vec<Duration> = (0..200)
+                .map(|_| p.delay_before_retry_in_a_row(None, retry_after, refusals, rng))
+                .collect();
+            assert!(
+                waits.iter().all(|w| *w >= Duration::from_secs(4)),
+                "{waits:?}"
+            );
+            *waits.iter().max().unwrap() - *waits.iter().min().unwrap()
+        };
+        let first = spread(1, &mut rng);
+        let fourth = spread(4, &mut rng);
+        assert!(first <= Duration::from_millis(500), "{first:?}");
+        assert!(fourth > Duration::from_millis(1500), "{fourth:?}");
     }
 
     #[test]

@@ -80,8 +80,18 @@ pub fn human(s: &Summary) -> String {
     if s.ambiguous_batches_resolved > 0 {
         let _ = writeln!(
             out,
-            "  {} batches had an unknown outcome (timeout or dropped connection) and were checked, not re-sent blindly",
-            s.ambiguous_batches_resolved
+            "  {} batches had an unknown outcome (timeout, gateway error or dropped connection): \
+             each waited until it could no longer commit and was checked with {} filtered reads \
+             before anything was sent again",
+            s.ambiguous_batches_resolved, s.resolving_reads
+        );
+    }
+    if s.comments_cut > 0 {
+        let _ = writeln!(
+            out,
+            "  {} results were larger than the server accepts alone (413): their comments were \
+             cut (each says so)",
+            s.comments_cut
         );
     }
     if !s.not_posted.is_empty() {

@@ -235,6 +235,7 @@ fn options(
         args.batch_size.or(file.batch_size),
         o.batch_size,
     )?;
+    o.batch_size_chosen = args.batch_size.or(file.batch_size).is_some();
     o.concurrency = positive(
         "concurrency",
         args.concurrency.or(file.concurrency),

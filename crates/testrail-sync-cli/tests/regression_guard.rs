@@ -140,10 +140,12 @@ fn the_default_batch_size_is_what_the_engine_uses() {
     let report = env.write_file("r.xml", junit(n, n, 0).as_bytes());
     let summary = sync(&env, &report, &["--suite-id", "1"]);
     assert_eq!(summary["posted"], n);
+    // With no --batch-size the first write to an unknown server is 100 results, alone; sizes
+    // then grow ×4 per answer up to B: 100, 4 × 400 in flight, 1600, the last 701.
     assert_eq!(
         endpoints(&env).get("add_results_for_cases"),
-        Some(&3),
-        "⌈(2B+1)/B⌉ = 3"
+        Some(&7),
+        "100 + 4 × 400 + 1600 + 701"
     );
     assert!(env.emulator().stats().requests <= trcli_calls(n));
 }

@@ -128,6 +128,10 @@ pub struct SyncOptions {
     /// `result_fields` for tests that carry the property).
     pub result_field_properties: BTreeMap<String, String>,
     pub batch_size: usize,
+    /// `batch_size` was chosen by the user (flag or config): writes start at it. Otherwise
+    /// the first write to an unknown server is small and sizes grow with its measured speed.
+    /// Either way writes shrink after a timeout or a 413.
+    pub batch_size_chosen: bool,
     /// Batches in flight at once (the client's pacer still bounds the rate).
     pub concurrency: usize,
     pub dry_run: bool,
@@ -160,6 +164,7 @@ impl SyncOptions {
             result_fields: BTreeMap::new(),
             result_field_properties: BTreeMap::new(),
             batch_size: DEFAULT_BATCH_SIZE,
+            batch_size_chosen: false,
             concurrency: DEFAULT_CONCURRENCY,
             dry_run: false,
             ci: CiInfo::default(),

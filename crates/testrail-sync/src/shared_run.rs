@@ -14,6 +14,14 @@ use crate::error::SyncError;
 use crate::poster::Poster;
 use crate::results::ResultPlan;
 
+/// The watermark of a sync that did not read one: its results are those created since it
+/// started (see [`Context::watermark`]).
+pub(crate) const UNREAD_WATERMARK: Id = Id::MAX;
+
+/// How long a shard waits after posting before its one look at whether its cases are still
+/// in a shared run (see [`Context::repost_if_cases_were_removed`]).
+const FINAL_LOOK_DELAY: Duration = Duration::from_secs(1);
+
 /// TestRail's page size: a list this long or longer came in several pages.
 const TESTS_PER_PAGE: usize = 250;
 /// Read-modify-write rounds when adding cases to a shared run. Eight jobs racing need up to
@@ -51,76 +59,97 @@ impl Context<'_> {
     }
 
     /// Adds the plan's cases to a run that lacks some. `update_run` *replaces* the case set, so
-    /// this is read-modify-write, verified by reading again, repeated while concurrent shards
-    /// race us. `first_read` is the run's case set read while deciding the writes (the first
-    /// round uses it instead of reading again).
+    /// this is read-modify-write. The write is sent once right after its read (a write held
+    /// back by a 429 would carry a stale set; the loop reads again instead) and not verified
+    /// here: a shard whose cases another job's write dropped finds out for free when TestRail
+    /// refuses its results, and [`Context::repost_if_cases_were_removed`] checks once at the
+    /// end. Reading again after every write is what made 20 shards cost 439 requests.
+    ///
+    /// `first_read` is the run's case set read while deciding the writes: the first round
+    /// uses it instead of reading again.
     pub(crate) async fn ensure_cases(
         &mut self,
         run: &Run,
         plan: &mut ResultPlan,
-        mut first_read: Option<BTreeSet<Id>>,
+        first_read: Option<BTreeSet<Id>>,
     ) -> Result<(), SyncError> {
+        let mut first_read = first_read;
         for round in 0..MAX_CASE_ROUNDS {
-            if round > 0 {
-                // Let a concurrent job's stale `update_run` land before we verify, and keep
-                // jobs that collided from colliding again in lockstep.
-                tokio::time::sleep(self.backoff(round)).await;
-            }
-            let have = match first_read.take() {
+            // Keep jobs that collided from colliding again in lockstep.
+            tokio::time::sleep(self.backoff(round)).await;
+            let mut have = match first_read.take() {
                 Some(have) => have,
-                None => self.run_case_ids(run.id).await?,
+                None => self.read_run_case_ids(run.id).await?,
             };
             let wanted = plan.case_ids();
-            let missing: Vec<Id> = wanted.difference(&have).copied().collect();
-            if missing.is_empty() {
+            if wanted.is_subset(&have) {
                 return Ok(());
             }
+            // About to write the set back: make the read complete first.
+            self.settle_case_read(run.id, &mut have).await?;
             if run.include_all {
                 // Every case of the suite is in the run already: what is missing is unknown.
                 self.drop_unknown(plan, |c| have.contains(&c));
                 return Ok(());
             }
-            let fields = RunFields {
-                include_all: Some(false),
-                case_ids: Some(have.union(&wanted).copied().collect()),
-                ..Default::default()
-            };
-            let endpoint = match run.plan_id {
-                Some(_) => format!("update_run_in_plan_entry/{}", run.id),
-                None => format!("update_run/{}", run.id),
-            };
-            // Not retried by the client: a retry sent after a backoff would carry a case set
-            // read seconds earlier and could drop cases another job added meanwhile. The next
-            // round reads again instead (and sees whether this one landed).
-            match self
-                .client
-                .post::<_, serde_json::Value>(&endpoint, &fields)
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.is_ambiguous() => {}
-                Err(e) if rejects_case_ids(&e) => self.drop_unknown_after_rejection(plan).await?,
-                Err(e) => {
-                    return Err(SyncError::api(
-                        format!("adding cases to run R{}", run.id),
-                        e,
-                    ));
-                }
+            if self.write_case_set(run, &have, plan).await? {
+                return Ok(());
             }
         }
-        Err(SyncError::Target(format!(
+        Err(self.kept_losing_cases(run))
+    }
+
+    /// One `update_run` with the union of `have` and our cases, sent once. `Ok(true)`: written;
+    /// `Ok(false)`: not certainly written (lost answer, 429/409, unknown cases dropped) — read
+    /// again and retry.
+    async fn write_case_set(
+        &mut self,
+        run: &Run,
+        have: &BTreeSet<Id>,
+        plan: &mut ResultPlan,
+    ) -> Result<bool, SyncError> {
+        let fields = RunFields {
+            include_all: Some(false),
+            case_ids: Some(have.union(&plan.case_ids()).copied().collect()),
+            ..Default::default()
+        };
+        let endpoint = match run.plan_id {
+            Some(_) => format!("update_run_in_plan_entry/{}", run.id),
+            None => format!("update_run/{}", run.id),
+        };
+        match self
+            .client
+            .post_once::<_, serde_json::Value>(&endpoint, &fields)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_ambiguous() || e.is_retryable() => Ok(false),
+            Err(e) if rejects_case_ids(&e) => {
+                self.drop_unknown_after_rejection(plan).await?;
+                Ok(false)
+            }
+            Err(e) => Err(SyncError::api(
+                format!("adding cases to run R{}", run.id),
+                e,
+            )),
+        }
+    }
+
+    fn kept_losing_cases(&self, run: &Run) -> SyncError {
+        SyncError::Target(format!(
             "run R{} kept losing cases while adding ours: other jobs are replacing its case set; \
              open the run once with `testrail-sync run open` and report into it",
             run.id
-        )))
+        ))
     }
 
-    /// After posting into a shared run, checks no concurrent `update_run` dropped our cases
-    /// and posts again only what is really missing: batches TestRail refused because their
-    /// cases had left the run, and results that are gone. Our cases go back in *first*:
-    /// TestRail keeps the results of a case removed from a run and shows them again when the
-    /// case is re-added, so only then can a read tell what is missing (re-posting earlier
-    /// would duplicate them).
+    /// After posting into a shared run: one read shows whether another job's stale
+    /// `update_run` dropped our cases. If so, or if TestRail refused batches because their
+    /// cases had left the run, our cases go back in and only the refused batches are posted
+    /// again: TestRail keeps the results of a case removed from a run and shows them again
+    /// when the case is re-added, and a refused batch applied nothing. Only a sync that also
+    /// lost a write's answer reads the results, since its resolving read could not see the
+    /// results of a case that was out of the run at the time.
     pub(crate) async fn repost_if_cases_were_removed(
         &mut self,
         poster: &Poster<'_>,
@@ -128,43 +157,122 @@ impl Context<'_> {
         run: &Run,
         created_run: bool,
     ) -> Result<(), SyncError> {
-        for _ in 0..MAX_CASE_ROUNDS {
-            let refused = poster.take_rejected();
-            // A run we created holds our cases from the start: every other job's read includes
-            // them, so only refused batches can be missing.
-            if created_run && refused.is_empty() {
+        let mut refused = poster.take_rejected();
+        // A run we created holds our cases from the start: every other job's read includes
+        // them, so only refused batches can be missing.
+        if created_run && refused.is_empty() {
+            return Ok(());
+        }
+        let uncertain = poster.ambiguous.load(std::sync::atomic::Ordering::Relaxed) > 0;
+        for round in 0..MAX_CASE_ROUNDS {
+            // Let a concurrent job's stale write land before we look: a write built from a
+            // read made just before ours landed reaches the server a request or two later
+            // (seconds on a slow server), and after our last look nobody puts our cases back.
+            let settle = if round == 0 {
+                FINAL_LOOK_DELAY
+            } else {
+                Duration::ZERO
+            };
+            tokio::time::sleep(settle + self.backoff(round + 1)).await;
+            if refused.is_empty() && !uncertain && self.our_cases_still_in(run, plan).await? {
                 return Ok(());
             }
-            self.ensure_cases(run, plan, None).await?;
-            let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
-            let landed = poster.landed_among_settled(&ours).await?;
-            let lost: Vec<NewResult> = plan
-                .results
-                .iter()
-                .filter(|r| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
-                .cloned()
-                .collect();
-            if lost.is_empty() {
-                return Ok(());
+            let mut have = self.read_run_case_ids(run.id).await?;
+            let mut wrote = false;
+            if !plan.case_ids().is_subset(&have) {
+                self.settle_case_read(run.id, &mut have).await?;
+                if run.include_all {
+                    self.drop_unknown(plan, |c| have.contains(&c));
+                } else if self.write_case_set(run, &have, plan).await? {
+                    wrote = true;
+                } else {
+                    continue;
+                }
             }
+            if !refused.is_empty() {
+                // The post verifies the write: refused again means dropped again.
+                poster.post_all(&refused, &crate::summary::Quiet).await?;
+                refused = poster.take_rejected();
+                continue;
+            }
+            if wrote {
+                // Our cases came back (with their results): check once more.
+                continue;
+            }
+            if uncertain {
+                return self.repost_missing(poster, plan).await;
+            }
+            return Ok(());
+        }
+        Err(self.kept_losing_cases(run))
+    }
+
+    /// Whether our cases are still in the run, asked of one of them
+    /// (`get_results_for_case&limit=1`: one small request, where reading the run's tests takes
+    /// a page per 250). Our cases entered the run in one write and any later write keeps or
+    /// drops them together, so one stands for all; `false` when unsure.
+    async fn our_cases_still_in(&self, run: &Run, plan: &ResultPlan) -> Result<bool, SyncError> {
+        let Some(case) = plan.case_ids().into_iter().next() else {
+            return Ok(true);
+        };
+        let probe = format!("get_results_for_case/{}/{case}&limit=1", run.id);
+        match self.client.get::<serde_json::Value>(&probe).await {
+            Ok(_) => Ok(true),
+            // `No (active) test found for the run/case combination.`
+            Err(e) if e.status() == Some(400) => Ok(false),
+            Err(e) => Err(SyncError::api(
+                format!("checking our cases are still in run R{}", run.id),
+                e,
+            )),
+        }
+    }
+
+    /// Posts again what a read of the run's results shows missing (only after a lost write in
+    /// a shared run; see [`Context::repost_if_cases_were_removed`]).
+    async fn repost_missing(
+        &mut self,
+        poster: &Poster<'_>,
+        plan: &mut ResultPlan,
+    ) -> Result<(), SyncError> {
+        let ours: Vec<Id> = plan.results.iter().filter_map(|r| r.case_id).collect();
+        let landed = poster.landed_among_settled(&ours).await?;
+        let lost: Vec<NewResult> = plan
+            .results
+            .iter()
+            .filter(|r| r.case_id.is_some_and(|c| !landed.contains_key(&c)))
+            .cloned()
+            .collect();
+        if !lost.is_empty() {
             tracing::warn!(
                 cases = lost.len(),
                 "results missing after another job replaced the run's cases; posting them again"
             );
             poster.post_all(&lost, &crate::summary::Quiet).await?;
         }
-        Err(SyncError::Target(format!(
-            "run R{} kept losing our cases: other jobs keep replacing its case set; open the run \
-             once with `testrail-sync run open` and report into it with --run-id",
-            run.id
-        )))
+        Ok(())
     }
 
     /// The run's cases. A run longer than one page is read until a read adds nothing: while
     /// other jobs change the run, later pages shift and a single read can miss cases — and
     /// writing back a set that misses them (`update_run` replaces it) would drop them.
+    ///
+    /// Read once here: this read only decides (the plan, the dry run); before a set is written
+    /// back, [`Context::ensure_cases`] reads afresh and repeats a multi-page read until stable.
+    ///
+    /// Jobs started together (CI shards) would read and then write the case set in the same
+    /// instant and drop each other's cases; this read waits up to a second first, different
+    /// for every sync. That costs a lone job half a second on average and saves shards a
+    /// collision each (a refused post, a read and a write) where requests are what everyone
+    /// waits for.
     pub(crate) async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
-        let mut have = self.read_run_case_ids(run_id).await?;
+        tokio::time::sleep(self.backoff(1) * 4).await;
+        self.read_run_case_ids(run_id).await
+    }
+
+    /// Reads a run of several pages again until a read adds nothing (see
+    /// [`Context::run_case_ids`]): needed only before writing the set back, since a check
+    /// that finds all our cases cannot be wrong about them.
+    async fn settle_case_read(&self, run_id: Id, have: &mut BTreeSet<Id>) -> Result<(), SyncError> {
         for _ in 0..3 {
             if have.len() < TESTS_PER_PAGE {
                 break;
@@ -175,7 +283,7 @@ impl Context<'_> {
                 break;
             }
         }
-        Ok(have)
+        Ok(())
     }
 
     pub(crate) async fn read_run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
@@ -188,7 +296,13 @@ impl Context<'_> {
     }
 
     /// The newest result ID in the run before we post: results above it on our cases are ours.
+    /// Only a journal needs it (to tell, when resuming, what an earlier attempt posted); a sync
+    /// without one saves the read and tells its results by creation time instead
+    /// ([`UNREAD_WATERMARK`]).
     pub(crate) async fn watermark(&self, run_id: Id) -> Result<Id, SyncError> {
+        if self.options.journal_dir.is_none() {
+            return Ok(UNREAD_WATERMARK);
+        }
         let page: serde_json::Value = self
             .client
             .get(&format!("get_results_for_run/{run_id}&limit=1"))
@@ -203,10 +317,18 @@ impl Context<'_> {
             .unwrap_or(0))
     }
 
-    /// 50–150 ms per round (up to 8), different for every sync: concurrent jobs spread out.
+    /// A wait before round `round` of adding cases, different for every sync: uniform in
+    /// 50 ms + [0, 200 ms × 2^(round-1)] (capped at 6.4 s). Jobs whose writes of the case set
+    /// collided spread out exponentially, so the next round's read-then-write windows rarely
+    /// overlap again: each collision costs a refused post, a read and a write, and under an
+    /// instance-wide limit those requests are what everyone waits for.
     pub(crate) fn backoff(&self, round: u32) -> Duration {
+        if round == 0 {
+            return Duration::ZERO;
+        }
         let hash = crate::journal::fnv1a_hex(&format!("{}-{round}", self.token));
-        let spread = u64::from_str_radix(&hash[..4], 16).unwrap_or(0) % 100;
-        Duration::from_millis((50 + spread) * u64::from(round.min(8)))
+        let unit = u64::from_str_radix(&hash[..6], 16).unwrap_or(0) as f64 / f64::from(0xFF_FFFF);
+        let span = 200.0 * f64::from(1u32 << (round - 1).min(5));
+        Duration::from_millis(50 + (unit * span) as u64)
     }
 }

@@ -42,6 +42,11 @@ pub struct Summary {
     pub batches: u64,
     /// Batches whose fate was unknown (timeout, dropped connection) and were checked by reading.
     pub ambiguous_batches_resolved: u64,
+    /// Reads made to resolve them (filtered result pages; the run's tests when lost writes
+    /// looked alike).
+    pub resolving_reads: u64,
+    /// Results whose comment was cut because the server refused them alone as too large (413).
+    pub comments_cut: u64,
     /// True when this run resumed an interrupted sync from the journal.
     pub resumed: bool,
     pub closed: bool,

@@ -213,6 +213,8 @@ impl Context<'_> {
         summary.posted = poster.posted();
         summary.batches = poster.batches.load(Ordering::Relaxed);
         summary.ambiguous_batches_resolved = poster.ambiguous.load(Ordering::Relaxed);
+        summary.resolving_reads = poster.resolving_reads.load(Ordering::Relaxed);
+        summary.comments_cut = poster.comments_cut.load(Ordering::Relaxed);
         if self.options.attachments {
             let result_ids = poster.result_ids.lock().expect("result ids lock").clone();
             let (uploaded, warnings) = crate::attachments::upload(

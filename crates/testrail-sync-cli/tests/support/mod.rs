@@ -126,6 +126,7 @@ pub fn journal_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Appends one line of figures to `target/reliability-figures.txt` (for docs/RELIABILITY.md).
 pub fn record_figures(line: &str) {
+    eprintln!("figures: {line}");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/reliability-figures.txt");
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
