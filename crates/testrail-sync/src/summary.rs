@@ -7,6 +7,8 @@ use crate::collect::{MultiIdTest, UnmappedTest};
 use crate::new_cases::CreatedCase;
 use crate::results::{OmittedCase, OutcomeCounts};
 
+/// Every list is serialised even when empty: scripts read `planned_calls`, `checks`,
+/// `created_cases`, … without testing whether the key exists.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub run_id: Option<Id>,
@@ -49,10 +51,8 @@ pub struct Summary {
     pub resumed: bool,
     pub closed: bool,
     /// Sections `--create-cases` created (paths, parts joined with `/`), parents first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created_sections: Vec<String>,
     /// Cases `--create-cases` created; their results were posted in this sync.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created_cases: Vec<CreatedCase>,
     /// The same cases as TestRail answered (for the local case index).
     #[serde(skip)]
@@ -63,12 +63,10 @@ pub struct Summary {
     pub warnings: Vec<String>,
     pub dry_run: bool,
     /// With `--dry-run`: the writes that would have been made.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub planned_calls: Vec<String>,
     /// With `--dry-run`: what the checks before the first write found, e.g. the custom field
     /// values every result would carry (`result field custom_environment = 2 ("production")
     /// on every result`). Not calls, so kept apart from `planned_calls`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
     pub elapsed_ms: u64,
 }

@@ -126,7 +126,13 @@ impl Context<'_> {
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
         let known = self.known_cases().await?.clone();
+        let before = results.case_ids().len();
         self.drop_unknown(results, |c| known.contains(&c) || is_provisional(c));
+        if results.case_ids().is_empty() {
+            // The real sync fails here (TestRail refuses the run's case IDs): so must its preview,
+            // not plan an empty run.
+            return Err(self.none_known(before));
+        }
         let plan = self.decide(results).await?;
         check_before_writing(&plan)?;
         match &plan.run {
