@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 
 use crate::core::{Call, Core, Counters, Payload, RequestStats};
 use crate::error::ApiError;
-use crate::host::{host_is_loopback, normalize_host};
+use crate::host::normalize_host;
 use crate::models::{AttachmentCreated, Id};
+use crate::network::{self, ProxyOptions, TlsOptions};
 use crate::pacer::Pacer;
 use crate::pagination;
 use crate::retry::RetryPolicy;
@@ -43,6 +44,10 @@ pub struct ClientConfig {
     /// Allow plain `http://` to a non-loopback host (the key then travels in clear text).
     pub allow_insecure_http: bool,
     pub user_agent: String,
+    /// Private CAs, `--insecure`, client certificates.
+    pub tls: TlsOptions,
+    /// Proxy settings; [`ClientConfig::new`] reads the environment's.
+    pub proxy: ProxyOptions,
 }
 
 impl ClientConfig {
@@ -59,6 +64,8 @@ impl ClientConfig {
             rate_window: Duration::from_secs(60),
             allow_insecure_http: false,
             user_agent: format!("testrail-sync/{}", env!("CARGO_PKG_VERSION")),
+            tls: TlsOptions::default(),
+            proxy: ProxyOptions::from_env(),
         }
     }
 }
@@ -88,14 +95,24 @@ fn install_crypto_provider() {
 }
 
 impl Client {
+    /// Builds the client: checks and normalizes the host (refusing plain http to a remote host
+    /// unless allowed) and sets up TLS and the connection pool. Sends nothing.
     pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
         install_crypto_provider();
         let host = normalize_host(&cfg.host, cfg.allow_insecure_http)?;
-        let mut builder = reqwest::Client::builder();
-        if host_is_loopback(&host) {
-            // The emulator/demo on this machine must not be sent through HTTP(S)_PROXY.
-            builder = builder.no_proxy();
+        let target = reqwest::Url::parse(&host).map_err(|e| ApiError::InvalidHost {
+            host: host.clone(),
+            cause: e.to_string(),
+        })?;
+        // The emulator/demo on this machine is never sent through an environment proxy.
+        let proxy = network::choose_proxy(&cfg.proxy, &target)?;
+        match &proxy {
+            Some(p) => {
+                tracing::info!(proxy = %p.shown, from = %p.source, "connecting to TestRail through a proxy")
+            }
+            None => tracing::info!("connecting to TestRail directly (no proxy)"),
         }
+        let builder = network::configure(reqwest::Client::builder(), &cfg.tls, proxy.as_ref())?;
         let http = builder
             .tls_backend_rustls()
             .user_agent(cfg.user_agent.clone())
@@ -125,6 +142,7 @@ impl Client {
             pacer: Pacer::new(cfg.rate_limit_per_minute, cfg.rate_window),
             counters: Counters::default(),
             clock: Default::default(),
+            proxy,
         };
         Ok(Client {
             core: Arc::new(core),
@@ -134,6 +152,14 @@ impl Client {
     /// The normalised host, e.g. `https://example.testrail.io`.
     pub fn host(&self) -> &str {
         &self.core.host
+    }
+
+    /// The proxy requests go through, as `(http://proxy:3128, HTTPS_PROXY)`: no credentials.
+    pub fn proxy(&self) -> Option<(&str, &str)> {
+        self.core
+            .proxy
+            .as_ref()
+            .map(|p| (p.shown.as_str(), p.source.as_str()))
     }
 
     /// HTTP requests sent so far by this client and its clones, retries included.

@@ -6,11 +6,12 @@ use std::error::Error as StdError;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Url};
 use tokio::time::Instant;
 
 use crate::error::{ApiError, is_retryable_status};
+use crate::network::ChosenProxy;
 use crate::pacer::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::secret::ApiKey;
@@ -119,6 +120,7 @@ pub(crate) struct Counters {
     transport_errors: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
+    retry_after: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -136,6 +138,8 @@ pub struct RequestStats {
     pub retries: u64,
     /// 429 answers.
     pub rate_limited: u64,
+    /// Answers carrying a `Retry-After` the client then honoured (429, 409, 503).
+    pub retry_after_seen: u64,
 }
 
 impl Counters {
@@ -148,6 +152,7 @@ impl Counters {
             transport_errors: get(&self.transport_errors),
             retries: get(&self.retries),
             rate_limited: get(&self.rate_limited),
+            retry_after_seen: get(&self.retry_after),
         }
     }
 
@@ -168,6 +173,8 @@ pub(crate) struct Core {
     pub(crate) retry: RetryPolicy,
     pub(crate) pacer: Pacer,
     pub(crate) counters: Counters,
+    /// The proxy every request goes through, if any (named in errors).
+    pub(crate) proxy: Option<ChosenProxy>,
     pub(crate) clock: ServerClock,
 }
 
@@ -287,11 +294,19 @@ impl Core {
             self.clock.observe(date);
         }
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header(RETRY_AFTER).as_deref().and_then(parse_retry_after);
+        let heads = Heads {
+            status,
+            location: header(LOCATION),
+            is_html: header(CONTENT_TYPE).is_some_and(|t| t.contains("text/html")),
+        };
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
             Err(e) => {
@@ -309,7 +324,7 @@ impl Core {
             "TestRail call"
         );
         tracing::trace!(endpoint, body = %truncate_for_log(&body), "TestRail response body");
-        if (200..300).contains(&status) {
+        if (200..300).contains(&status) && !heads.is_html {
             Counters::bump(&self.counters.succeeded);
             return Ok(Answer { body, elapsed });
         }
@@ -317,7 +332,46 @@ impl Core {
         if status == 429 {
             Counters::bump(&self.counters.rate_limited);
         }
+        if retry_after.is_some() {
+            Counters::bump(&self.counters.retry_after);
+        }
+        if let Some(error) = self.not_an_api_answer(&heads, endpoint, &body) {
+            return Err(Failure {
+                error,
+                applied: Applied::Final,
+                retry_after: None,
+                elapsed,
+            });
+        }
         Err(http_failure(status, endpoint, &body, retry_after).after(elapsed))
+    }
+
+    /// Answers no retry can fix and that are not TestRail's: a redirect, a 200 web page (SSO
+    /// login, proxy block page), a 407 from a proxy on plain http.
+    fn not_an_api_answer(&self, answer: &Heads, endpoint: &str, body: &[u8]) -> Option<ApiError> {
+        match answer.status {
+            300..=399 => Some(ApiError::Redirect {
+                endpoint: endpoint.to_owned(),
+                status: answer.status,
+                location: answer.location.as_deref().map(base_of_location),
+            }),
+            407 => Some(match &self.proxy {
+                Some(p) => ApiError::ProxyAuth {
+                    proxy: p.shown.clone(),
+                    source_name: p.source.clone(),
+                },
+                None => ApiError::ProxyAuth {
+                    proxy: "between this machine and TestRail".into(),
+                    source_name: "HTTPS_PROXY".into(),
+                },
+            }),
+            200..=299 => Some(ApiError::NotTestRail {
+                endpoint: endpoint.to_owned(),
+                status: answer.status,
+                what: page_description(body),
+            }),
+            _ => None,
+        }
     }
 
     /// The configured timeout, plus a second per MB for uploads: a large attachment on a slow
@@ -368,8 +422,16 @@ impl Core {
         let cause = describe(&error);
         tracing::debug!(method = %method, endpoint, attempt, cause = %cause, "TestRail call failed");
         let host = self.host.clone();
-        let (error, applied) = if is_tls_error(&error) {
+        let chain = cause.to_ascii_lowercase();
+        let (error, applied) = if chain.contains("invalid server name") {
+            // reqwest cannot start TLS to an IPv6 literal inside a proxy tunnel: final.
             (ApiError::Tls { host, cause }, Applied::Final)
+        } else if let Some(proxied) = self.proxy_failure(&error, &chain, &cause) {
+            proxied
+        } else if is_tls_error(&error) {
+            (ApiError::Tls { host, cause }, Applied::Final)
+        } else if error.is_connect() && is_unknown_name(&chain) {
+            (ApiError::Dns { host, cause }, Applied::Final)
         } else if error.is_connect() {
             // Failed while connecting: the request never left, so even a write may be re-sent.
             (ApiError::Connect { host, cause }, Applied::No)
@@ -406,6 +468,94 @@ impl Core {
             elapsed: Duration::ZERO,
         }
     }
+}
+
+impl Core {
+    /// A failure on the way through the proxy, named after it: 407 and a refused tunnel are
+    /// final (no retry makes the proxy accept), an unreachable proxy is retried like a refused
+    /// connection.
+    fn proxy_failure(
+        &self,
+        error: &reqwest::Error,
+        chain: &str,
+        cause: &str,
+    ) -> Option<(ApiError, Applied)> {
+        let proxy = self.proxy.as_ref()?;
+        if chain.contains("proxy authorization required") {
+            let error = ApiError::ProxyAuth {
+                proxy: proxy.shown.clone(),
+                source_name: proxy.source.clone(),
+            };
+            return Some((error, Applied::Final));
+        }
+        let named = |cause: String| ApiError::Proxy {
+            host: self.host.clone(),
+            proxy: proxy.shown.clone(),
+            source_name: proxy.source.clone(),
+            cause,
+        };
+        if chain.contains("unsuccessful tunnel") || chain.contains("tunnel") && !error.is_timeout()
+        {
+            let cause = format!(
+                "the proxy refused to open a tunnel to TestRail (it answered CONNECT with an error: \
+                 the host may be blocked or unknown to the proxy) [{cause}]"
+            );
+            return Some((named(cause), Applied::Final));
+        }
+        if error.is_connect() && !is_tls_error(error) {
+            return Some((named(cause.to_owned()), Applied::No));
+        }
+        None
+    }
+}
+
+/// What the answer's headers say beyond the status.
+struct Heads {
+    status: u16,
+    location: Option<String>,
+    is_html: bool,
+}
+
+/// `https://new.example/index.php?/api/v2/get_x` → `https://new.example`: the base address to
+/// put in TESTRAIL_HOST, without the query (which could carry anything).
+fn base_of_location(location: &str) -> String {
+    let cut = location
+        .find("/index.php")
+        .or_else(|| location.find('?'))
+        .unwrap_or(location.len());
+    location[..cut].trim_end_matches('/').to_owned()
+}
+
+/// "an HTML page titled "Login – Acme SSO"" or the first words of another answer.
+fn page_description(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    let title = lower.find("<title").and_then(|start| {
+        let open_end = start + lower[start..].find('>')? + 1;
+        let close = open_end + lower[open_end..].find("</title")?;
+        Some(
+            text[open_end..close]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    });
+    match title {
+        Some(t) if !t.is_empty() => {
+            let t: String = t.chars().take(80).collect();
+            format!("an HTML page titled \"{t}\"")
+        }
+        _ => format!("an HTML page ({} bytes)", body.len()),
+    }
+}
+
+/// The resolver said the name does not exist (not a temporary failure, which is retried).
+fn is_unknown_name(chain: &str) -> bool {
+    chain.contains("dns error")
+        && (chain.contains("not known")
+            || chain.contains("no address associated")
+            || chain.contains("nodename nor servname")
+            || chain.contains("no such host"))
 }
 
 impl Failure {
@@ -628,6 +778,34 @@ mod tests {
             give_up("get_x", 3, e()),
             ApiError::GaveUp { attempts: 3, .. }
         ));
+    }
+
+    #[test]
+    fn only_a_name_that_does_not_exist_is_final() {
+        assert!(is_unknown_name(
+            "dns error: failed to lookup address information: name or service not known"
+        ));
+        assert!(!is_unknown_name(
+            "dns error: failed to lookup address information: temporary failure in name resolution"
+        ));
+        assert!(!is_unknown_name("tcp connect error: connection refused"));
+    }
+
+    #[test]
+    fn redirects_and_pages_are_described_without_their_query() {
+        assert_eq!(
+            base_of_location("https://new.example/index.php?/api/v2/get_x&token=abc"),
+            "https://new.example"
+        );
+        assert_eq!(
+            base_of_location("https://sso.example/login?next=/x"),
+            "https://sso.example/login"
+        );
+        assert_eq!(
+            page_description(b"<html><TITLE>\n Sign in  </title></html>"),
+            "an HTML page titled \"Sign in\""
+        );
+        assert!(page_description(b"<html></html>").contains("13 bytes"));
     }
 
     #[test]

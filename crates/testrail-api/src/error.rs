@@ -4,13 +4,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Everything a TestRail call can fail with. Display says what went wrong, where (the endpoint,
+/// never the URL or a header) and what to do; the methods let callers decide without parsing it.
 #[derive(thiserror::Error, Debug)]
 pub enum ApiError {
     /// TestRail answered with a non-success status; `message` is its `{"error": "..."}` text.
     #[error("{}", http_message(*status, endpoint, message))]
     Http {
+        /// The HTTP status code.
         status: u16,
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
         endpoint: String,
+        /// TestRail's `error` text (empty when the body had none).
         message: String,
     },
 
@@ -24,66 +29,213 @@ pub enum ApiError {
          re-sent to avoid a duplicate — check TestRail (or rerun so the journal can verify) before retrying"
     )]
     Ambiguous {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
         endpoint: String,
+        /// What happened to the last attempt.
         #[source]
         cause: Box<ApiError>,
+        /// How long that attempt waited for its answer.
         after: Duration,
     },
 
+    /// No complete answer within the request timeout (a read: retried; a write: becomes `Ambiguous`).
     #[error(
         "{endpoint}: no answer from TestRail within {after:?}; TestRail may be overloaded or the \
          network slow — try again, or raise the request timeout"
     )]
-    Timeout { endpoint: String, after: Duration },
+    Timeout {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// The request timeout that ran out.
+        after: Duration,
+    },
 
+    /// The TCP (or TLS) connection could not be opened: nothing was sent.
     #[error(
         "cannot connect to {host}: {cause}; check TESTRAIL_HOST (scheme, host name, port) and \
          that this machine can reach it"
     )]
-    Connect { host: String, cause: String },
+    Connect {
+        /// The TestRail host as configured.
+        host: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
 
     /// The connection broke after the request went out (not a write: those become `Ambiguous`).
     #[error("{endpoint}: the connection to TestRail broke ({cause}); check the network or proxy")]
-    Transport { endpoint: String, cause: String },
+    Transport {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
 
+    /// The TLS handshake failed: certificate not trusted, wrong host name, protocol mismatch.
+    #[error("TLS handshake with {host} failed: {cause}; {}", tls_hint(cause))]
+    Tls {
+        /// The TestRail host as configured.
+        host: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
+
+    /// A TLS setting (`ca_cert`, `client_cert`, `client_key`) points at an unusable file.
+    #[error("{setting} {}: {cause}", path.display())]
+    TlsSetting {
+        /// The setting at fault: `ca_cert`, `client_cert` or `client_key`.
+        setting: String,
+        /// The file it names.
+        path: PathBuf,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
+
+    /// The host name does not exist (NXDOMAIN): retrying cannot fix a typo.
     #[error(
-        "TLS handshake with {host} failed: {cause}; check that TESTRAIL_HOST is the right https \
-         address and that its certificate is trusted by this machine"
+        "cannot resolve the host name of {host}: {cause}; check TESTRAIL_HOST for a typo (the \
+         address you open TestRail with in a browser), or this machine's DNS"
     )]
-    Tls { host: String, cause: String },
+    Dns {
+        /// The TestRail host as configured.
+        host: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
+
+    /// The proxy could not be reached, or would not open a tunnel to TestRail.
+    #[error(
+        "cannot reach {host} through the proxy {proxy} (from {source_name}): {cause}; {}",
+        proxy_hint(source_name)
+    )]
+    Proxy {
+        /// The TestRail host as configured.
+        host: String,
+        /// The proxy address (printable form, no credentials).
+        proxy: String,
+        /// Where the proxy came from: `--proxy`, `HTTPS_PROXY`, …
+        source_name: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
+
+    /// 407: the proxy wants credentials.
+    #[error(
+        "the proxy {proxy} (from {source_name}) requires authentication (407); put the proxy's \
+         user and password in its URL, e.g. {source_name}=http://USER:PASSWORD@{} \
+         (percent-encode special characters)",
+        strip_scheme(proxy)
+    )]
+    ProxyAuth {
+        /// The proxy address (printable form, no credentials).
+        proxy: String,
+        /// Where the proxy came from: `--proxy`, `HTTPS_PROXY`, …
+        source_name: String,
+    },
+
+    /// The proxy setting is not a URL.
+    #[error(
+        "the proxy address from {source_name} ({proxy}) is not a valid URL; expected e.g. \
+         http://proxy.example.com:3128"
+    )]
+    InvalidProxy {
+        /// Where the proxy came from: `--proxy`, `HTTPS_PROXY`, …
+        source_name: String,
+        /// The proxy address (printable form, no credentials).
+        proxy: String,
+    },
+
+    /// A 3xx: the address is not the instance's final one (http→https, a moved instance, SSO).
+    #[error(
+        "{endpoint}: TestRail's address redirected ({status}){}; set TESTRAIL_HOST to the final \
+         https:// address of the instance",
+        location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default()
+    )]
+    Redirect {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, when there was one.
+        location: Option<String>,
+    },
+
+    /// A web page (an SSO login, a proxy's block page, another site) instead of the API's JSON.
+    #[error(
+        "{endpoint}: the answer ({status}) is {what}, not TestRail's API; TESTRAIL_HOST probably \
+         points at a login (SSO) page, a proxy's page or another site — use the address you open \
+         TestRail with (e.g. https://acme.testrail.io) and check that the API is enabled \
+         (Administration → Site Settings → API)"
+    )]
+    NotTestRail {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// HTTP status of that answer.
+        status: u16,
+        /// What came back instead, e.g. `an HTML page (162 bytes)`.
+        what: String,
+    },
 
     /// Retries ran out (attempts or total time); `last` is the final failure.
     #[error("{endpoint}: gave up after {attempts} attempts; last error: {last}")]
     GaveUp {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
         endpoint: String,
+        /// Attempts made, the first included.
         attempts: u32,
+        /// The last attempt's failure.
         last: Box<ApiError>,
     },
 
+    /// The answer was not the JSON this call expects.
     #[error(
         "{endpoint}: TestRail's answer could not be read ({cause}); is TESTRAIL_HOST the base \
          address of a TestRail instance with the API enabled (Administration → Site Settings → API)?"
     )]
-    Decode { endpoint: String, cause: String },
+    Decode {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
 
+    /// The request body could not be serialized (a bug, or a non-finite number in a field).
     #[error("{endpoint}: the request body could not be encoded as JSON: {cause}")]
-    Encode { endpoint: String, cause: String },
+    Encode {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
 
+    /// Plain `http://` to a non-loopback host without `allow_insecure_http`: refused before sending the key.
     #[error(
         "refusing to send the API key over plain http to {host}; use https://{host_only} \
          (plain http is only allowed for loopback addresses or with allow_insecure_http)",
         host_only = strip_scheme(host)
     )]
-    InsecureHttp { host: String },
+    InsecureHttp {
+        /// The TestRail host as configured.
+        host: String,
+    },
 
+    /// The configured host is not a usable base address.
     #[error(
         "TESTRAIL_HOST {host:?} is not usable: {cause}; expected e.g. https://example.testrail.io"
     )]
-    InvalidHost { host: String, cause: String },
+    InvalidHost {
+        /// The TestRail host as configured.
+        host: String,
+        /// What the HTTP, TLS or JSON library reported.
+        cause: String,
+    },
 
+    /// A local file (an attachment) could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file that could not be read.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -98,6 +250,7 @@ impl ApiError {
         }
     }
 
+    /// A write whose outcome is unknown and was deliberately not re-sent (see [`ApiError::Ambiguous`]).
     pub fn is_ambiguous(&self) -> bool {
         matches!(self, ApiError::Ambiguous { .. })
     }
@@ -179,6 +332,8 @@ impl ApiError {
             | ApiError::Transport { endpoint, .. }
             | ApiError::GaveUp { endpoint, .. }
             | ApiError::Decode { endpoint, .. }
+            | ApiError::Redirect { endpoint, .. }
+            | ApiError::NotTestRail { endpoint, .. }
             | ApiError::Encode { endpoint, .. } => Some(endpoint),
             _ => None,
         }
@@ -189,6 +344,183 @@ impl ApiError {
             ApiError::GaveUp { last, .. } => last.innermost(),
             other => other,
         }
+    }
+}
+
+/// What failed, for `--format json`'s `error.kind` and for choosing an exit code: the thing the
+/// user has to fix, not the call that met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 401: user, key or API switch.
+    Auth,
+    /// 403: the user's role.
+    Permission,
+    /// 404 / 400 naming an ID: a project, suite, run or endpoint TestRail does not know.
+    NotFound,
+    /// 400: TestRail refused the request's content.
+    Rejected,
+    /// Connection refused/reset, timeouts: the network or the server's availability.
+    Network,
+    /// The host name does not resolve.
+    Dns,
+    /// Certificate trust or the TLS handshake.
+    Tls,
+    /// The proxy: unreachable, refusing the tunnel, or wanting credentials.
+    Proxy,
+    /// A 3xx answer.
+    Redirect,
+    /// An HTML page or other non-API answer.
+    NotTestRail,
+    /// 429 or 409: not now.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// A write whose outcome is unknown.
+    Ambiguous,
+    /// A setting is unusable before anything is sent (host, TLS files, proxy URL).
+    Config,
+    /// A local file could not be read.
+    Io,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::Permission => "permission",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Network => "network",
+            ErrorKind::Dns => "dns",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Proxy => "proxy",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::NotTestRail => "not_testrail",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Ambiguous => "ambiguous",
+            ErrorKind::Config => "config",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+impl ApiError {
+    /// What failed (looking through `GaveUp`).
+    pub fn kind(&self) -> ErrorKind {
+        match self.innermost() {
+            // TestRail answers an unknown or invisible ID with 400 "Field :project_id is not a
+            // valid or accessible project."
+            ApiError::Http {
+                status: 400,
+                message,
+                ..
+            } if message.contains("is not a valid") => ErrorKind::NotFound,
+            ApiError::Http { status, .. } => match status {
+                401 => ErrorKind::Auth,
+                403 => ErrorKind::Permission,
+                404 => ErrorKind::NotFound,
+                407 => ErrorKind::Proxy,
+                409 | 429 => ErrorKind::RateLimited,
+                300..=399 => ErrorKind::Redirect,
+                500..=599 => ErrorKind::Server,
+                _ => ErrorKind::Rejected,
+            },
+            ApiError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            ApiError::Timeout { .. } | ApiError::Connect { .. } | ApiError::Transport { .. } => {
+                ErrorKind::Network
+            }
+            ApiError::Tls { .. } => ErrorKind::Tls,
+            ApiError::Dns { .. } => ErrorKind::Dns,
+            ApiError::Proxy { .. } | ApiError::ProxyAuth { .. } => ErrorKind::Proxy,
+            ApiError::Redirect { .. } => ErrorKind::Redirect,
+            ApiError::NotTestRail { .. } | ApiError::Decode { .. } => ErrorKind::NotTestRail,
+            ApiError::TlsSetting { .. }
+            | ApiError::InvalidProxy { .. }
+            | ApiError::InsecureHttp { .. }
+            | ApiError::InvalidHost { .. }
+            | ApiError::Encode { .. } => ErrorKind::Config,
+            ApiError::Io { .. } => ErrorKind::Io,
+            ApiError::GaveUp { .. } => unreachable!("innermost looks through GaveUp"),
+        }
+    }
+
+    /// The one thing to do about it, as a sentence (also part of the message).
+    pub fn hint(&self) -> String {
+        let inner = self.innermost();
+        match inner {
+            ApiError::Tls { cause, .. } => tls_hint(cause).to_owned(),
+            ApiError::Proxy { source_name, .. } => proxy_hint(source_name).to_owned(),
+            ApiError::ProxyAuth { source_name, .. } => format!(
+                "put the proxy's user and password in {source_name}: http://USER:PASSWORD@host:port"
+            ),
+            _ => match inner.kind() {
+                ErrorKind::Auth => "check TESTRAIL_USER / TESTRAIL_API_KEY (My Settings → API Keys) and that the API is enabled".into(),
+                ErrorKind::Permission => "ask a TestRail admin for a role with access to the project".into(),
+                ErrorKind::NotFound => "check the IDs and that TESTRAIL_HOST is the TestRail base address".into(),
+                ErrorKind::Rejected => "fix the value TestRail names".into(),
+                ErrorKind::Network => "check TESTRAIL_HOST and that this machine can reach it (a proxy? set HTTPS_PROXY)".into(),
+                ErrorKind::Dns => "check TESTRAIL_HOST for a typo, or this machine's DNS".into(),
+                ErrorKind::Tls => "check the certificate settings".into(),
+                ErrorKind::Proxy => "check the proxy settings".into(),
+                ErrorKind::Redirect => "set TESTRAIL_HOST to the final https:// address of the instance".into(),
+                ErrorKind::NotTestRail => "set TESTRAIL_HOST to the address you open TestRail with, and enable the API".into(),
+                ErrorKind::RateLimited => "run fewer jobs at once with this TestRail user, or lower --rate-limit".into(),
+                ErrorKind::Server => "TestRail had a server-side error; try again later".into(),
+                ErrorKind::Ambiguous => "rerun the same command: the journal checks what landed before re-sending".into(),
+                ErrorKind::Config => "fix the setting named in the message".into(),
+                ErrorKind::Io => "check the file path and its permissions".into(),
+            },
+        }
+    }
+
+    /// Retrying cannot help and the cause is this machine's settings (exit 2, not 4).
+    pub fn is_setup_problem(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Dns | ErrorKind::Tls | ErrorKind::Redirect | ErrorKind::Config
+        )
+    }
+}
+
+/// The fix for a failed handshake, by what rustls reported.
+fn tls_hint(cause: &str) -> &'static str {
+    let lower = cause.to_ascii_lowercase();
+    if lower.contains("unknownissuer")
+        || lower.contains("unknown issuer")
+        || lower.contains("self-signed")
+        || lower.contains("selfsigned")
+        || lower.contains("badsignature")
+    {
+        "the certificate is signed by a CA this machine does not trust (a company CA?): pass \
+         --ca-cert FILE (or ca_cert = \"FILE\" in testrail-sync.toml) with the CA's PEM, or set \
+         SSL_CERT_FILE / SSL_CERT_DIR; --insecure skips the check (not for production)"
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        "the certificate is for another name: set TESTRAIL_HOST to a name the certificate \
+         covers (the address you open TestRail with in a browser)"
+    } else if lower.contains("expired") || lower.contains("notvalidyet") {
+        "the server's certificate is expired or not yet valid (or this machine's clock is wrong); \
+         ask the TestRail admins to renew it"
+    } else if lower.contains("certificaterequired")
+        || lower.contains("certificate required")
+        || lower.contains("handshakefailure") && lower.contains("alert")
+    {
+        "the server may require a client certificate (mTLS): pass --client-cert FILE and \
+         --client-key FILE (or client_cert / client_key in testrail-sync.toml)"
+    } else if lower.contains("invalid server name") || lower.contains("invalid dns name") {
+        "TLS cannot use this host literally (an IPv6 address through a proxy?): use a host name, \
+         or list the address in NO_PROXY"
+    } else {
+        "check that TESTRAIL_HOST is the right https address and that its certificate is trusted \
+         by this machine (--ca-cert FILE, SSL_CERT_FILE, or --insecure to skip the check)"
+    }
+}
+
+fn proxy_hint(source_name: &str) -> &'static str {
+    if source_name == "--proxy" {
+        "check the --proxy address (or `proxy` in testrail-sync.toml), or leave it out to connect directly"
+    } else {
+        "check the proxy variable's address, or list TestRail's host in NO_PROXY to connect directly"
     }
 }
 
@@ -332,6 +664,35 @@ mod tests {
             "the cause stays typed"
         );
         assert!(!http(413, "").to_string().contains("256 MB"));
+    }
+
+    #[test]
+    fn kinds_name_what_failed() {
+        let unknown = http(
+            400,
+            "Field :project_id is not a valid or accessible project.",
+        );
+        assert_eq!(unknown.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            http(400, "Field :name is required.").kind(),
+            ErrorKind::Rejected
+        );
+        assert_eq!(http(401, "").kind().as_str(), "auth");
+        assert_eq!(http(504, "").kind(), ErrorKind::Server);
+        let wrapped = ApiError::GaveUp {
+            endpoint: "x".into(),
+            attempts: 2,
+            last: Box::new(http(503, "")),
+        };
+        assert_eq!(wrapped.kind(), ErrorKind::Server);
+        assert!(
+            ApiError::Tls {
+                host: "h".into(),
+                cause: "invalid peer certificate: UnknownIssuer".into()
+            }
+            .to_string()
+            .contains("--ca-cert FILE")
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod error;
 pub mod fields;
 mod host;
 pub mod models;
+pub mod network;
 mod pacer;
 mod pagination;
 pub mod retry;
@@ -34,6 +35,7 @@ pub mod secret;
 
 pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, Timed};
 pub use core::RequestStats;
-pub use error::ApiError;
+pub use error::{ApiError, ErrorKind};
+pub use network::{ProxyOptions, TlsOptions};
 pub use retry::RetryPolicy;
 pub use secret::ApiKey;

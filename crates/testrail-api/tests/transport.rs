@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use testrail_api::{ApiError, ApiKey, Client, ClientConfig, RetryPolicy};
+use testrail_api::{ApiError, ApiKey, Client, ClientConfig, ErrorKind, ProxyOptions, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -144,4 +144,75 @@ async fn a_peer_hanging_up_after_the_request_makes_writes_ambiguous() {
         "{err:?}"
     );
     assert_eq!(c.request_count(), 7);
+}
+
+/// A peer answering every request with `answer` (a whole HTTP/1.1 response).
+async fn answering(answer: &'static [u8]) -> String {
+    peer(move |mut socket| {
+        tokio::spawn(async move {
+            read_some(&mut socket).await;
+            let _ = socket.write_all(answer).await;
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_proxy_asking_for_credentials_is_final_and_named_without_its_password() {
+    let proxy = answering(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\
+          Content-Length: 0\r\n\r\n",
+    )
+    .await;
+    let mut cfg = ClientConfig::new("https://127.0.0.1:9", "qa@example.com", ApiKey::new("k3y"));
+    cfg.retry = quick_retries(3);
+    cfg.rate_limit_per_minute = None;
+    cfg.proxy = ProxyOptions {
+        explicit: Some(format!("http://bob:wrong-pass@{proxy}")),
+        ..ProxyOptions::default()
+    };
+    let c = Client::new(cfg).unwrap();
+    assert_eq!(
+        c.proxy(),
+        Some((format!("http://{proxy}").as_str(), "--proxy"))
+    );
+    let err = c.get_statuses().await.unwrap_err();
+    assert!(matches!(err, ApiError::ProxyAuth { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Proxy);
+    assert_eq!(c.request_count(), 1, "a 407 is not retried");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("http://{proxy}")) && text.contains("407"),
+        "{text}"
+    );
+    assert!(!text.contains("wrong-pass") && !format!("{err:?}").contains("wrong-pass"));
+}
+
+#[tokio::test]
+async fn redirects_and_web_pages_are_final_and_say_what_they_are() {
+    let moved = answering(
+        b"HTTP/1.1 302 Found\r\nLocation: https://sso.example.com/login?return=%2Fapi\r\n\
+          Content-Length: 0\r\n\r\n",
+    )
+    .await;
+    let c = client(format!("http://{moved}"), 3, Duration::from_secs(5));
+    let err = c.get_statuses().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Redirect, "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("to https://sso.example.com/login;"),
+        "{err}"
+    );
+    assert_eq!(c.request_count(), 1);
+
+    let page = answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 40\r\n\r\n\
+          <html><title>Acme Login</title></html>\n\n",
+    )
+    .await;
+    let c = client(format!("http://{page}"), 3, Duration::from_secs(5));
+    let err = c.get_statuses().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotTestRail, "{err:?}");
+    assert!(err.to_string().contains("\"Acme Login\""), "{err}");
+    assert_eq!(c.request_count(), 1);
 }

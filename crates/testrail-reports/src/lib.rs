@@ -93,11 +93,45 @@ pub fn read_path(
             path: path.to_path_buf(),
         });
     }
-    let format = match format.or_else(|| sniff(head)) {
-        Some(f) => f,
-        None => return Err(unknown_format(path, head)),
+    let sniffed = sniff(head);
+    let Some(chosen) = format.or(sniffed) else {
+        return Err(unknown_format(path, head));
     };
-    read(reader, path, format, options, sink)
+    let read = read(reader, path, chosen, options, sink);
+    match (read, sniffed) {
+        (Err(e), Some(looks_like)) if looks_like != chosen => {
+            Err(forced_format_mismatch(e, chosen, looks_like))
+        }
+        (read, _) => read,
+    }
+}
+
+/// `--input-format playwright` on a JUnit file fails deep in the JSON parser ("expected value
+/// … not valid JSON: regenerate it"), which sends people to regenerate a good report: name the
+/// format the content looks like instead.
+fn forced_format_mismatch(e: ReportError, chosen: Format, looks_like: Format) -> ReportError {
+    match e {
+        ReportError::Malformed {
+            path,
+            line,
+            column,
+            message,
+            ..
+        } => ReportError::Malformed {
+            path,
+            line,
+            column,
+            message,
+            hint: format!(
+                "--input-format {} was given, but this file looks like {}: pass \
+                 --input-format {} or leave the flag out (formats are sniffed by content)",
+                chosen.as_str(),
+                looks_like.as_str(),
+                looks_like.as_str()
+            ),
+        },
+        other => other,
+    }
 }
 
 fn open(path: &Path) -> Result<BufReader<File>, ReportError> {

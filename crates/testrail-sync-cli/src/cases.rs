@@ -285,7 +285,7 @@ fn check_table(r: &CheckReport, target: &Target) -> String {
     };
     let mut out = crate::lookups::table(&["STATE", "CASES", "TEST"], &rows);
     out.push_str(&format!(
-        "\n{} tests against suite S{} \"{}\": {} mapped, {} without a case ID, {} unknown IDs, {} IDs of another suite\n",
+        "\n{} tests against suite S{} \"{}\": {} mapped, {} without a case ID; case IDs not in the suite: {}, of another suite: {}\n",
         r.tests,
         target.suite_id,
         target.suite_name,

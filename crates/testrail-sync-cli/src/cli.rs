@@ -64,6 +64,24 @@ pub struct Connection {
     /// Allow plain http:// to a non-loopback host (sends the API key unencrypted)
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Trust this CA (PEM) in addition to the system's, for a company CA (also: SSL_CERT_FILE, SSL_CERT_DIR)
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not check TestRail's certificate (trcli's name); warns on every run. Not for production
+    #[arg(long)]
+    pub insecure: bool,
+    /// Client certificate (PEM) for servers that require mTLS
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert, when not in the same file
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Proxy for TestRail, e.g. http://user:pass@proxy:3128 (default: HTTPS_PROXY / ALL_PROXY; used even for loopback hosts)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated, `*` for all (default: NO_PROXY)
+    #[arg(long, value_name = "HOSTS")]
+    pub noproxy: Option<String>,
 }
 
 /// Which project and suite (flags and the environment win over the config file).
@@ -123,6 +141,8 @@ pub enum Command {
     Milestones(ProjectLookupArgs),
     /// List users (those of a project with --project-id)
     Users(ProjectLookupArgs),
+    /// Check the set-up (DNS, proxy, TLS, credentials, project, statuses, fields) without writing anything
+    Doctor(DoctorArgs),
     /// Write a commented testrail-sync.toml (asks, or takes flags with --yes)
     Init(InitArgs),
     /// Print the man page (roff): testrail-sync man > testrail-sync.1; `man report` for one command
@@ -557,4 +577,22 @@ pub struct CaseMapping {
     /// Read every file as this format instead of sniffing it
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+}
+
+/// `testrail-sync doctor`: only reads.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The case matcher the syncs use (else `case_matcher` in the config); `auto` also checks
+    /// the automation ID case field
+    #[arg(long, value_enum, value_name = "MATCHER")]
+    pub case_matcher: Option<CaseMatcher>,
+    /// Extra result fields the syncs pass (KEY=VALUE, as for `report`): they count as provided
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub result_field: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }

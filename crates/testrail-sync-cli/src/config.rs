@@ -43,6 +43,12 @@ pub struct FileConfig {
     pub rate_limit: Option<u32>,
     pub timeout_secs: Option<f64>,
     pub allow_insecure_http: Option<bool>,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub proxy: Option<String>,
+    pub no_proxy: Option<String>,
     pub close: Option<bool>,
     pub close_on_branch: Option<Vec<String>>,
     pub journal_dir: Option<PathBuf>,
@@ -94,23 +100,86 @@ pub fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<FileConfig, Failure> {
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
-    check_keys(&table, path)?;
-    toml::from_str(text)
-        .map_err(|e| bad_input(format!("{}: {}", path.display(), e.to_string().trim_end())))
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    check_keys(&table, text, path)?;
+    let file: FileConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    if let Some(m) = &file.case_matcher
+        && crate::cli::CaseMatcher::parse(m).is_none()
+    {
+        return Err(bad_input(format!(
+            "{}: case_matcher = \"{m}\": use auto, name or property",
+            at(path, text, None, "case_matcher")
+        )));
+    }
+    Ok(file)
 }
 
-fn check_keys(table: &toml::Table, path: &Path) -> Result<(), Failure> {
+/// A TOML error as `file:line:col: what`, without the source excerpt toml prints: that excerpt
+/// is the broken line, and a broken `api_key = "…` line is the key.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Failure {
+    let mut place = path.display().to_string();
+    let mut setting = String::new();
+    if let Some(span) = e.span() {
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        place = format!("{place}:{line}:{}", start - line_start + 1);
+        // The setting's name helps find the line; its value is never shown.
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        if let Some((name, _)) = line_text.split_once('=') {
+            setting = format!(" (in `{} = …`)", name.trim());
+        }
+    }
+    let what = crate::errors::redact_config_message(e.message().trim_end(), text);
+    bad_input(format!("{place}: TOML error: {what}{setting}"))
+}
+
+fn check_keys(table: &toml::Table, text: &str, path: &Path) -> Result<(), Failure> {
     for (key, value) in table {
-        unknown_key(key, struct_fields::<FileConfig>(), "", path)?;
+        let place = at(path, text, None, key);
+        unknown_key(key, struct_fields::<FileConfig>(), "", &place)?;
         if let (true, Some(inner)) = (key == "statuses", value.as_table()) {
             for k in inner.keys() {
-                unknown_key(k, struct_fields::<StatusesConfig>(), "statuses.", path)?;
+                let place = at(path, text, Some("statuses"), k);
+                unknown_key(k, struct_fields::<StatusesConfig>(), "statuses.", &place)?;
             }
         }
     }
     Ok(())
+}
+
+/// `path:line:col` of `key = …` (in `[section]`, or before any section), else just `path`: the
+/// parsed table has no positions, and a config error must point at its line.
+fn at(path: &Path, text: &str, section: Option<&str>, key: &str) -> String {
+    let mut current: Option<&str> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(header) = trimmed.strip_prefix('[') {
+            current = Some(header.split(']').next().unwrap_or_default().trim());
+            if current == Some(key) && section.is_none() {
+                return format!(
+                    "{}:{}:{}",
+                    path.display(),
+                    i + 1,
+                    line.len() - trimmed.len() + 1
+                );
+            }
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if current == section && is_key {
+            return format!(
+                "{}:{}:{}",
+                path.display(),
+                i + 1,
+                line.len() - trimmed.len() + 1
+            );
+        }
+    }
+    path.display().to_string()
 }
 
 /// The keys serde accepts for `T`, as its derived `Deserialize` names them to the deserializer:
@@ -148,7 +217,7 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
     }
 }
 
-fn unknown_key(key: &str, valid: &[&str], prefix: &str, path: &Path) -> Result<(), Failure> {
+fn unknown_key(key: &str, valid: &[&str], prefix: &str, place: &str) -> Result<(), Failure> {
     if valid.contains(&key) {
         return Ok(());
     }
@@ -160,8 +229,7 @@ fn unknown_key(key: &str, valid: &[&str], prefix: &str, path: &Path) -> Result<(
         .map(|(_, v)| format!("; did you mean `{prefix}{v}`?"))
         .unwrap_or_else(|| format!("; valid keys: {}", valid.join(", ")));
     Err(bad_input(format!(
-        "{}: unknown key `{prefix}{key}`{closest}",
-        path.display()
+        "{place}: unknown key `{prefix}{key}`{closest}"
     )))
 }
 
@@ -253,7 +321,8 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     }
     config.allow_insecure_http = conn.allow_insecure_http || file.allow_insecure_http == Some(true);
     config.user_agent = format!("testrail-sync/{}", env!("CARGO_PKG_VERSION"));
-    Client::new(config).map_err(|e| bad_input(e.to_string()))
+    crate::network::apply(conn, file, &mut config);
+    Client::new(config).map_err(|e| crate::fail::api_failure("setting up the connection", e))
 }
 
 fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
@@ -302,6 +371,7 @@ fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
     if key.is_empty() {
         return Err(bad_input("the API key is empty".to_string()));
     }
+    crate::errors::register_secret(key.expose());
     Ok(key)
 }
 
@@ -323,6 +393,41 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// Fault: config errors said only `t.toml: …`, leaving the user to hunt for the line.
+    #[test]
+    fn unknown_keys_and_bad_case_matcher_point_at_their_line() {
+        let text = "host = \"x\"\n  projct_id = 1\n";
+        let err = parse(text, Path::new("t.toml")).unwrap_err();
+        assert!(
+            err.message.starts_with("t.toml:2:3: unknown key"),
+            "{}",
+            err.message
+        );
+        let text = "host = \"x\"\n\n[statuses]\nfailed = \"failed\"\nskiped = \"omit\"\n";
+        let err = parse(text, Path::new("t.toml")).unwrap_err();
+        assert!(
+            err.message.starts_with("t.toml:5:1: unknown key"),
+            "{}",
+            err.message
+        );
+        let err = parse("[result_fieldz]\nx = 1\n", Path::new("t.toml")).unwrap_err();
+        assert!(
+            err.message.starts_with("t.toml:1:1: unknown key"),
+            "{}",
+            err.message
+        );
+        let err = parse(
+            "host = \"x\"\ncase_matcher = \"bogus\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "t.toml:2:1: case_matcher = \"bogus\": use auto, name or property"
+        );
+        assert_eq!(err.code, 2);
     }
 
     #[test]

@@ -48,17 +48,24 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<Exit, Failure> {
     )
     .await?;
     output::print_summary(&summary, args.format, quiet);
-    if args.format == OutputFormat::Human && !quiet {
+    let human = args.format == OutputFormat::Human && !quiet;
+    if args.exit {
+        emulator.shutdown().await;
+        // The addresses printed above are dead now: say so rather than invite a curl that fails.
+        if human {
+            println!(
+                "\nThe emulator has stopped (--exit). `testrail-sync demo` keeps it serving, to browse the run and try the real command against it."
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+    if human {
         println!(
             "\nThe emulator is a TestRail API server: point the real command at it from another shell:"
         );
         println!(
             "  TESTRAIL_HOST={url} TESTRAIL_USER={DEMO_EMAIL} TESTRAIL_API_KEY={DEMO_KEY} \\\n    testrail-sync report {REPORT_NAME} --project-id 1"
         );
-    }
-    if args.exit {
-        emulator.shutdown().await;
-        return Ok(Exit::Ok);
     }
     println!("\nOpen {url}/ to browse projects, runs and results. Ctrl-C stops the emulator.");
     let _ = tokio::signal::ctrl_c().await;

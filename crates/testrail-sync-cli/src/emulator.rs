@@ -11,9 +11,17 @@ use crate::fail::{Failure, bad_input};
 
 pub async fn run(args: EmulatorArgs) -> Result<Exit, Failure> {
     let config = config(&args)?;
-    let emulator = testrail_emulator::start(config)
-        .await
-        .map_err(|e| bad_input(format!("cannot start the emulator: {e}")))?;
+    let emulator =
+        testrail_emulator::start(config)
+            .await
+            .map_err(|e| match (&e, &args.fixture) {
+                // Name the file: "fixture: result field …" alone does not say which one to fix.
+                (testrail_emulator::EmulatorError::Fixture(_), Some(path)) => bad_input(format!(
+                    "{}: cannot start the emulator: {e}",
+                    path.display()
+                )),
+                _ => bad_input(format!("cannot start the emulator: {e}")),
+            })?;
     // First line of stdout is the address, so scripts can read it with `--port 0`.
     println!("{}", emulator.url());
     print_credentials(&args.users);

@@ -6,6 +6,10 @@ use testrail_sync::{Exit, SyncError};
 pub struct Failure {
     pub code: Exit,
     pub message: String,
+    /// What failed, for `--format json` (`auth`, `tls`, `proxy`, `config`, …): see errors.rs.
+    pub kind: &'static str,
+    /// The one fix, when it is a separate sentence.
+    pub hint: Option<String>,
 }
 
 /// Bad input or config: exit 2, nothing was sent.
@@ -13,6 +17,8 @@ pub fn bad_input(message: impl Into<String>) -> Failure {
     Failure {
         code: Exit::BadInput,
         message: message.into(),
+        kind: "bad_input",
+        hint: None,
     }
 }
 
@@ -27,12 +33,15 @@ impl From<SyncError> for Failure {
             }
             source = s.source();
         }
+        let hint = e.hint();
         if let SyncError::Report(r) = &e {
             message.push_str(&format!("\n  hint: {}", r.hint()));
         }
         Failure {
             code: e.exit(),
             message,
+            kind: e.kind(),
+            hint,
         }
     }
 }
@@ -43,14 +52,8 @@ impl From<testrail_api::ApiError> for Failure {
     }
 }
 
-/// A failed call outside a sync (look-ups, `run show|close`): the sync's exit codes, but no
-/// "rerun to resume from the journal" advice — these commands keep no journal.
+/// A failed call outside a sync (look-ups, `run show|close`, `doctor`): the sync's exit codes;
+/// these commands keep no journal, so there is no "rerun to resume" advice.
 pub fn api_failure(what: impl Into<String>, e: testrail_api::ApiError) -> Failure {
-    match SyncError::api(what, e) {
-        SyncError::GaveUp { what, source } => Failure {
-            code: Exit::GaveUp,
-            message: format!("{what}: {source}"),
-        },
-        other => other.into(),
-    }
+    SyncError::api(what, e).into()
 }

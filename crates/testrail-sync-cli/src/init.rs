@@ -268,6 +268,9 @@ fn render(a: &Answers) -> String {
 # Case IDs: regexes over test names (one capture group) and report properties\n\
 # case_patterns = ['\\bC(\\d+)\\b']\n\
 # case_properties = [\"test_id\"]\n\
+# No IDs in names (trcli's default workflow): match by automation ID, case index kept here\n\
+# case_matcher = \"auto\"\n\
+# cache_dir = \".testrail-sync\"\n\
 \n\
 # Report outcome -> TestRail status: \"auto\", \"omit\" or a status name/label (`testrail-sync statuses`)\n\
 # [statuses]\n\
@@ -299,6 +302,11 @@ mod tests {
             },
         ] {
             let text = render(&answers);
+            // Every setting a migrating trcli user needs is offered, and still parses when
+            // uncommented.
+            assert!(text.contains("# case_matcher = \"auto\""), "{text}");
+            let uncommented = text.replace("# case_matcher", "case_matcher");
+            config::parse(&uncommented, Path::new("t.toml")).unwrap();
             let cfg = config::parse(&text, Path::new("t.toml")).unwrap();
             assert_eq!(cfg.project_id, answers.project.as_ref().map(|p| p.0));
             assert!(cfg.api_key.is_none());

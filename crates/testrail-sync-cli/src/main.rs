@@ -10,15 +10,19 @@ mod cases;
 mod cli;
 mod config;
 mod demo;
+mod doctor;
 mod emulator;
+mod errors;
 mod fail;
 mod init;
 mod inputs;
 mod lookups;
+mod network;
 mod output;
 mod report;
 mod run;
 mod trcli;
+mod trcli_argv;
 
 use std::process::ExitCode;
 
@@ -29,7 +33,17 @@ use cli::{Cli, Command};
 use fail::{Failure, bad_input};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A trcli command line (`-h HOST … parse_junit -f r.xml`) must never pass doing nothing.
+    if let Some(failure) = trcli_argv::refuse(std::env::args_os().skip(1)) {
+        errors::print(&failure, false);
+        return ExitCode::from(failure.code.code());
+    }
+    errors::mask_panics();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return errors::usage_error(e),
+    };
+    let json = errors::wants_json(&cli.command);
     init_logging(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -45,7 +59,7 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            errors::print(&failure, json);
             ExitCode::from(failure.code.code())
         }
     }
@@ -68,6 +82,7 @@ async fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Plans(args) => lookups::plans(args, settings(config_path)?).await,
         Command::Milestones(args) => lookups::milestones(args, settings(config_path)?).await,
         Command::Users(args) => lookups::users(args, settings(config_path)?).await,
+        Command::Doctor(args) => doctor::run(args, settings(config_path)?).await,
         Command::Init(args) => init::run(args, config_path).await,
         Command::Man { command } => man_page(command.as_deref()),
         Command::Completions { shell } => {
@@ -127,6 +142,8 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person's terminal: CI logs and files got raw `\x1b[2m` noise.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -32,10 +32,17 @@ pub fn human(s: &Summary) -> String {
         (None, Some(name)) => format!("new run \"{name}\""),
         _ => "no run".to_string(),
     };
-    if s.dry_run {
+    if s.dry_run && s.planned_calls.is_empty() {
+        // "no run would get:" followed by nothing read like a truncated plan.
+        let _ = writeln!(
+            out,
+            "Dry run: nothing was written, and a sync would write nothing: no test maps to a case of the suite."
+        );
+    } else if s.dry_run {
         let _ = writeln!(out, "Dry run: nothing was written. {run} would get:");
         // The checks' findings (custom field values) describe what those writes carry.
-        for line in s.planned_calls.iter().chain(&s.checks) {
+        write_plan(&mut out, &s.planned_calls);
+        for line in &s.checks {
             let _ = writeln!(out, "  {line}");
         }
     } else if s.run_id.is_some() {
@@ -59,8 +66,8 @@ pub fn human(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "  {} executions read · passed {} · failed {} · skipped {}{}",
-        s.executions,
+        "  {} read · passed {} · failed {} · skipped {}{}",
+        plural(s.executions as usize, "execution", "executions"),
         s.counts.passed,
         s.counts.failed,
         s.counts.skipped,
@@ -146,6 +153,31 @@ pub fn human(s: &Summary) -> String {
         let _ = writeln!(out, "  {url}");
     }
     out
+}
+
+/// The planned writes, each endpoint's run of calls cut after `LIST_LIMIT` lines: 2000 new
+/// cases must not bury the `add_run` and batch lines a person looks for.
+fn write_plan(out: &mut String, calls: &[String]) {
+    let endpoint = |call: &str| call.split([':', '/']).next().unwrap_or_default().to_owned();
+    let mut i = 0;
+    while i < calls.len() {
+        let kind = endpoint(&calls[i]);
+        let same = calls[i..]
+            .iter()
+            .take_while(|c| endpoint(c) == kind)
+            .count();
+        for call in &calls[i..i + same.min(LIST_LIMIT)] {
+            let _ = writeln!(out, "  {call}");
+        }
+        if same > LIST_LIMIT {
+            let _ = writeln!(
+                out,
+                "  … and {} more {kind} (--format json lists every call in planned_calls)",
+                same - LIST_LIMIT
+            );
+        }
+        i += same;
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -253,5 +285,61 @@ impl Progress for Bar {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fault: a `--create-cases` dry run over a big suite printed one line per new case, so the
+    /// `add_run` and batch lines scrolled out of sight.
+    #[test]
+    fn a_long_run_of_one_endpoint_is_cut_in_the_dry_run_plan() {
+        let mut calls = vec!["add_section: \"pytest\"".to_owned()];
+        calls.extend((0..25).map(|i| format!("add_case: \"t{i}\" in \"pytest\"")));
+        calls.push("add_run/1: \"Nightly\" with 25 cases".to_owned());
+        calls.push("add_results_for_cases: batch 1 with 25 results".to_owned());
+        let summary = Summary {
+            dry_run: true,
+            run_name: Some("Nightly".into()),
+            planned_calls: calls,
+            ..Summary::default()
+        };
+        let text = human(&summary);
+        assert_eq!(text.matches("add_case:").count(), LIST_LIMIT, "{text}");
+        assert!(
+            text.contains("… and 15 more add_case (--format json"),
+            "{text}"
+        );
+        assert!(text.contains("add_section: \"pytest\""), "{text}");
+        assert!(
+            text.contains("add_run/1: \"Nightly\" with 25 cases"),
+            "{text}"
+        );
+        assert!(text.contains("batch 1 with 25 results"), "{text}");
+    }
+
+    #[test]
+    fn a_dry_run_with_nothing_to_write_says_so() {
+        let summary = Summary {
+            dry_run: true,
+            ..Summary::default()
+        };
+        let text = human(&summary);
+        assert!(
+            text.starts_with("Dry run: nothing was written, and a sync would write nothing"),
+            "{text}"
+        );
+        assert!(!text.contains("no run would get"), "{text}");
+        let one = Summary {
+            executions: 1,
+            ..Summary::default()
+        };
+        assert!(
+            human(&one).contains("  1 execution read ·"),
+            "{}",
+            human(&one)
+        );
     }
 }

@@ -278,7 +278,7 @@ fn close_policy(args: &ReportArgs, file: &FileConfig) -> ClosePolicy {
     }
 }
 
-fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
+pub(crate) fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
     let mut config = testrail_sync::StatusConfig::default();
     let Some(s) = &file.statuses else {
         return Ok(config);
@@ -303,7 +303,7 @@ fn statuses(file: &FileConfig) -> Result<testrail_sync::StatusConfig, Failure> {
 }
 
 /// `--result-field-from-property FIELD=PROPERTY` over the config's `[result_field_properties]`.
-fn result_field_properties(
+pub(crate) fn result_field_properties(
     flags: &[String],
     file: &FileConfig,
 ) -> Result<BTreeMap<String, String>, Failure> {
@@ -323,7 +323,7 @@ fn result_field_properties(
     Ok(map)
 }
 
-fn result_fields(
+pub(crate) fn result_fields(
     flags: &[String],
     file: &FileConfig,
 ) -> Result<BTreeMap<String, serde_json::Value>, Failure> {

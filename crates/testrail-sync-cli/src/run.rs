@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use serde::Serialize;
-use testrail_api::models::{Id, Run};
+use testrail_api::models::{Id, Run, Status, StatusCounts};
 use testrail_sync::{Exit, RunScope, RunTarget, SyncOptions};
 
 use crate::cli::{OpenArgs, OutputFormat, RunCommand, RunIdArgs};
@@ -155,7 +155,12 @@ async fn show(args: RunIdArgs, file: &FileConfig) -> Result<Exit, Failure> {
     let run = get_run(&client, args.run_id).await?;
     match args.format {
         OutputFormat::Json => print_json(&run),
-        OutputFormat::Human => print!("{}", human(&run)),
+        OutputFormat::Human => {
+            // Custom statuses (a "Skipped" one) have counters too: without their labels the
+            // counts shown did not add up to the results posted. A failed read only loses labels.
+            let statuses = client.get_statuses().await.unwrap_or_default();
+            print!("{}", human(&run, &statuses));
+        }
     }
     Ok(Exit::Ok)
 }
@@ -169,16 +174,38 @@ async fn get_run(client: &testrail_api::Client, run_id: Id) -> Result<Run, Failu
     })
 }
 
-fn human(run: &Run) -> String {
+fn human(run: &Run, statuses: &[Status]) -> String {
     let c = &run.counts;
     let state = if run.is_completed { "closed" } else { "open" };
     let mut out = format!("R{} \"{}\" ({state})\n", run.id, run.name);
     out.push_str(&format!(
-        "  passed {} · failed {} · blocked {} · retest {} · untested {}\n",
-        c.passed_count, c.failed_count, c.blocked_count, c.retest_count, c.untested_count
+        "  passed {} · failed {} · blocked {} · retest {} · untested {}{}\n",
+        c.passed_count,
+        c.failed_count,
+        c.blocked_count,
+        c.retest_count,
+        c.untested_count,
+        custom_counts(c, statuses)
     ));
     out.push_str(&format!("  {}\n", run.url));
     out
+}
+
+/// ` · skipped 2` for each custom status with results, by label (by slot if the labels are
+/// unknown); TestRail counts custom statuses in slots `custom_status1_count`….
+fn custom_counts(c: &StatusCounts, statuses: &[Status]) -> String {
+    let custom = (1..=7u64).map(|slot| {
+        let name = format!("custom_status{slot}");
+        let label = statuses
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(name.clone(), |s| s.label.to_lowercase());
+        (label, c.get(slot + 5))
+    });
+    custom
+        .filter(|(_, n)| *n > 0)
+        .map(|(label, n)| format!(" · {label} {n}"))
+        .collect()
 }
 
 fn print_json<T: Serialize>(value: &T) {

@@ -100,8 +100,11 @@ fn read_yaml(path: &Path) -> Result<BTreeMap<String, Value>, Failure> {
     })?;
     let mut merged = BTreeMap::new();
     for document in serde_yaml_ng::Deserializer::from_str(&text) {
-        let value = Value::deserialize(document)
-            .map_err(|e| bad_input(format!("{}: not valid YAML: {e}", path.display())))?;
+        let value = Value::deserialize(document).map_err(|e| {
+            // The parser may quote the broken line's text: a `key:` line is the API key.
+            let what = crate::errors::redact_config_message(&e.to_string(), &text);
+            bad_input(format!("{}: not valid YAML: {what}", path.display()))
+        })?;
         match value {
             Value::Mapping(map) => {
                 for (k, v) in map {

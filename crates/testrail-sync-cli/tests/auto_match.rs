@@ -168,6 +168,15 @@ fn cases_trcli_created_map_new_tests_are_unmapped_until_created_once() {
     assert_eq!(unmapped.len(), 2, "{unmapped:?}");
     assert!(unmapped.iter().any(|t| t.contains("test_C999_paypal")));
     assert!(unmapped.iter().any(|t| t.contains("test_by_price")));
+    // The auto matcher ignores names, so the "add C123 to the name" advice would mislead:
+    // each unmapped entry says which automation ID no case has and how to create it.
+    for entry in summary["unmapped_tests"].as_array().unwrap() {
+        let why = entry["why"].as_str().unwrap_or_default();
+        assert!(
+            why.starts_with("no case has automation ID ") && why.contains("--create-cases"),
+            "{entry}"
+        );
+    }
     assert_eq!(
         all_cases(&env).len(),
         seeded.len(),
@@ -372,6 +381,10 @@ fn shared_automation_ids_are_listed_as_ambiguous_never_guessed() {
     let summary = json(&out);
     assert_eq!(summary["posted"], 1, "{summary}");
     assert_eq!(summary["unmapped_count"], 1, "{summary}");
+    assert_eq!(
+        summary["unmapped_tests"][0]["why"], "automation ID t.dup is carried by 2 cases",
+        "{summary}"
+    );
     let warning = summary["warnings"][0].as_str().unwrap_or_default();
     assert!(
         warning.contains("automation ID t.dup is carried by C1, C2"),

@@ -149,7 +149,7 @@ fn hostile_and_broken_reports_and_configs_exit_2_before_any_request() {
             "TOML syntax",
             &["--config", &bad_toml, "report", &good, "--project-id", "1"],
             2,
-            &["bad.toml", "line 2, column 14"],
+            &["bad.toml:2:14", "TOML error"],
         ),
         case(
             "bad regex in config",
@@ -186,6 +186,43 @@ fn hostile_and_broken_reports_and_configs_exit_2_before_any_request() {
             ],
             2,
             &["--result-field", "KEY=VALUE"],
+        ),
+        // Fault: the JSON parser's "not valid JSON: regenerate it" sent people to regenerate a
+        // good JUnit report; the hint must name the format the file looks like.
+        case(
+            "--input-format playwright on a JUnit file",
+            &[
+                "report",
+                &good,
+                "--project-id",
+                "1",
+                "--input-format",
+                "playwright",
+            ],
+            2,
+            &[
+                "good.xml:1:1",
+                "--input-format playwright was given, but this file looks like junit",
+            ],
+        ),
+        case(
+            "--case-matcher bogus",
+            &[
+                "report",
+                &good,
+                "--project-id",
+                "1",
+                "--case-matcher",
+                "bogus",
+            ],
+            2,
+            &["'bogus'", "auto, name, property"],
+        ),
+        case(
+            "--create-cases without --case-matcher auto",
+            &["report", &good, "--project-id", "1", "--create-cases"],
+            2,
+            &["--create-cases goes with --case-matcher auto"],
         ),
         case(
             "bad --timeout",

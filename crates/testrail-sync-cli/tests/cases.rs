@@ -150,7 +150,7 @@ fn check_sorts_tests_into_mapped_unmapped_unknown_and_other_suite() {
         "C99",
         "other suite",
         "C50 (suite S2)",
-        "5 tests against suite S1 \"Master\": 1 mapped, 2 without a case ID, 1 unknown IDs, 1 IDs of another suite",
+        "5 tests against suite S1 \"Master\": 1 mapped, 2 without a case ID; case IDs not in the suite: 1, of another suite: 1",
         "cases create",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");

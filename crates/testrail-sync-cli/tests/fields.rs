@@ -135,6 +135,58 @@ fn an_unknown_label_exits_2_listing_the_labels() {
     assert_eq!(env.write_requests(), 0);
 }
 
+/// Fault: TestRail silently ignores a result key no field has, so a misspelt field name
+/// (`custom_enviroment`) would post every result without its value and report success.
+#[test]
+fn a_field_name_the_project_does_not_have_exits_2_before_any_write() {
+    let env = Env::start(fixture());
+    let r = report(&env, &[(1, None, None)]);
+    let typo = sync(
+        &env,
+        &r,
+        "1",
+        &[
+            "--result-field",
+            "environment=staging",
+            "--result-field",
+            "custom_enviroment=staging",
+        ],
+    );
+    assert_exit(&typo, 2);
+    let err = stderr(&typo);
+    for part in [
+        "\"custom_enviroment\"",
+        "is not a result field of project 1",
+        "custom_environment (Environment)",
+        "testrail-sync fields --project-id 1",
+    ] {
+        assert!(err.contains(part), "{part:?} missing from:\n{err}");
+    }
+    let property = sync(
+        &env,
+        &r,
+        "1",
+        &[
+            "--result-field",
+            "environment=staging",
+            "--result-field-from-property",
+            "custom_brwser=browser",
+            "--dry-run",
+        ],
+    );
+    assert_exit(&property, 2);
+    assert!(
+        stderr(&property).contains("--result-field-from-property"),
+        "{}",
+        stderr(&property)
+    );
+    assert_eq!(
+        env.write_requests(),
+        0,
+        "nothing written for a misspelt field"
+    );
+}
+
 #[test]
 fn a_label_is_sent_as_its_item_id_in_every_result() {
     let env = Env::start(fixture());
@@ -403,6 +455,10 @@ fn the_emulator_command_refuses_a_fixture_with_malformed_fields_at_start() {
     ]);
     assert_exit(&out, 2);
     let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("error: {}: ", bad.display())),
+        "the message names the fixture file: {err}"
+    );
     assert!(
         err.contains("result field \"custom_environment\"")
             && err.contains("configs[0].options.items")

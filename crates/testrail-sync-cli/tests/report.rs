@@ -117,6 +117,16 @@ fn pytest_report_creates_a_run_scoped_to_its_cases_with_mapped_statuses() {
     assert_eq!(run.counts.untested_count, 0);
     assert!(!run.include_all);
     assert!(run.description.unwrap().contains("testrail-sync"));
+    // Fault: `run show` printed only the five system counters, so 3 results posted as the
+    // custom "Skipped" status vanished and the counts did not add up to `posted`.
+    let show = env.run(&["run", "show", "--run-id", &run_id.to_string()]);
+    assert_exit(&show, 0);
+    assert!(
+        stdout(&show)
+            .contains("passed 5 · failed 4 · blocked 0 · retest 0 · untested 0 · skipped 3"),
+        "{}",
+        stdout(&show)
+    );
 }
 
 #[test]
@@ -169,6 +179,64 @@ fn unknown_case_ids_are_reported_and_left_out() {
     assert_eq!(summary["skipped"], 2);
     let run_id = summary["run_id"].as_u64().unwrap();
     assert_eq!(run_cases(&env, run_id), (101..=110).collect());
+}
+
+/// Fault: with no report case ID in the suite (wrong --suite-id), the real sync exits 3 after
+/// TestRail refuses the run, but `--dry-run` planned `add_run … with 0 cases` and exited 0, so
+/// the preview hid the mistake it exists to catch.
+#[test]
+fn dry_run_fails_like_the_sync_when_no_case_id_is_in_the_suite() {
+    let env = Env::start(fixture_with_cases(1..=3));
+    let real = env.run(&["report", &pytest_report(), "--project-id", "1"]);
+    let preview = env.run(&["report", &pytest_report(), "--project-id", "1", "--dry-run"]);
+    for out in [&real, &preview] {
+        assert_exit(out, 3);
+        assert!(
+            stderr(out).contains("none of the report's 12 case IDs exist in the suite"),
+            "{}",
+            stderr(out)
+        );
+    }
+    assert!(
+        !stdout(&preview).contains("add_run"),
+        "{}",
+        stdout(&preview)
+    );
+    assert_eq!(
+        env.write_requests(),
+        1,
+        "only the real sync's refused add_run"
+    );
+}
+
+/// Fault: lists serialised only when non-empty made `jq '.planned_calls[]'` fail on a real
+/// sync and `.created_cases | length` fail without `--create-cases`: scripts need every key.
+#[test]
+fn json_output_has_every_list_key_whether_or_not_it_is_empty() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["report", "PATH", "--project-id", "1", "--format", "json"];
+        let report = pytest_report();
+        args[1] = &report;
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_exit(&out, 0);
+        let summary = json(&out);
+        for key in [
+            "planned_calls",
+            "checks",
+            "created_cases",
+            "created_sections",
+            "multi_id_tests",
+            "unmapped_tests",
+            "warnings",
+        ] {
+            assert!(
+                summary[key].is_array(),
+                "{key} missing with {extra:?}: {summary}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -537,4 +605,22 @@ fn demo_syncs_the_bundled_report_and_exits() {
         "{text}"
     );
     assert!(text.contains("http://127.0.0.1:"), "{text}");
+    // With --exit the emulator is gone: no "point the real command at it" with a dead address.
+    assert!(text.contains("The emulator has stopped (--exit)"), "{text}");
+    assert!(!text.contains("TESTRAIL_HOST="), "{text}");
+}
+
+/// Fault: `-v` logs written to a CI log or a file (stderr not a terminal) carried terminal
+/// colour codes (`\x1b[2m…`), unreadable in Jenkins and in `2> log.txt`.
+#[test]
+fn verbose_logs_to_a_pipe_carry_no_colour_codes() {
+    let env = Env::start(fixture_with_cases(101..=112));
+    let out = env.run(&["report", &pytest_report(), "--project-id", "1", "-vv"]);
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("TestRail call"), "-vv logs the calls:\n{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in piped logs:\n{err}"
+    );
 }

@@ -187,9 +187,31 @@ fn init_asks_and_lists_projects_from_the_api() {
     assert!(!text.contains(DEMO_KEY));
 }
 
+/// String result fields in every project: report refuses a result field the project lacks
+/// (TestRail would drop its value silently), so the trcli settings' fields must exist.
+fn with_string_result_fields(mut f: Fixture, names: &[&str]) -> Fixture {
+    for (i, name) in names.iter().enumerate() {
+        let short = name.trim_start_matches("custom_");
+        f.result_fields.push(
+            serde_json::from_value(serde_json::json!({
+                "id": 100 + i, "system_name": name, "name": short, "label": short,
+                "type_id": 1, "is_active": true, "include_all": true,
+                "configs": [{"id": format!("{}", 100 + i),
+                             "context": {"is_global": true, "project_ids": null},
+                             "options": {"is_required": false}}]
+            }))
+            .expect("a valid String field"),
+        );
+    }
+    f
+}
+
 #[test]
 fn a_trcli_yaml_config_drives_a_real_report_and_warns_about_keys_that_do_not_map() {
-    let env = Env::start(fixture());
+    let env = Env::start(with_string_result_fields(
+        fixture(),
+        &["custom_environment"],
+    ));
     let yaml = format!(
         "host: {}\nusername: {DEMO_EMAIL}\nkey: {DEMO_KEY}\nproject_id: 1\n\
          title: Nightly from trcli\nclose_run: true\nbatch_size: 5\ntimeout: 30\n\
@@ -244,7 +266,10 @@ fn a_trcli_yaml_config_drives_a_real_report_and_warns_about_keys_that_do_not_map
 
 #[test]
 fn trcli_environment_variables_work_and_ours_win() {
-    let env = Env::start(fixture());
+    let env = Env::start(with_string_result_fields(
+        fixture(),
+        &["custom_env", "custom_os"],
+    ));
     // Only trcli's variables: host, user, key, project and the run title.
     let out = env
         .cmd()

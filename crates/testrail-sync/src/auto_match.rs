@@ -151,12 +151,19 @@ pub async fn read_matching_automation_ids(
         let automation_id = e.automation_id().into_owned();
         // trcli's auto matcher ignores IDs in names and tags: the automation ID decides.
         e.tagged_case_ids.clear();
+        // Why an unmatched test is unmapped: the generic "add C123 to the name" hint is wrong
+        // advice under the auto matcher, which ignores names.
+        let mut why = None;
         match by_automation_id.lookup(&automation_id) {
             Lookup::One(id) => {
                 e.tagged_case_ids.push(id);
                 report.from_index.insert(id);
             }
             Lookup::Ambiguous(ids) => {
+                why = Some(format!(
+                    "automation ID {automation_id} is carried by {} cases",
+                    ids.len()
+                ));
                 if ambiguous_seen.insert(automation_id.clone()) {
                     report.ambiguous.push(Ambiguous {
                         automation_id,
@@ -170,10 +177,18 @@ pub async fn read_matching_automation_ids(
                 if let Some(creation) = creation.as_mut() {
                     let id = creation.provisional_for(&automation_id, &e);
                     e.tagged_case_ids.push(id);
+                } else {
+                    why = Some(format!(
+                        "no case has automation ID {automation_id}; --create-cases creates it"
+                    ));
                 }
             }
         }
+        let listed = collector.collected.unmapped.len();
         collector.add(e);
+        if let (Some(why), Some(entry)) = (why, collector.collected.unmapped.get_mut(listed)) {
+            entry.why = Some(why);
+        }
     };
     read_each(settings.input, &mut sink)?;
     Ok(AutoRead {

@@ -65,7 +65,7 @@ impl<'a> Context<'a> {
         let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
         if wants_project_name && project_name.is_none() {
             let project = client.get_project(project_id).await.map_err(|e| {
-                SyncError::api(format!("project {project_id} (check --project-id)"), e)
+                SyncError::api_about(format!("project {project_id}"), "check --project-id", e)
             })?;
             project_name = Some(project.name);
         }
@@ -122,13 +122,19 @@ impl<'a> Context<'a> {
         let before = plan.case_ids().len();
         self.drop_unknown(plan, |c| known.contains(&c));
         if plan.case_ids().is_empty() {
-            return Err(SyncError::Target(format!(
-                "none of the report's {before} case IDs exist in the suite; check --suite-id/--project-id \
-                 (unknown: {})",
-                list_ids(&self.unknown)
-            )));
+            return Err(self.none_known(before));
         }
         Ok(())
+    }
+
+    /// Every case ID the reports name is unknown to the suite: the same error for the real sync
+    /// (after TestRail refused them) and `--dry-run` (which read the cases first).
+    pub(crate) fn none_known(&self, before: usize) -> SyncError {
+        SyncError::Target(format!(
+            "none of the report's {before} case IDs exist in the suite; check --suite-id/--project-id \
+             (unknown: {})",
+            list_ids(&self.unknown)
+        ))
     }
 
     pub(crate) fn drop_unknown(&mut self, plan: &mut ResultPlan, known: impl Fn(Id) -> bool) {

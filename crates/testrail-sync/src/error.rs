@@ -66,30 +66,118 @@ pub enum SyncError {
     #[error("{0}")]
     Target(String),
 
-    /// The network or TestRail kept failing; what was acknowledged is in the journal.
-    #[error(
-        "{what}: {source}\n  what was sent is recorded in the journal; rerun the same command to resume"
-    )]
-    GaveUp {
+    /// Retrying cannot fix it and the cause is on this side: the host name, its certificate,
+    /// a redirect to another address, a TLS file or proxy URL. Nothing was written.
+    #[error("{what}: {source}")]
+    Setup {
+        /// What we were doing, e.g. `reading the suite's cases (get_cases)`.
         what: String,
+        /// The client's error.
         #[source]
         source: ApiError,
     },
 
+    /// The network or TestRail kept failing before the journal held anything: a plain rerun
+    /// starts over.
+    #[error("{what}: {source}")]
+    GaveUp {
+        /// What we were doing, e.g. `reading the suite's cases (get_cases)`.
+        what: String,
+        /// The client's error.
+        #[source]
+        source: ApiError,
+    },
+
+    /// The network or TestRail kept failing after the journal recorded the run: a rerun of
+    /// the same command resumes without posting anything twice.
+    #[error(
+        "{what}: {source}\n  what was sent is recorded in the journal; rerun the same command to resume"
+    )]
+    Resumable {
+        /// What we were doing, e.g. `reading the suite's cases (get_cases)`.
+        what: String,
+        /// The client's error.
+        #[source]
+        source: ApiError,
+    },
+
+    /// The journal file could not be created, written or read.
     #[error("journal {path}: {message}")]
-    Journal { path: String, message: String },
+    Journal {
+        /// The journal file.
+        path: String,
+        /// What failed and how to fix it.
+        message: String,
+    },
 }
 
 impl SyncError {
     /// Bad input or config, TestRail refused, or gave up after retries.
     pub fn exit(&self) -> Exit {
         match self {
-            SyncError::Config { .. } | SyncError::Report(_) | SyncError::Journal { .. } => {
-                Exit::BadInput
-            }
+            SyncError::Config { .. }
+            | SyncError::Report(_)
+            | SyncError::Journal { .. }
+            | SyncError::Setup { .. } => Exit::BadInput,
             SyncError::Refused { .. } | SyncError::Target(_) => Exit::Refused,
-            SyncError::GaveUp { .. } => Exit::GaveUp,
+            SyncError::GaveUp { .. } | SyncError::Resumable { .. } => Exit::GaveUp,
         }
+    }
+
+    /// The client error behind this one, if any.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            SyncError::Refused { source, .. }
+            | SyncError::Setup { source, .. }
+            | SyncError::GaveUp { source, .. }
+            | SyncError::Resumable { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// What failed, for `--format json`: the client's kind (`auth`, `tls`, `proxy`, …) or
+    /// `config`, `input`, `target`, `journal`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SyncError::Config { .. } => "config",
+            SyncError::Report(_) => "input",
+            SyncError::Target(_) => "target",
+            SyncError::Journal { .. } => "journal",
+            other => other.api_error().map_or("other", |e| e.kind().as_str()),
+        }
+    }
+
+    /// The one fix, when there is a separate sentence for it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SyncError::Report(r) => Some(r.hint().to_string()),
+            SyncError::Resumable { .. } => {
+                Some("rerun the same command to resume from the journal".into())
+            }
+            other => other.api_error().map(ApiError::hint),
+        }
+    }
+
+    /// After the journal recorded the run, giving up is resumable.
+    pub(crate) fn into_resumable(self) -> SyncError {
+        match self {
+            SyncError::GaveUp { what, source } => SyncError::Resumable { what, source },
+            other => other,
+        }
+    }
+
+    /// Like [`SyncError::api`], with `advice` after `subject` only when TestRail refused the
+    /// thing itself (unknown ID, no access): a 504 or a TLS failure is not the project's fault.
+    pub fn api_about(subject: impl Into<String>, advice: &str, source: ApiError) -> SyncError {
+        use testrail_api::ErrorKind;
+        let subject = subject.into();
+        let what = match source.kind() {
+            ErrorKind::NotFound | ErrorKind::Rejected | ErrorKind::Permission => {
+                format!("{subject} ({advice})")
+            }
+            _ => subject,
+        };
+        SyncError::api(what, source)
     }
 
     /// Classifies a client error met while doing `what`.
@@ -100,20 +188,78 @@ impl SyncError {
             .is_some_and(|s| (400..500).contains(&s) && s != 429 && s != 409)
         {
             SyncError::Refused { what, source }
+        } else if source.is_setup_problem() {
+            // Retrying cannot fix the address, its name or its certificate.
+            SyncError::Setup { what, source }
         } else if matches!(
             source,
-            ApiError::InsecureHttp { .. } | ApiError::InvalidHost { .. } | ApiError::Tls { .. }
+            ApiError::Decode { .. }
+                | ApiError::Encode { .. }
+                | ApiError::NotTestRail { .. }
+                | ApiError::ProxyAuth { .. }
+                | ApiError::Proxy { .. }
         ) {
-            // Retrying cannot fix the address or its certificate.
-            SyncError::Config {
-                setting: "host".into(),
-                message: source.to_string(),
-            }
-        } else if matches!(source, ApiError::Decode { .. } | ApiError::Encode { .. }) {
-            // An answer that is not TestRail's JSON is final too: often a proxy or login page.
+            // An answer that is not TestRail's JSON is final too: often a proxy or login page;
+            // so is a proxy that wants credentials or refuses the tunnel.
             SyncError::Refused { what, source }
         } else {
             SyncError::GaveUp { what, source }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16) -> ApiError {
+        ApiError::Http {
+            status,
+            endpoint: "get_suites/1".into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_project_is_blamed_only_when_testrail_refused_it() {
+        let advice = "check --project-id";
+        let gateway = SyncError::api_about("project 1", advice, http(504));
+        assert!(!gateway.to_string().contains(advice), "{gateway}");
+        assert_eq!(gateway.kind(), "server");
+        let unknown = SyncError::api_about("project 1", advice, http(400));
+        assert!(unknown.to_string().contains(advice), "{unknown}");
+        assert_eq!(unknown.exit(), 3);
+    }
+
+    #[test]
+    fn the_journal_is_mentioned_only_once_it_holds_the_run() {
+        let gave_up = SyncError::api("posting", http(503));
+        assert_eq!(gave_up.exit(), 4);
+        assert!(!gave_up.to_string().contains("journal"), "{gave_up}");
+        let resumable = gave_up.into_resumable();
+        assert!(resumable.to_string().contains("journal"), "{resumable}");
+        assert_eq!(resumable.exit(), 4);
+    }
+
+    #[test]
+    fn causes_no_retry_can_fix_are_set_up_errors_or_refusals() {
+        let redirect = ApiError::Redirect {
+            endpoint: "get_statuses".into(),
+            status: 301,
+            location: None,
+        };
+        assert_eq!(SyncError::api("x", redirect).exit(), 2);
+        let proxy_auth = ApiError::ProxyAuth {
+            proxy: "http://p:3128".into(),
+            source_name: "HTTPS_PROXY".into(),
+        };
+        let e = SyncError::api("x", proxy_auth);
+        assert_eq!(e.exit(), 3);
+        assert_eq!(e.kind(), "proxy");
+        let dns = ApiError::Dns {
+            host: "https://typo.example".into(),
+            cause: "not known".into(),
+        };
+        assert_eq!(SyncError::api("x", dns).exit(), 2);
     }
 }

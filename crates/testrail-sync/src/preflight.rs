@@ -59,6 +59,24 @@ pub enum FieldError {
     /// A value does not fit its field.
     #[error(transparent)]
     Invalid(Box<InvalidValue>),
+    #[error(transparent)]
+    Unknown(Box<UnknownField>),
+}
+
+/// A key no field of the project has: TestRail ignores it without a word, so a typo
+/// (`custom_enviroment`) would silently leave every result without the value.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{kind} {key:?} (from {source_desc}) is not a {kind} of project {project_id}, so TestRail \
+     would drop its value without a word\n  {kind}s there: {known}\n  \
+     `testrail-sync fields --project-id {project_id}` lists them; fix the name or remove the setting"
+)]
+pub struct UnknownField {
+    pub kind: &'static str,
+    pub key: String,
+    pub source_desc: String,
+    pub project_id: Id,
+    pub known: String,
 }
 
 /// A required field nothing gives a value.
@@ -493,6 +511,7 @@ pub fn check_results(
     options: &SyncOptions,
 ) -> Result<(), FieldError> {
     let rules = FieldRules::for_project(FieldKind::Result, fields, project_id);
+    refuse_unknown_keys(&rules, options)?;
     for result in results.iter_mut() {
         let case_id = result.case_id.unwrap_or_default();
         let executions = collected.cases.get(&case_id);
@@ -529,6 +548,42 @@ pub fn check_results(
                 "this sync".to_owned()
             };
             return Err(rules.required_error(f, whom));
+        }
+    }
+    Ok(())
+}
+
+/// Every key `--result-field`, `[result_fields]` and `--result-field-from-property` name must be
+/// a result field of the project (by `system_name` or `name`).
+fn refuse_unknown_keys(rules: &FieldRules, options: &SyncOptions) -> Result<(), FieldError> {
+    let given = options
+        .result_fields
+        .keys()
+        .map(|k| (k, "--result-field / [result_fields]"))
+        .chain(options.result_field_properties.keys().map(|k| {
+            (
+                k,
+                "--result-field-from-property / [result_field_properties]",
+            )
+        }));
+    for (key, source) in given {
+        if rules.find(key).is_none() {
+            let known: Vec<String> = rules
+                .fields
+                .iter()
+                .map(|f| format!("{} ({})", f.field.system_name, f.field.label))
+                .collect();
+            return Err(FieldError::Unknown(Box::new(UnknownField {
+                kind: rules.kind.noun(),
+                key: key.clone(),
+                source_desc: source.to_owned(),
+                project_id: rules.project_id,
+                known: if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                },
+            })));
         }
     }
     Ok(())

@@ -7,7 +7,10 @@ use crate::collect::{MultiIdTest, UnmappedTest};
 use crate::new_cases::CreatedCase;
 use crate::results::{OmittedCase, OutcomeCounts};
 
-/// What one sync did: the run, what was posted, what was left out and why. Serialized as the `--format json` output, so fields are part of the CLI's interface.
+/// What one sync did: the run, what was posted, what was left out and why. Serialized as the
+/// `--format json` output, so its fields are part of the CLI's interface. Every list is
+/// serialised even when empty: scripts read `planned_calls`, `checks`, `created_cases`, …
+/// without testing whether the key exists.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     /// The run results went to, once known (a dry run that would create one has none).
@@ -58,10 +61,8 @@ pub struct Summary {
     /// True when the run (or its plan) was closed after posting.
     pub closed: bool,
     /// Sections `--create-cases` created (paths, parts joined with `/`), parents first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created_sections: Vec<String>,
     /// Cases `--create-cases` created; their results were posted in this sync.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created_cases: Vec<CreatedCase>,
     /// The same cases as TestRail answered (for the local case index).
     #[serde(skip)]
@@ -73,12 +74,10 @@ pub struct Summary {
     /// True for `--dry-run`: nothing was written to TestRail.
     pub dry_run: bool,
     /// With `--dry-run`: the writes that would have been made.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub planned_calls: Vec<String>,
     /// With `--dry-run`: what the checks before the first write found, e.g. the custom field
     /// values every result would carry (`result field custom_environment = 2 ("production")
     /// on every result`). Not calls, so kept apart from `planned_calls`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
     /// Wall time of the whole sync, in milliseconds.
     pub elapsed_ms: u64,

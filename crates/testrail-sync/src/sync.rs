@@ -27,6 +27,15 @@ use crate::statuses::StatusMap;
 use crate::summary::{Progress, Summary};
 use crate::write_plan::{CloseAction, WritePlan};
 
+/// The run results go to, as opened or resumed, and what the journal already knows of it.
+struct Opened {
+    run: Run,
+    watermark: Id,
+    acked: BTreeSet<Id>,
+    pending: Vec<Id>,
+    close: Option<CloseAction>,
+}
+
 /// Runs a whole sync. `collected` comes from reading every report first (nothing is sent for
 /// a report that fails to read).
 pub async fn sync(
@@ -117,7 +126,13 @@ impl Context<'_> {
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
         let known = self.known_cases().await?.clone();
+        let before = results.case_ids().len();
         self.drop_unknown(results, |c| known.contains(&c) || is_provisional(c));
+        if results.case_ids().is_empty() {
+            // The real sync fails here (TestRail refuses the run's case IDs): so must its preview,
+            // not plan an empty run.
+            return Err(self.none_known(before));
+        }
         let plan = self.decide(results).await?;
         check_before_writing(&plan)?;
         match &plan.run {
@@ -182,6 +197,42 @@ impl Context<'_> {
                 (run, watermark, BTreeSet::new(), Vec::new(), close)
             }
         };
+        let journaled = journal.is_some();
+        let posted = self
+            .post_into(
+                results,
+                summary,
+                progress,
+                journal,
+                Opened {
+                    run,
+                    watermark,
+                    acked,
+                    pending,
+                    close,
+                },
+            )
+            .await;
+        // Once the journal holds the run, a rerun resumes: say so, and only then.
+        posted.map_err(|e| if journaled { e.into_resumable() } else { e })
+    }
+
+    /// Posts into the run the journal now names, then attaches and closes by policy.
+    async fn post_into(
+        &mut self,
+        results: &mut ResultPlan,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+        journal: Option<Journal>,
+        opened: Opened,
+    ) -> Result<(), SyncError> {
+        let Opened {
+            run,
+            watermark,
+            acked,
+            pending,
+            close,
+        } = opened;
         summary.run_id = Some(run.id);
         summary.run_url = Some(run.url.clone());
         summary.run_name = Some(run.name.clone());

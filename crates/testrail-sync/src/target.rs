@@ -77,10 +77,9 @@ async fn resolve_suite(
     suite: Option<&SuiteRef>,
 ) -> Result<(Id, String), SyncError> {
     let suites = client.get_suites(project_id).await.map_err(|e| {
-        SyncError::api(
-            format!(
-                "project {project_id} (check --project-id; `testrail-sync projects` lists them)"
-            ),
+        SyncError::api_about(
+            format!("project {project_id}"),
+            "check --project-id; `testrail-sync projects` lists them",
             e,
         )
     })?;
