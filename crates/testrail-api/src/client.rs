@@ -43,6 +43,7 @@ pub struct ClientConfig {
     pub rate_window: Duration,
     /// Allow plain `http://` to a non-loopback host (the key then travels in clear text).
     pub allow_insecure_http: bool,
+    /// `User-Agent` header of every request (default `testrail-sync/VERSION`).
     pub user_agent: String,
     /// Private CAs, `--insecure`, client certificates.
     pub tls: TlsOptions,
@@ -303,7 +304,8 @@ impl Client {
         pagination::stream(self.clone(), endpoint.to_owned(), key)
     }
 
-    /// All items of a bulk GET collected into one list: every page of a paginated answer, or the bare array older servers send.
+    /// All items of a bulk GET collected into one list: every page of a paginated answer, or the
+    /// bare array older servers send.
     pub async fn get_all<T: DeserializeOwned + Send + 'static>(
         &self,
         endpoint: &str,

@@ -13,7 +13,8 @@ use crate::host::encode_component;
 use crate::models::*;
 
 impl Client {
-    /// The instance's result statuses, system and custom: map outcomes to IDs by name from this, never by number.
+    /// The instance's result statuses, system and custom: map outcomes to IDs by name from this,
+    /// never by number.
     pub async fn get_statuses(&self) -> Result<Vec<Status>, ApiError> {
         self.get("get_statuses").await
     }
@@ -28,7 +29,8 @@ impl Client {
         self.get(&format!("get_project/{project_id}")).await
     }
 
-    /// Creates a project (administrators only). Not re-sent after a timeout: it may have been applied.
+    /// Creates a project (administrators only). Not re-sent after a timeout: it may have been
+    /// applied.
     pub async fn add_project(&self, project: &AddProject) -> Result<Project, ApiError> {
         self.post("add_project", project).await
     }
@@ -49,7 +51,8 @@ impl Client {
         self.post(&format!("add_suite/{project_id}"), suite).await
     }
 
-    /// Sections of a project, of one suite when given (required in multi-suite projects), all pages.
+    /// Sections of a project, of one suite when given (required in multi-suite projects), all
+    /// pages.
     pub async fn get_sections(
         &self,
         project_id: Id,
@@ -316,7 +319,8 @@ impl Client {
         self.post_idempotent(&endpoint, fields).await
     }
 
-    /// Closes a plan and its runs. If a retry finds it already closed (the first attempt's answer was lost), the closed plan is returned rather than TestRail's 400.
+    /// Closes a plan and its runs. If a retry finds it already closed (the first attempt's answer
+    /// was lost), the closed plan is returned rather than TestRail's 400.
     pub async fn close_plan(&self, plan_id: Id) -> Result<Plan, ApiError> {
         let closed = self
             .post_idempotent(&format!("close_plan/{plan_id}"), &serde_json::json!({}))

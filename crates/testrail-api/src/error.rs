@@ -38,7 +38,8 @@ pub enum ApiError {
         after: Duration,
     },
 
-    /// No complete answer within the request timeout (a read: retried; a write: becomes `Ambiguous`).
+    /// No complete answer within the request timeout (a read: retried; a write: becomes
+    /// `Ambiguous`).
     #[error(
         "{endpoint}: no answer from TestRail within {after:?}; TestRail may be overloaded or the \
          network slow — try again, or raise the request timeout"
@@ -50,7 +51,7 @@ pub enum ApiError {
         after: Duration,
     },
 
-    /// The TCP (or TLS) connection could not be opened: nothing was sent.
+    /// The connection could not be opened (refused, unreachable): nothing was sent.
     #[error(
         "cannot connect to {host}: {cause}; check TESTRAIL_HOST (scheme, host name, port) and \
          that this machine can reach it"
@@ -87,7 +88,7 @@ pub enum ApiError {
         setting: String,
         /// The file it names.
         path: PathBuf,
-        /// What the HTTP, TLS or JSON library reported.
+        /// Why the file cannot be used (missing, unreadable, not PEM, …).
         cause: String,
     },
 
@@ -208,7 +209,8 @@ pub enum ApiError {
         cause: String,
     },
 
-    /// Plain `http://` to a non-loopback host without `allow_insecure_http`: refused before sending the key.
+    /// Plain `http://` to a non-loopback host without `allow_insecure_http`: refused before sending
+    /// the key.
     #[error(
         "refusing to send the API key over plain http to {host}; use https://{host_only} \
          (plain http is only allowed for loopback addresses or with allow_insecure_http)",
@@ -250,7 +252,8 @@ impl ApiError {
         }
     }
 
-    /// A write whose outcome is unknown and was deliberately not re-sent (see [`ApiError::Ambiguous`]).
+    /// A write whose outcome is unknown and was deliberately not re-sent (see
+    /// [`ApiError::Ambiguous`]).
     pub fn is_ambiguous(&self) -> bool {
         matches!(self, ApiError::Ambiguous { .. })
     }
@@ -384,6 +387,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The name `--format json` prints as `error.kind` (`auth`, `tls`, `proxy`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Auth => "auth",

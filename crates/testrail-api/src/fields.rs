@@ -192,9 +192,11 @@ pub enum ValueProblem {
     NotUrl,
     /// A Date field got something that is not a date.
     NotDate,
-    /// A User, Milestone or Dropdown field (or a multi-select item) got something that is not a positive ID.
+    /// A User, Milestone or Dropdown field (or a multi-select item) got something that is not a
+    /// positive ID.
     NotId,
-    /// A Multi-select, Steps or Step Results field got something that is not a list (of objects, for steps).
+    /// A Multi-select, Steps or Step Results field got something that is not a list (of objects,
+    /// for steps).
     NotArray,
     /// A dropdown/multi-select ID that is not one of the items.
     UnknownItem {

@@ -169,7 +169,8 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
-    /// The counter for a status ID (1 passed, 2 blocked, 3 untested, 4 retest, 5 failed, 6..12 custom).
+    /// The counter for a status ID (1 passed, 2 blocked, 3 untested, 4 retest, 5 failed, 6..12
+    /// custom).
     pub fn slot_mut(&mut self, status_id: Id) -> Option<&mut u64> {
         Some(match status_id {
             1 => &mut self.passed_count,
@@ -604,7 +605,8 @@ pub struct AddProject {
     /// Whether to show `announcement` on the overview page.
     #[serde(default, skip_serializing_if = "is_false")]
     pub show_announcement: bool,
-    /// 1 = single suite, 2 = single suite + baselines, 3 = multiple suites; TestRail's default when `None`.
+    /// 1 = single suite, 2 = single suite + baselines, 3 = multiple suites; TestRail's default when
+    /// `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suite_mode: Option<u8>,
 }

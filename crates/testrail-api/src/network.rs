@@ -19,6 +19,7 @@ pub struct TlsOptions {
     pub insecure: bool,
     /// mTLS: a PEM client certificate (chain), with `client_key` or with the key in the same file.
     pub client_cert: Option<PathBuf>,
+    /// mTLS: the PEM private key of `client_cert`, when it is in a file of its own.
     pub client_key: Option<PathBuf>,
 }
 

@@ -8,7 +8,8 @@ use std::fmt;
 pub struct ApiKey(String);
 
 impl ApiKey {
-    /// Wraps a key, trimming surrounding whitespace (keys pasted from a file often end in a newline).
+    /// Wraps a key, trimming surrounding whitespace (keys pasted from a file often end in a
+    /// newline).
     pub fn new(key: impl Into<String>) -> Self {
         ApiKey(key.into().trim().to_owned())
     }

@@ -59,11 +59,13 @@ pub struct Faults {
 
 /// Request counters, as served by `GET /_emulator/stats`.
 ///
-/// `requests` and `endpoints` count every API request that reached routing (`/index.php?/api/v2/…`),
+/// `requests` and `endpoints` count every API request that reached routing
+/// (`/index.php?/api/v2/…`),
 /// including ones then refused (401, 404, 413, 429) or faulted (5xx, dropped). `writes` counts
 /// writes that were applied (also those whose connection was then dropped, or answered 5xx or 504
 /// afterwards). `status_codes` counts the status of every API answer ("dropped" for connections
-/// cut after the write, "499" for clients that hung up before their answer); `endpoint_status_codes`
+/// cut after the write, "499" for clients that hung up before their answer);
+/// `endpoint_status_codes`
 /// splits it per endpoint.
 ///
 /// Connections: `connections_opened` counts accepted TCP connections; `connections_used` those

@@ -59,8 +59,6 @@
 //! that long; `rate_limit_scope` is `user` or `instance`; `fail_after_commit_rate` answers
 //! 500/502/503 after the write was applied. [`Stats`] count per endpoint, status and connection.
 
-#![warn(missing_docs)]
-
 pub mod api;
 pub mod error;
 mod faults;
@@ -204,7 +202,8 @@ pub struct EmulatorConfig {
     pub db: Option<PathBuf>,
     /// Seed data applied to a fresh store (and again on reset).
     pub fixture: Option<Fixture>,
-    /// (name, label) => custom statuses; `custom_statusN` names get ID 5+N, others the next free ID.
+    /// (name, label) => custom statuses; `custom_statusN` names get ID 5+N, others the next free
+    /// ID.
     pub custom_statuses: Vec<(String, String)>,
     /// Injected faults (error rates, delays, rate limit); changeable while running.
     pub faults: Faults,

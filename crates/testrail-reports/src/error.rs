@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// Why a report could not be read. Display is `path[:line:col]: what is wrong`; [`ReportError::hint`]
+/// Why a report could not be read. Display is `path[:line:col]: what is wrong`;
+/// [`ReportError::hint`]
 /// says how to fix it. A reader that returns an error has stopped: executions pushed before the
 /// error must not be sent (the engine discards them).
 #[derive(Debug, thiserror::Error)]

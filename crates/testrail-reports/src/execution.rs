@@ -20,7 +20,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Lower-case name used in summaries and JSON output: `passed`, `failed`, `error`, `skipped`, `flaky`.
+    /// Lower-case name used in summaries and JSON output: `passed`, `failed`, `error`, `skipped`,
+    /// `flaky`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Passed => "passed",

@@ -6,8 +6,6 @@
 //! Large XML reports are tokenized on a second thread; the sink is always called on the caller's.
 //! Must not know: HTTP, TestRail, statuses or how results are posted.
 
-#![warn(missing_docs)]
-
 pub mod automation_id;
 pub mod case_ids;
 pub mod error;
@@ -169,7 +167,8 @@ fn unknown_format(path: &Path, head: &[u8]) -> ReportError {
 /// use std::path::Path;
 /// use testrail_reports::{CaseIdMatcher, Format, Outcome, ReadOptions, read};
 ///
-/// let xml = r#"<testsuite><testcase name="test_C12_login"><failure message="nope"/></testcase></testsuite>"#;
+/// let xml = r#"<testsuite><testcase name="test_C12_login"><failure
+/// message="nope"/></testcase></testsuite>"#;
 /// let mut seen = Vec::new();
 /// let summary = read(xml.as_bytes(), Path::new("r.xml"), Format::Junit,
 ///                    &ReadOptions::default(), &mut |e| seen.push(e))?;

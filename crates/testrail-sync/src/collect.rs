@@ -72,7 +72,8 @@ pub const UNMAPPED_LISTED: usize = 1000;
 /// thousand cases must fit in memory.
 pub const EXECUTIONS_LISTED: usize = 20;
 
-/// Worse outcomes win when several executions hit one case: failed > error > flaky > passed > skipped.
+/// Worse outcomes win when several executions hit one case: failed > error > flaky > passed >
+/// skipped.
 pub fn severity(outcome: Outcome) -> u8 {
     match outcome {
         Outcome::Failed => 5,

@@ -40,7 +40,8 @@ pub enum Event {
         /// Case IDs of the batch.
         cases: Vec<Id>,
     },
-    /// The sync finished. Replay ignores it: a finished sync deletes its journal ([`Journal::finish`]).
+    /// The sync finished. Replay ignores it: a finished sync deletes its journal
+    /// ([`Journal::finish`]).
     Closed,
 }
 

@@ -30,7 +30,8 @@ pub enum SuiteRef {
 /// Where results go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunTarget {
-    /// A new run named from this template (`{project} {suite} {branch} {build} {commit} {date} {time}`).
+    /// A new run named from this template (`{project} {suite} {branch} {build} {commit} {date}
+    /// {time}`).
     New {
         /// Run name with placeholders, expanded once per sync.
         name_template: String,
@@ -39,7 +40,8 @@ pub enum RunTarget {
     Existing(Id),
     /// Find the open run carrying this key (created on first use): shards and reruns share it.
     Key {
-        /// The key, written into the run's description (`testrail-sync key: KEY`) so later syncs find the run.
+        /// The key, written into the run's description (`testrail-sync key: KEY`) so later syncs
+        /// find the run.
         key: String,
         /// Name of the run if this sync creates it (same placeholders as [`RunTarget::New`]).
         name_template: String,

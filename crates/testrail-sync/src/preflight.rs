@@ -59,6 +59,7 @@ pub enum FieldError {
     /// A value does not fit its field.
     #[error(transparent)]
     Invalid(Box<InvalidValue>),
+    /// A key names no field of the project.
     #[error(transparent)]
     Unknown(Box<UnknownField>),
 }
@@ -72,10 +73,15 @@ pub enum FieldError {
      `testrail-sync fields --project-id {project_id}` lists them; fix the name or remove the setting"
 )]
 pub struct UnknownField {
+    /// `result field` or `case field`.
     pub kind: &'static str,
+    /// The key as given (`custom_enviroment`).
     pub key: String,
+    /// Where the key came from: the flag, setting or test property.
     pub source_desc: String,
+    /// The project that has no such field.
     pub project_id: Id,
+    /// The project's field names of that kind, comma-separated (`none` when it has none).
     pub known: String,
 }
 
@@ -144,7 +150,8 @@ impl ApplicableField<'_> {
         self.config.options.is_required
     }
 
-    /// Dropdown and multi-select choices in this project; empty for other types or unparsable items.
+    /// Dropdown and multi-select choices in this project; empty for other types or unparsable
+    /// items.
     pub fn items(&self) -> Vec<FieldItem> {
         self.config.options.parsed_items().unwrap_or_default()
     }

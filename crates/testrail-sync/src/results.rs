@@ -95,7 +95,9 @@ impl ResultPlan {
     }
 }
 
-/// Turns the collected executions into one result per case: status from `statuses`, comment, elapsed time, defects, version and result fields from `options`, failed results assigned to `failure_assignee`.
+/// Turns the collected executions into one result per case: status from `statuses`, comment,
+/// elapsed time, defects, version and result fields from `options`, failed results assigned to
+/// `failure_assignee`.
 pub fn plan_results(
     collected: &Collected,
     statuses: &StatusMap,

@@ -32,7 +32,8 @@ pub struct StatusMap {
 }
 
 impl StatusMap {
-    /// Resolves each configured choice against the instance's `get_statuses`; a name or label the instance lacks is a config error listing the available ones.
+    /// Resolves each configured choice against the instance's `get_statuses`; a name or label the
+    /// instance lacks is a config error listing the available ones.
     pub fn resolve(config: &StatusConfig, statuses: &[Status]) -> Result<StatusMap, SyncError> {
         let pick = |outcome: &str, choice: &StatusChoice| resolve_one(outcome, choice, statuses);
         Ok(StatusMap {

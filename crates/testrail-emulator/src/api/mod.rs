@@ -90,7 +90,8 @@ impl Ctx<'_> {
         Fields::new(self.body)
     }
 
-    /// An ID query parameter (`&suite_id=2`); absent or empty is `None`, anything else but a positive integer is TestRail's "not a valid ID".
+    /// An ID query parameter (`&suite_id=2`); absent or empty is `None`, anything else but a
+    /// positive integer is TestRail's "not a valid ID".
     pub fn param_id(&self, key: &str) -> ApiResult<Option<Id>> {
         self.call
             .param(key)
@@ -139,7 +140,8 @@ impl Ctx<'_> {
             .map(str::to_owned)
     }
 
-    /// Paginates `items` with the call's `limit`/`offset` into TestRail's page object under `key` (`cases`, `runs`, …).
+    /// Paginates `items` with the call's `limit`/`offset` into TestRail's page object under `key`
+    /// (`cases`, `runs`, …).
     pub fn page<T: Serialize>(&self, key: &str, items: Vec<T>) -> ApiResult<Reply> {
         page::page(self.call, key, items).map(Reply::Json)
     }

@@ -118,7 +118,8 @@ impl State {
         self.suites.get(&suite_id).map_or(0, |s| s.project_id)
     }
 
-    /// Creates a case in a section (`add_case`), applying TestRail's defaults and custom-field rules.
+    /// Creates a case in a section (`add_case`), applying TestRail's defaults and custom-field
+    /// rules.
     pub fn add_case(
         &mut self,
         section_id: Id,
@@ -229,7 +230,8 @@ impl State {
         Ok(())
     }
 
-    /// Live cases of one suite of the project matching `filter`, in ID order (`get_cases`); the suite may be omitted only in single-suite projects.
+    /// Live cases of one suite of the project matching `filter`, in ID order (`get_cases`); the
+    /// suite may be omitted only in single-suite projects.
     pub fn cases_of(&self, project_id: Id, filter: &CaseFilter) -> ApiResult<Vec<Case>> {
         let suite_id = self.resolve_suite(project_id, filter.suite_id)?;
         Ok(self

@@ -282,7 +282,8 @@ impl State {
         Ok(())
     }
 
-    /// Sections of one suite of the project, in ID order (`get_sections`); the suite may be omitted only in single-suite projects.
+    /// Sections of one suite of the project, in ID order (`get_sections`); the suite may be omitted
+    /// only in single-suite projects.
     pub fn sections_of(&self, project_id: Id, suite_id: Option<Id>) -> ApiResult<Vec<Section>> {
         let suite_id = self.resolve_suite(project_id, suite_id)?;
         Ok(self

@@ -98,7 +98,8 @@ impl State {
         Ok(self.insert_result(test_id, r, user, now))
     }
 
-    /// Adds a result for a case of an open run (`add_result_for_case`); the case must be in the run.
+    /// Adds a result for a case of an open run (`add_result_for_case`); the case must be in the
+    /// run.
     pub fn add_result_for_case(
         &mut self,
         run_id: Id,

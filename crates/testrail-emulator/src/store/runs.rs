@@ -209,7 +209,8 @@ impl State {
         }
     }
 
-    /// Changes a run (`update_run`); a plan's run only changes through its plan (`via_plan`), a closed run never.
+    /// Changes a run (`update_run`); a plan's run only changes through its plan (`via_plan`), a
+    /// closed run never.
     pub fn update_run(&mut self, id: Id, f: RunFields, via_plan: bool, now: i64) -> ApiResult<Run> {
         let run = self.run(id)?;
         if run.plan_id.is_some() && !via_plan {
@@ -350,7 +351,8 @@ impl State {
         run
     }
 
-    /// IDs of the project's standalone runs (plan runs excluded) matching `f`, newest first (`get_runs`).
+    /// IDs of the project's standalone runs (plan runs excluded) matching `f`, newest first
+    /// (`get_runs`).
     pub fn runs_of(&self, project_id: Id, f: &RunFilter) -> ApiResult<Vec<Id>> {
         self.project(project_id)?;
         let has = |l: &Option<Vec<Id>>, v: Id| l.as_ref().is_none_or(|l| l.contains(&v));
@@ -377,7 +379,8 @@ impl State {
             .collect())
     }
 
-    /// The test, or TestRail's "not a valid test" error; tests of cases dropped from their run count as gone.
+    /// The test, or TestRail's "not a valid test" error; tests of cases dropped from their run
+    /// count as gone.
     pub fn test(&self, id: Id) -> ApiResult<&TestRow> {
         self.tests
             .get(&id)
