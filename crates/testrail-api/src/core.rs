@@ -123,7 +123,7 @@ pub(crate) struct Counters {
     retry_after: AtomicU64,
 }
 
-/// A snapshot of [`Counters`].
+/// A snapshot of the client's request counters (shared by all its clones).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestStats {
     /// Every HTTP request sent, retries included.
