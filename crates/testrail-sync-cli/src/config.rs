@@ -443,7 +443,7 @@ mod tests {
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = parse("host = \"x\"\nproject_id = \n", Path::new("t.toml")).unwrap_err();
-        assert!(err.message.contains("line 2"), "{}", err.message);
+        assert!(err.message.starts_with("t.toml:2:"), "{}", err.message);
         assert_eq!(err.code, 2);
     }
 
