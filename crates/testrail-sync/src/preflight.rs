@@ -110,7 +110,10 @@ pub struct MissingField {
 
 /// A value that does not fit its field (unknown label, wrong type, too long).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} {name} ({described}) from {source_desc}: {problem}\n  {allowed}")]
+#[error(
+    "{kind} {name} ({described}) from {source_desc}: {problem}{}",
+    allowed_line(.problem, .allowed)
+)]
 pub struct InvalidValue {
     /// `result field` or `case field`.
     pub kind: &'static str,
@@ -124,6 +127,16 @@ pub struct InvalidValue {
     pub problem: String,
     /// What values it takes (see [`ApplicableField::allowed`]).
     pub allowed: String,
+}
+
+/// The "what it takes" line, unless the problem already said it ("is not a whole number" needs
+/// no second line reading "a whole number"; an unknown label does need the list of labels).
+fn allowed_line(problem: &str, allowed: &str) -> String {
+    if problem.contains(allowed) {
+        String::new()
+    } else {
+        format!("\n  {allowed}")
+    }
 }
 
 impl From<FieldError> for SyncError {
@@ -646,6 +659,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_type_problem_is_not_said_twice_but_labels_are_listed() {
+        assert_eq!(
+            allowed_line("\"abc\" is not a whole number", "a whole number"),
+            ""
+        );
+        assert_eq!(
+            allowed_line("no item \"prod\"", "allowed values: staging (1)"),
+            "\n  allowed values: staging (1)"
+        );
+    }
 
     fn fields() -> Vec<Field> {
         serde_json::from_value(json!([
