@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::cucumber::{add_tag, step_text};
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
-use crate::json::{Shared, SharedRead, joined, json_error};
+use crate::json::{Shared, joined};
 use crate::text::{bound, first_line};
 use crate::{ReadOptions, ReportError, location};
 
@@ -34,11 +34,7 @@ pub(crate) fn read<R: BufRead>(
         max: options.max_text_bytes,
         sink,
     };
-    let mut de = serde_json::Deserializer::from_reader(SharedRead(&shared));
-    Features(&mut ctx)
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(path, e, "a behave JSON report"))?;
+    shared.read_document(path, Features(&mut ctx), "a behave JSON report")?;
     Ok(shared.bytes())
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
-use crate::json::{Shared, SharedRead, joined, json_error};
+use crate::json::{Shared, joined};
 use crate::text::{bound, first_line};
 use crate::{ReadOptions, ReportError, location};
 
@@ -32,22 +32,13 @@ pub(crate) fn read<R: BufRead>(
         sink,
         saw_tests: false,
     };
-    let mut de = serde_json::Deserializer::from_reader(SharedRead(&shared));
-    Level {
+    let root = Level {
         ctx: &mut ctx,
         depth: 0,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end())
-    .map_err(|e| json_error(path, e, "a CTRF report"))?;
+    };
+    shared.read_document(path, root, "a CTRF report")?;
     if !ctx.saw_tests {
-        let at = shared.0.borrow().here();
-        return Err(ReportError::malformed(
-            path,
-            at,
-            "no results.tests array in this JSON",
-            "this does not look like a CTRF report: pass the right --input-format",
-        ));
+        return Err(shared.not_this_format(path, "results.tests", "a CTRF report"));
     }
     Ok(shared.bytes())
 }

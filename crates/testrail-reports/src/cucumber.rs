@@ -17,7 +17,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
-use crate::json::{Shared, SharedRead, json_error};
+use crate::json::Shared;
 use crate::text::{bound, first_line};
 use crate::{ReadOptions, ReportError, location};
 
@@ -35,12 +35,7 @@ pub(crate) fn read<R: BufRead>(
         sink,
         background: Vec::new(),
     };
-    let mut de = serde_json::Deserializer::from_reader(SharedRead(&shared));
-    let what = "a Cucumber JSON report";
-    Features(&mut ctx)
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(path, e, what))?;
+    shared.read_document(path, Features(&mut ctx), "a Cucumber JSON report")?;
     Ok(shared.bytes())
 }
 

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::io::{BufRead, Read};
 use std::path::Path;
 
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::error::ReportError;
@@ -33,10 +34,38 @@ impl<R: BufRead> Shared<R> {
     pub(crate) fn bytes(&self) -> u64 {
         self.0.borrow().offset()
     }
+
+    /// Reads the whole input as one JSON document through `seed`, which streams its entries to
+    /// the sink, and refuses anything after it; errors call the expected format `what`.
+    pub(crate) fn read_document<T>(
+        &self,
+        path: &Path,
+        seed: T,
+        what: &str,
+    ) -> Result<(), ReportError>
+    where
+        T: for<'de> DeserializeSeed<'de, Value = ()>,
+    {
+        let mut de = serde_json::Deserializer::from_reader(SharedRead(self));
+        seed.deserialize(&mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| json_error(path, e, what))
+    }
+
+    /// A valid JSON document without the array its format is built on (`missing`): some other
+    /// JSON, read as `format`.
+    pub(crate) fn not_this_format(&self, path: &Path, missing: &str, format: &str) -> ReportError {
+        ReportError::malformed(
+            path,
+            self.0.borrow().here(),
+            format!("no {missing} array in this JSON"),
+            format!("this does not look like {format}: pass the right --input-format"),
+        )
+    }
 }
 
 /// `Read` over [`Shared`], handed to serde_json.
-pub(crate) struct SharedRead<'a, R: BufRead>(pub &'a Shared<R>);
+struct SharedRead<'a, R: BufRead>(pub &'a Shared<R>);
 
 impl<R: BufRead> Read for SharedRead<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
@@ -45,7 +74,7 @@ impl<R: BufRead> Read for SharedRead<'_, R> {
 }
 
 /// Turns a serde_json error into `path:line:col: message` with a hint.
-pub(crate) fn json_error(path: &Path, e: serde_json::Error, what: &str) -> ReportError {
+fn json_error(path: &Path, e: serde_json::Error, what: &str) -> ReportError {
     use serde_json::error::Category;
     let at = (e.line().max(1) as u64, e.column().max(1) as u64);
     let full = e.to_string();

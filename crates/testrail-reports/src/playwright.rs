@@ -19,7 +19,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use crate::cucumber::add_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
 use crate::input::{CountingReader, Decoded};
-use crate::json::{Shared, SharedRead, json_error};
+use crate::json::Shared;
 use crate::text::{bound, first_line, strip_ansi};
 use crate::{ReadOptions, ReportError, location};
 
@@ -38,19 +38,9 @@ pub(crate) fn read<R: BufRead>(
         titles: Vec::new(),
         saw_suites: false,
     };
-    let mut de = serde_json::Deserializer::from_reader(SharedRead(&shared));
-    Root(&mut ctx)
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| json_error(path, e, "a Playwright JSON report"))?;
+    shared.read_document(path, Root(&mut ctx), "a Playwright JSON report")?;
     if !ctx.saw_suites {
-        let at = shared.0.borrow().here();
-        return Err(ReportError::malformed(
-            path,
-            at,
-            "no suites array in this JSON",
-            "this does not look like Playwright's JSON report: pass the right --input-format",
-        ));
+        return Err(shared.not_this_format(path, "suites", "Playwright's JSON report"));
     }
     Ok(shared.bytes())
 }
