@@ -314,6 +314,25 @@ impl Client {
         self.paginate(endpoint, key).try_collect().await
     }
 
+    /// All items of a bulk GET as of one moment, while other clients may be changing the list
+    /// (pages overlap by one item; a read under which the list moved is made again). `id`
+    /// tells items apart. Use it where a skipped item would be written back as missing.
+    pub async fn get_all_snapshot<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        key: &'static str,
+        id: impl Fn(&T) -> u64,
+    ) -> Result<Vec<T>, ApiError> {
+        pagination::snapshot(
+            |offset| {
+                let page = pagination::page_at(endpoint, offset);
+                async move { pagination::fetch_page(self, &page, key).await }
+            },
+            id,
+        )
+        .await
+    }
+
     /// A multipart upload (file part `attachment`). Not re-sent when it may have been applied.
     pub async fn upload(
         &self,

@@ -216,6 +216,13 @@ impl Client {
         self.get_all(&format!("get_tests/{run_id}"), "tests").await
     }
 
+    /// The tests of a run as of one moment, even while other jobs change the run's case set
+    /// (see [`Client::get_all_snapshot`]): what a set written back with `update_run` is built on.
+    pub async fn get_tests_snapshot(&self, run_id: Id) -> Result<Vec<Test>, ApiError> {
+        self.get_all_snapshot(&format!("get_tests/{run_id}"), "tests", |t: &Test| t.id)
+            .await
+    }
+
     /// One bulk, atomic post; the answer lists the created results in request order.
     pub async fn add_results_for_cases(
         &self,

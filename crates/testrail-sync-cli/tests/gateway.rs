@@ -362,11 +362,7 @@ fn twenty_shards_under_an_instance_limit_post_everything_once_in_few_requests() 
     let made = stats.requests - before;
     let refused = stats.status_codes.get("429").copied().unwrap_or(0);
     let admitted = made - refused;
-    let per_endpoint: BTreeMap<&str, u64> = stats
-        .endpoints
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let per_endpoint = &stats.endpoint_status_codes;
     record_figures(&format!(
         "20 shards, instance limit {LIMIT}/{}s: results={} duplicates=0 lost=0 requests={made} \
          admitted={admitted} 429={refused} secs={secs:.1} per_endpoint={per_endpoint:?}",

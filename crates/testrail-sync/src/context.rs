@@ -6,12 +6,12 @@
 
 use std::collections::BTreeSet;
 
-use testrail_api::models::{Case, Field, Id, Section};
+use testrail_api::models::{Case, Field, Id, Run, Section};
 use testrail_api::{ApiError, Client};
 
 use crate::error::SyncError;
 use crate::new_cases::{CaseCreation, CreatedCase};
-use crate::options::SyncOptions;
+use crate::options::{ProjectRef, RunTarget, SuiteRef, SyncOptions};
 use crate::results::ResultPlan;
 use crate::run_naming::{run_templates, sync_token};
 use crate::target::{ResolvedTarget, list_ids, resolve_target};
@@ -25,6 +25,9 @@ pub(crate) struct Context<'a> {
     pub(crate) project_name: String,
     pub(crate) suite_id: Option<Id>,
     pub(crate) suite_name: Option<String>,
+    /// The `--run-id` run, when it was read to learn the suite (see [`run_names_the_suite`]):
+    /// deciding the writes takes it instead of reading it again.
+    pub(crate) prefetched_run: Option<Run>,
     /// Case IDs of the suite, read only when TestRail rejected one of ours (or by a dry run).
     known_cases: Option<BTreeSet<Id>>,
     pub(crate) unknown: BTreeSet<Id>,
@@ -53,14 +56,34 @@ impl<'a> Context<'a> {
         for template in run_templates(&options.run) {
             check_template(template)?;
         }
-        let ResolvedTarget {
-            project_id,
-            mut project_name,
-            suite_id,
-            suite_name,
-        } = match resolved {
-            Some(target) => target,
-            None => resolve_target(client, &options.project, options.suite.as_ref()).await?,
+        let mut prefetched_run = None;
+        let (project_id, mut project_name, suite_id, suite_name) = match resolved {
+            Some(ResolvedTarget {
+                project_id,
+                project_name,
+                suite_id,
+                suite_name,
+            }) => (project_id, project_name, suite_id, Some(suite_name)),
+            None => match run_names_the_suite(options) {
+                Some((project_id, run_id, given_suite)) => {
+                    let run = read_run(client, run_id).await?;
+                    // A given suite that differs is reported when the run is checked.
+                    let suite_id = given_suite.unwrap_or(run.suite_id);
+                    prefetched_run = Some(run);
+                    (project_id, None, suite_id, None)
+                }
+                None => {
+                    let target =
+                        resolve_target(client, &options.project, options.suite.as_ref()).await?;
+                    let ResolvedTarget {
+                        project_id,
+                        project_name,
+                        suite_id,
+                        suite_name,
+                    } = target;
+                    (project_id, project_name, suite_id, Some(suite_name))
+                }
+            },
         };
         let wants_project_name = run_templates(&options.run).any(|t| t.contains("{project}"));
         if wants_project_name && project_name.is_none() {
@@ -75,7 +98,8 @@ impl<'a> Context<'a> {
             project_id,
             project_name: project_name.unwrap_or_else(|| format!("P{project_id}")),
             suite_id: Some(suite_id),
-            suite_name: Some(suite_name),
+            suite_name,
+            prefetched_run,
             known_cases: None,
             unknown: BTreeSet::new(),
             token: sync_token(),
@@ -142,6 +166,33 @@ impl<'a> Context<'a> {
             .extend(plan.case_ids().into_iter().filter(|c| !known(*c)));
         plan.retain_cases(known);
     }
+}
+
+/// With `--run-id` and the project given by ID, the run names its suite and belongs to a
+/// project that exists: one `get_run` (needed anyway) replaces `get_suites`, which saves every
+/// CI shard a request under an instance-wide limit. The project and a suite given by ID are
+/// checked against the run ([`Context::existing_open_run`]); a suite given by name still needs
+/// the suite list.
+fn run_names_the_suite(options: &SyncOptions) -> Option<(Id, Id, Option<Id>)> {
+    match (&options.run, &options.project, &options.suite) {
+        (RunTarget::Existing(run_id), ProjectRef::Id(project_id), None) => {
+            Some((*project_id, *run_id, None))
+        }
+        (RunTarget::Existing(run_id), ProjectRef::Id(project_id), Some(SuiteRef::Id(suite))) => {
+            Some((*project_id, *run_id, Some(*suite)))
+        }
+        _ => None,
+    }
+}
+
+/// `get_run`, with the error naming the flag that chose the run.
+pub(crate) async fn read_run(client: &Client, run_id: Id) -> Result<Run, SyncError> {
+    client.get_run(run_id).await.map_err(|e| {
+        SyncError::api(
+            format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
+            e,
+        )
+    })
 }
 
 /// TestRail's answer when a run or entry names a case the suite does not have.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use testrail_api::models::{Id, NewResult, Run, RunFields};
 
-use crate::context::{Context, rejects_case_ids};
+use crate::context::{Context, read_run, rejects_case_ids};
 use crate::error::SyncError;
 use crate::poster::Poster;
 use crate::results::ResultPlan;
@@ -22,20 +22,16 @@ pub(crate) const UNREAD_WATERMARK: Id = Id::MAX;
 /// in a shared run (see [`Context::repost_if_cases_were_removed`]).
 const FINAL_LOOK_DELAY: Duration = Duration::from_secs(1);
 
-/// TestRail's page size: a list this long or longer came in several pages.
-const TESTS_PER_PAGE: usize = 250;
 /// Read-modify-write rounds when adding cases to a shared run. Eight jobs racing need up to
 /// eight rounds (each round at least one of them wins).
 const MAX_CASE_ROUNDS: u32 = 16;
 
 impl Context<'_> {
-    pub(crate) async fn existing_open_run(&self, run_id: Id) -> Result<Run, SyncError> {
-        let run = self.client.get_run(run_id).await.map_err(|e| {
-            SyncError::api(
-                format!("run R{run_id} (check --run-id; `testrail-sync runs` lists open runs)"),
-                e,
-            )
-        })?;
+    pub(crate) async fn existing_open_run(&mut self, run_id: Id) -> Result<Run, SyncError> {
+        let run = match self.prefetched_run.take().filter(|run| run.id == run_id) {
+            Some(run) => run,
+            None => read_run(self.client, run_id).await?,
+        };
         if run.is_completed {
             return Err(SyncError::Target(format!(
                 "run R{run_id} \"{}\" is closed and TestRail refuses results for closed runs; \
@@ -77,7 +73,7 @@ impl Context<'_> {
         for round in 0..MAX_CASE_ROUNDS {
             // Keep jobs that collided from colliding again in lockstep.
             tokio::time::sleep(self.backoff(round)).await;
-            let mut have = match first_read.take() {
+            let have = match first_read.take() {
                 Some(have) => have,
                 None => self.read_run_case_ids(run.id).await?,
             };
@@ -85,8 +81,6 @@ impl Context<'_> {
             if wanted.is_subset(&have) {
                 return Ok(());
             }
-            // About to write the set back: make the read complete first.
-            self.settle_case_read(run.id, &mut have).await?;
             if run.include_all {
                 // Every case of the suite is in the run already: what is missing is unknown.
                 self.drop_unknown(plan, |c| have.contains(&c));
@@ -177,10 +171,9 @@ impl Context<'_> {
             if refused.is_empty() && !uncertain && self.our_cases_still_in(run, plan).await? {
                 return Ok(());
             }
-            let mut have = self.read_run_case_ids(run.id).await?;
+            let have = self.read_run_case_ids(run.id).await?;
             let mut wrote = false;
             if !plan.case_ids().is_subset(&have) {
-                self.settle_case_read(run.id, &mut have).await?;
                 if run.include_all {
                     self.drop_unknown(plan, |c| have.contains(&c));
                 } else if self.write_case_set(run, &have, plan).await? {
@@ -252,12 +245,8 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// The run's cases. A run longer than one page is read until a read adds nothing: while
-    /// other jobs change the run, later pages shift and a single read can miss cases — and
-    /// writing back a set that misses them (`update_run` replaces it) would drop them.
-    ///
-    /// Read once here: this read only decides (the plan, the dry run); before a set is written
-    /// back, [`Context::ensure_cases`] reads afresh and repeats a multi-page read until stable.
+    /// The run's cases, read as one snapshot ([`Context::read_run_case_ids`]), so the first
+    /// `update_run` of [`Context::ensure_cases`] can be built on this read.
     ///
     /// Jobs started together (CI shards) would read and then write the case set in the same
     /// instant and drop each other's cases; this read waits up to a second first, different
@@ -269,27 +258,13 @@ impl Context<'_> {
         self.read_run_case_ids(run_id).await
     }
 
-    /// Reads a run of several pages again until a read adds nothing (see
-    /// [`Context::run_case_ids`]): needed only before writing the set back, since a check
-    /// that finds all our cases cannot be wrong about them.
-    async fn settle_case_read(&self, run_id: Id, have: &mut BTreeSet<Id>) -> Result<(), SyncError> {
-        for _ in 0..3 {
-            if have.len() < TESTS_PER_PAGE {
-                break;
-            }
-            let before = have.len();
-            have.extend(self.read_run_case_ids(run_id).await?);
-            if have.len() == before {
-                break;
-            }
-        }
-        Ok(())
-    }
-
+    /// The run's cases as of one moment, even while other jobs change them: a case skipped
+    /// by a read whose pages shifted would be dropped by the `update_run` built on it, and
+    /// that job would lose it without knowing (its one-case probe may not be the one dropped).
     pub(crate) async fn read_run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
         let tests = self
             .client
-            .get_tests(run_id)
+            .get_tests_snapshot(run_id)
             .await
             .map_err(|e| SyncError::api(format!("reading tests of run R{run_id}"), e))?;
         Ok(tests.into_iter().map(|t| t.case_id).collect())
