@@ -22,6 +22,9 @@ pub(crate) const UNREAD_WATERMARK: Id = Id::MAX;
 /// in a shared run (see [`Context::repost_if_cases_were_removed`]).
 const FINAL_LOOK_DELAY: Duration = Duration::from_secs(1);
 
+/// How far apart jobs started together spread their first read of a shared run's cases (see
+/// [`Context::run_case_ids`]).
+const FIRST_READ_SPREAD: Duration = Duration::from_secs(2);
 /// Read-modify-write rounds when adding cases to a shared run. Eight jobs racing need up to
 /// eight rounds (each round at least one of them wins).
 const MAX_CASE_ROUNDS: u32 = 16;
@@ -168,8 +171,14 @@ impl Context<'_> {
                 Duration::ZERO
             };
             tokio::time::sleep(settle + self.backoff(round + 1)).await;
-            if refused.is_empty() && !uncertain && self.our_cases_still_in(run, plan).await? {
+            let only_look = refused.is_empty() && !uncertain;
+            if only_look && self.our_cases_still_in(run, plan).await? {
                 return Ok(());
+            }
+            if only_look || !refused.is_empty() {
+                // Another job's stale write dropped our cases: the other jobs it dropped are
+                // about to repair too, and repairs made together drop each other again.
+                tokio::time::sleep(self.repair_spread(round)).await;
             }
             let have = self.read_run_case_ids(run.id).await?;
             let mut wrote = false;
@@ -249,12 +258,15 @@ impl Context<'_> {
     /// `update_run` of [`Context::ensure_cases`] can be built on this read.
     ///
     /// Jobs started together (CI shards) would read and then write the case set in the same
-    /// instant and drop each other's cases; this read waits up to a second first, different
-    /// for every sync. That costs a lone job half a second on average and saves shards a
-    /// collision each (a refused post, a read and a write) where requests are what everyone
-    /// waits for.
+    /// instant and drop each other's cases; this read first waits up to [`FIRST_READ_SPREAD`],
+    /// different for every sync. That costs a lone job a second on average; 20 shards started
+    /// together each paid a refused post, a read and a write far more often with half the
+    /// spread (9.8 requests per shard on average instead of 9.1; see docs/PERFORMANCE.md).
     pub(crate) async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
-        tokio::time::sleep(self.backoff(1) * 4).await;
+        if !self.options.dry_run {
+            let spread = FIRST_READ_SPREAD.mul_f64(self.jitter_unit("first-read", 0));
+            tokio::time::sleep(spread).await;
+        }
         self.read_run_case_ids(run_id).await
     }
 
@@ -301,9 +313,26 @@ impl Context<'_> {
         if round == 0 {
             return Duration::ZERO;
         }
-        let hash = crate::journal::fnv1a_hex(&format!("{}-{round}", self.token));
-        let unit = u64::from_str_radix(&hash[..6], 16).unwrap_or(0) as f64 / f64::from(0xFF_FFFF);
         let span = 200.0 * f64::from(1u32 << (round - 1).min(5));
-        Duration::from_millis(50 + (unit * span) as u64)
+        Duration::from_millis(50 + (self.jitter_unit("backoff", round) * span) as u64)
+    }
+
+    /// A wait before repairing round `round` of our cases after another job's stale
+    /// `update_run` dropped them: uniform in [0, 2 s × 2^round] (capped at 16 s), different for
+    /// every sync. One stale write drops every job that wrote in its read-to-write window, and
+    /// they all find out within the same second; spread over a few seconds their repairs (a
+    /// read and a write each, ~50 ms apart) rarely overlap, where spread over the backoff's
+    /// quarter of a second most of them dropped each other again (20 shards measured 181–211
+    /// admitted requests before, see docs/PERFORMANCE.md). Only a sync that lost cases waits.
+    fn repair_spread(&self, round: u32) -> Duration {
+        let span = 2000.0 * f64::from(1u32 << round.min(3));
+        Duration::from_millis((self.jitter_unit("repair", round) * span) as u64)
+    }
+
+    /// A number in [0, 1] fixed by this sync's token, `what` and `round`: waits that differ
+    /// between jobs without a random source.
+    fn jitter_unit(&self, what: &str, round: u32) -> f64 {
+        let hash = crate::journal::fnv1a_hex(&format!("{}-{what}-{round}", self.token));
+        u64::from_str_radix(&hash[..6], 16).unwrap_or(0) as f64 / f64::from(0xFF_FFFF)
     }
 }
