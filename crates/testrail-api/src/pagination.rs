@@ -85,7 +85,10 @@ where
         if !moved {
             return Ok(read.items);
         }
-        tracing::debug!(items = read.items.len(), "list moved while paging; reading it again");
+        tracing::debug!(
+            items = read.items.len(),
+            "list moved while paging; reading it again"
+        );
         seen.extend(read.items, &id);
     }
     tracing::warn!(
@@ -286,7 +289,9 @@ mod tests {
         }
 
         async fn fetch(&self, offset: usize) -> Result<Page<Item>, ApiError> {
-            let n = self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let n = self
+                .fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut items = self.items.lock().unwrap();
             if (self.changes_before)(n) {
                 (self.change)(&mut items);
@@ -332,10 +337,22 @@ mod tests {
     async fn items_removed_before_the_boundary_between_pages_do_not_hide_later_ones() {
         // The fault: another client's write removes 3 items of page one after we read it; a
         // plain offset=250 read would then skip the 3 items that slid into page one.
-        let list = Shifting::new(400, |n| n == 1, |items| items.retain(|i| !(10..13).contains(i)));
-        assert_eq!(list.read().await, list.now(), "every item still in the list is read");
+        let list = Shifting::new(
+            400,
+            |n| n == 1,
+            |items| items.retain(|i| !(10..13).contains(i)),
+        );
+        assert_eq!(
+            list.read().await,
+            list.now(),
+            "every item still in the list is read"
+        );
         assert_eq!(list.now().len(), 397, "the removal happened");
-        assert_eq!(list.fetches(), 4, "the shift was seen and the read started over");
+        assert_eq!(
+            list.fetches(),
+            4,
+            "the shift was seen and the read started over"
+        );
     }
 
     #[tokio::test]
@@ -358,9 +375,16 @@ mod tests {
             },
         );
         let read = list.read().await;
-        assert_eq!(list.fetches(), 2 * SNAPSHOT_ATTEMPTS, "every read was cut short");
+        assert_eq!(
+            list.fetches(),
+            2 * SNAPSHOT_ATTEMPTS,
+            "every read was cut short"
+        );
         let stayed: Vec<u64> = list.now().into_iter().filter(|i| *i <= 300).collect();
-        assert!(stayed.iter().all(|i| read.contains(i)), "no item that stayed is missed");
+        assert!(
+            stayed.iter().all(|i| read.contains(i)),
+            "no item that stayed is missed"
+        );
     }
 
     #[test]

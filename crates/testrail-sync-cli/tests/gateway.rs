@@ -10,7 +10,6 @@
 mod common;
 mod support;
 
-use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -369,4 +369,69 @@ fn run_open_with_a_key_finds_the_run_it_opened_before() {
     ]);
     assert_exit(&other, 0);
     assert_ne!(stdout(&other).trim().parse::<u64>().unwrap(), first);
+}
+
+/// One shard's requests into a shared run are the floor issue #17 counts on (every shard of a
+/// CI pipeline pays them against one instance-wide limit): no `get_suites` (the run names its
+/// suite), one read of the run's tests, one `update_run`, one post, one look at the end. A run
+/// of another project or suite is still refused before anything is written.
+#[test]
+fn a_shard_into_a_shared_run_makes_seven_requests_and_checks_whose_run_it_is() {
+    let env = env_for_shards(0);
+    let reports = write_shard_reports(&env);
+    let open = env.run(&["run", "open", "--project-id", "1"]);
+    assert_exit(&open, 0);
+    let run_id = stdout(&open).trim().to_owned();
+    let before = env.emulator().stats().endpoints;
+    let out = env.run(&[
+        "report",
+        &reports[0],
+        "--project-id",
+        "1",
+        "--run-id",
+        &run_id,
+        "--no-journal",
+    ]);
+    assert_exit(&out, 0);
+    let after = env.emulator().stats().endpoints;
+    let made: BTreeMap<String, u64> = after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let expected: BTreeMap<String, u64> = [
+        "get_statuses",
+        "get_result_fields",
+        "get_run",
+        "get_tests",
+        "update_run",
+        "add_results_for_cases",
+        "get_results_for_case",
+    ]
+    .into_iter()
+    .map(|e| (e.to_owned(), 1))
+    .collect();
+    assert_eq!(made, expected);
+    assert_exactly_once(&env, run_id.parse().unwrap(), &shard_cases(0));
+
+    let writes = env.write_requests();
+    for (flags, says) in [
+        (
+            ["--project-id", "2", "--suite-id", "1"],
+            "belongs to project 1, not 2",
+        ),
+        (
+            ["--project-id", "1", "--suite-id", "7"],
+            "is a run of suite S1, not S7",
+        ),
+    ] {
+        let out = env.run(&[&["report", &reports[1]][..], &flags, &["--run-id", &run_id]].concat());
+        assert_exit(&out, 3);
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(
+        env.write_requests(),
+        writes,
+        "a wrong run is refused before any write"
+    );
 }
