@@ -64,8 +64,8 @@ const SNAPSHOT_ATTEMPTS: usize = 4;
 /// Every item of a bulk GET as of one moment, even while other clients change the list: pages
 /// overlap by one item, and a page that does not start with the previous page's last item
 /// shows that items before the boundary were added or removed between the two requests — a
-/// plain read would then have skipped some. The read then starts over. Costs what a plain read
-/// costs (one page per 249 items after the first 250) unless the list moved.
+/// plain read would then have skipped some. The read then starts over. Unless the list moved,
+/// it costs what a plain read costs, give or take a page: one per 249 items after the first 250.
 ///
 /// Still moving after [`SNAPSHOT_ATTEMPTS`] reads: the union of every item seen, so an item is
 /// missed only if every read skipped it (one removed meanwhile may be in it).

@@ -322,7 +322,7 @@ impl Context<'_> {
     /// every sync. One stale write drops every job that wrote in its read-to-write window, and
     /// they all find out within the same second; spread over a few seconds their repairs (a
     /// read and a write each, ~50 ms apart) rarely overlap, where spread over the backoff's
-    /// quarter of a second most of them dropped each other again (20 shards measured 181–211
+    /// quarter of a second most of them dropped each other again (20 shards measured 187–208
     /// admitted requests before, see docs/PERFORMANCE.md). Only a sync that lost cases waits.
     fn repair_spread(&self, round: u32) -> Duration {
         let span = 2000.0 * f64::from(1u32 << round.min(3));
