@@ -581,10 +581,13 @@ impl<'a> Poster<'a> {
     }
 
     /// The run's tests, read when lost writes look alike or another writer shares our user.
+    /// Read as one snapshot: other jobs may be changing the run, and a test skipped by a read
+    /// under which it moved would make a landed result look lost, and re-sending it would
+    /// post it twice.
     async fn read_run_tests(&self) -> Result<(), SyncError> {
         let tests = self
             .client
-            .get_tests(self.run_id)
+            .get_tests_snapshot(self.run_id)
             .await
             .map_err(|e| SyncError::api("reading the run's tests (get_tests)", e))?;
         self.resolving_reads
@@ -695,9 +698,10 @@ impl<'a> Poster<'a> {
             .collect();
         let mut tests = self.tests.lock().await;
         if newer.iter().any(|r| !tests.contains_key(&r.test_id)) {
+            // A snapshot, for the reason given at `read_run_tests`.
             let all = self
                 .client
-                .get_tests(self.run_id)
+                .get_tests_snapshot(self.run_id)
                 .await
                 .map_err(|e| SyncError::api("reading the run's tests (get_tests)", e))?;
             *tests = all.into_iter().map(|t| (t.id, t.case_id)).collect();
