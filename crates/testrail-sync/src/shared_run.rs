@@ -262,12 +262,14 @@ impl Context<'_> {
     /// different for every sync. That costs a lone job a second on average; 20 shards started
     /// together each paid a refused post, a read and a write far more often with half the
     /// spread (9.8 requests per shard on average instead of 9.1; see docs/PERFORMANCE.md).
-    pub(crate) async fn run_case_ids(&self, run_id: Id) -> Result<BTreeSet<Id>, SyncError> {
-        if !self.options.dry_run {
+    /// A run with every case of its suite (`include_all`) is never written back, and a dry
+    /// run writes nothing: neither waits.
+    pub(crate) async fn run_case_ids(&self, run: &Run) -> Result<BTreeSet<Id>, SyncError> {
+        if !self.options.dry_run && !run.include_all {
             let spread = FIRST_READ_SPREAD.mul_f64(self.jitter_unit("first-read", 0));
             tokio::time::sleep(spread).await;
         }
-        self.read_run_case_ids(run_id).await
+        self.read_run_case_ids(run.id).await
     }
 
     /// The run's cases as of one moment, even while other jobs change them: a case skipped

@@ -386,7 +386,7 @@ impl Context<'_> {
         run: Run,
         results: &mut ResultPlan,
     ) -> Result<RunAction, SyncError> {
-        let have = self.run_case_ids(run.id).await?;
+        let have = self.run_case_ids(&run).await?;
         let mut missing: Vec<Id> = results.case_ids().difference(&have).copied().collect();
         if run.include_all && !missing.is_empty() {
             self.drop_unknown(results, |c| have.contains(&c) || is_provisional(c));
