@@ -26,6 +26,15 @@ fn report_file(env: &Env) -> String {
         .to_string()
 }
 
+/// The CLI with `args`, pointed at `host` instead of the emulator.
+fn run_at(env: &Env, host: &str, args: &[&str]) -> Output {
+    env.cmd()
+        .env("TESTRAIL_HOST", host)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// The `error` object printed on stdout with `--format json`.
 fn json_error(o: &Output) -> serde_json::Value {
     let v = json(o);
@@ -52,12 +61,11 @@ fn a_private_ca_is_refused_once_with_every_way_to_trust_it() {
     let env = env_with_cases();
     let (https, front) = env.block(tls_front(&env.url, false));
     let file = report_file(&env);
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args(["report", &file, "--project-id", "1", "--format", "json"])
-        .output()
-        .unwrap();
+    let o = run_at(
+        &env,
+        &https,
+        &["report", &file, "--project-id", "1", "--format", "json"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     for way in [
@@ -76,12 +84,7 @@ fn a_private_ca_is_refused_once_with_every_way_to_trust_it() {
     assert_eq!(env.write_requests(), 0);
     // One read alone: exactly one handshake, so the trust failure was not retried.
     let before = front.connections();
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args(["statuses"])
-        .output()
-        .unwrap();
+    let o = run_at(&env, &https, &["statuses"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(front.connections() - before, 1, "retried");
 }
@@ -106,12 +109,7 @@ fn ca_cert_by_flag_or_config_key_trusts_the_private_ca_and_the_sync_works() {
         format!("ca_cert = {:?}\n", ca.display().to_string()).as_bytes(),
     );
     let file = report_file(&env);
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args(["report", &file, "--project-id", "1"])
-        .output()
-        .unwrap();
+    let o = run_at(&env, &https, &["report", &file, "--project-id", "1"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(env.write_requests() > 0, "the sync wrote nothing");
     assert!(front.connections() >= 2, "not through the TLS front");
@@ -122,12 +120,7 @@ fn insecure_skips_the_check_and_says_so_on_every_run() {
     let env = env_with_cases();
     let (https, _front) = env.block(tls_front(&env.url, false));
     for _ in 0..2 {
-        let o = env
-            .cmd()
-            .env("TESTRAIL_HOST", &https)
-            .args(["-q", "statuses", "--insecure"])
-            .output()
-            .unwrap();
+        let o = run_at(&env, &https, &["-q", "statuses", "--insecure"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert!(
             stderr(&o).contains("certificate is NOT checked"),
@@ -222,10 +215,10 @@ fn a_407_fails_at_once_with_exit_3_naming_the_proxy_and_the_fix() {
     let (https, _front) = env.block(tls_front(&env.url, false));
     let (proxy, seen) = env.block(connect_proxy(Some("YWxpY2U6cHctczNjcmV0")));
     let file = report_file(&env);
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args([
+    let o = run_at(
+        &env,
+        &https,
+        &[
             "report",
             &file,
             "--project-id",
@@ -234,9 +227,8 @@ fn a_407_fails_at_once_with_exit_3_naming_the_proxy_and_the_fix() {
             "json",
             "--proxy",
             &proxy,
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("407") && err.contains(&proxy), "{err}");
@@ -247,12 +239,7 @@ fn a_407_fails_at_once_with_exit_3_naming_the_proxy_and_the_fix() {
     assert_eq!(env.write_requests(), 0);
     // One read alone: exactly one CONNECT, so the 407 was not retried.
     let before = seen.requests().len();
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args(["statuses", "--proxy", &proxy])
-        .output()
-        .unwrap();
+    let o = run_at(&env, &https, &["statuses", "--proxy", &proxy]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let requests = seen.requests();
     assert_eq!(
@@ -332,12 +319,11 @@ fn a_redirect_is_blamed_on_the_address_at_once_with_exit_2() {
     let env = env_with_cases();
     let (web, seen) = env.block(canned(REDIRECT));
     let file = report_file(&env);
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &web)
-        .args(["report", &file, "--project-id", "1", "--format", "json"])
-        .output()
-        .unwrap();
+    let o = run_at(
+        &env,
+        &web,
+        &["report", &file, "--project-id", "1", "--format", "json"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -365,12 +351,11 @@ fn an_sso_login_page_is_named_as_not_testrail_with_exit_3() {
     let env = env_with_cases();
     let (web, seen) = env.block(canned(SSO_PAGE));
     let file = report_file(&env);
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &web)
-        .args(["report", &file, "--project-id", "1", "--format", "json"])
-        .output()
-        .unwrap();
+    let o = run_at(
+        &env,
+        &web,
+        &["report", &file, "--project-id", "1", "--format", "json"],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -594,12 +579,7 @@ fn doctor_names_what_is_broken_with_its_fix() {
     );
     // Untrusted certificate: exit 2 with the TLS fix.
     let (https, _front) = env.block(tls_front(&env.url, false));
-    let o = env
-        .cmd()
-        .env("TESTRAIL_HOST", &https)
-        .args(["doctor", "--project-id", "1"])
-        .output()
-        .unwrap();
+    let o = run_at(&env, &https, &["doctor", "--project-id", "1"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("[FAIL] tls") && stdout(&o).contains("--ca-cert"),
