@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::cucumber::{add_tag, step_text};
@@ -81,14 +81,12 @@ struct StepResult {
     error_message: Value,
 }
 
-struct Features<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Features<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
+crate::json::seeds_visit_themselves! {
+    deserialize_map: Feature;
+    deserialize_seq: Features, Elements;
 }
+
+struct Features<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Features<'_, '_, R, S> {
     type Value = ();
@@ -102,13 +100,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Features<'_, '_, R, S> {
 }
 
 struct Feature<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Feature<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
     type Value = ();
@@ -147,13 +138,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
 struct Elements<'c, 'a, R: BufRead, S: Sink> {
     ctx: &'c mut Ctx<'a, R, S>,
     out: &'c mut Vec<TestExecution>,
-}
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Elements<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
 }
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Elements<'_, '_, R, S> {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::case_ids::id_from_tag;
@@ -94,17 +94,15 @@ struct Attachment {
     path: Option<String>,
 }
 
+crate::json::seeds_visit_themselves! {
+    deserialize_map: Level;
+    deserialize_seq: Tests;
+}
+
 /// The root object (depth 0) or `results` (depth 1): walks down to `tests`.
 struct Level<'c, 'a, R: BufRead, S: Sink> {
     ctx: &'c mut Ctx<'a, R, S>,
     depth: u8,
-}
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Level<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
 }
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Level<'_, '_, R, S> {
@@ -137,13 +135,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Level<'_, '_, R, S> {
 }
 
 struct Tests<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Tests<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Tests<'_, '_, R, S> {
     type Value = ();

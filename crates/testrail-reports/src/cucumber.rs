@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::case_ids::id_from_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
@@ -92,14 +92,12 @@ struct StepResult {
     error_message: Option<String>,
 }
 
-struct Features<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Features<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
+crate::json::seeds_visit_themselves! {
+    deserialize_map: Feature;
+    deserialize_seq: Features, Elements;
 }
+
+struct Features<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Features<'_, '_, R, S> {
     type Value = ();
@@ -113,13 +111,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Features<'_, '_, R, S> {
 }
 
 struct Feature<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Feature<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
     type Value = ();
@@ -165,13 +156,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
 struct Elements<'c, 'a, R: BufRead, S: Sink> {
     ctx: &'c mut Ctx<'a, R, S>,
     out: &'c mut Vec<TestExecution>,
-}
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Elements<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
 }
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Elements<'_, '_, R, S> {

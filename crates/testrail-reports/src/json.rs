@@ -13,6 +13,26 @@ use crate::error::ReportError;
 use crate::input::{CountingReader, Decoded};
 use crate::xml::LineCol;
 
+/// The `DeserializeSeed` impls of the readers' seed types, each its own `Visitor`: the seed
+/// hands the deserializer itself, and its `visit_seq` or `visit_map` streams the entries.
+/// `seeds_visit_themselves! { deserialize_seq: Features, Elements; deserialize_map: Feature; }`
+/// for types shaped `Name<'c, 'a, R, S>` (a reader context borrowed for one level).
+macro_rules! seeds_visit_themselves {
+    ($($method:ident: $($seed:ident),+;)+) => {
+        $($(
+            impl<'de, R: std::io::BufRead, S: crate::execution::Sink>
+                serde::de::DeserializeSeed<'de> for $seed<'_, '_, R, S>
+            {
+                type Value = ();
+                fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                    d.$method(self)
+                }
+            }
+        )+)+
+    };
+}
+pub(crate) use seeds_visit_themselves;
+
 /// The input, shared between serde_json (which reads it) and the seeds (which place entries).
 pub(crate) struct Shared<R: BufRead>(pub RefCell<CountingReader<Decoded<R>>>);
 

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::cucumber::add_tag;
 use crate::execution::{Outcome, Sink, TestExecution};
@@ -144,14 +144,12 @@ struct Attachment {
     path: Option<String>,
 }
 
-struct Root<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Root<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
+crate::json::seeds_visit_themselves! {
+    deserialize_map: Root, Suite;
+    deserialize_seq: Errors, Suites, Specs;
 }
+
+struct Root<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Root<'_, '_, R, S> {
     type Value = ();
@@ -177,13 +175,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Root<'_, '_, R, S> {
 
 /// The report's top-level `errors`: each one an execution in error, named after its file.
 struct Errors<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Errors<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Errors<'_, '_, R, S> {
     type Value = ();
@@ -228,13 +219,6 @@ fn run_error(error: TestError, max: usize) -> TestExecution {
 
 struct Suites<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
 
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Suites<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Suites<'_, '_, R, S> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -249,13 +233,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Suites<'_, '_, R, S> {
 /// One suite: its title goes on the stack while its specs and child suites are read. Writers
 /// put `title` first; a title that comes later still names the child suites read after it.
 struct Suite<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Suite<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Suite<'_, '_, R, S> {
     type Value = ();
@@ -282,13 +259,6 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Suite<'_, '_, R, S> {
 }
 
 struct Specs<'c, 'a, R: BufRead, S: Sink>(&'c mut Ctx<'a, R, S>);
-
-impl<'de, R: BufRead, S: Sink> DeserializeSeed<'de> for Specs<'_, '_, R, S> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
 
 impl<'de, R: BufRead, S: Sink> Visitor<'de> for Specs<'_, '_, R, S> {
     type Value = ();
