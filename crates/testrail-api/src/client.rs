@@ -340,6 +340,11 @@ impl Client {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<AttachmentCreated, ApiError> {
+        if holds_credentials(&self.core.user, self.core.api_key.expose(), &bytes) {
+            return Err(ApiError::HoldsCredentials {
+                file_name: file_name.to_owned(),
+            });
+        }
         let payload = Payload::Attachment {
             file_name: file_name.to_owned(),
             bytes,
@@ -375,6 +380,27 @@ pub struct Timed<T> {
     pub elapsed: Duration,
 }
 
+/// Whether `bytes` contain the key, or `user:key` as written or base64-encoded the way the Basic
+/// header carries it (standard and URL-safe alphabets). A file that holds them must never
+/// leave this machine as an attachment: `/proc/self/environ`, a key file, a shell history.
+fn holds_credentials(user: &str, key: &str, bytes: &[u8]) -> bool {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    if key.is_empty() {
+        return false;
+    }
+    let pair = format!("{user}:{key}");
+    // Without padding: the encoded text is a prefix of every padded form.
+    let forms = [
+        key.to_owned(),
+        STANDARD_NO_PAD.encode(&pair),
+        URL_SAFE_NO_PAD.encode(&pair),
+    ];
+    forms
+        .iter()
+        .any(|form| memchr::memmem::find(bytes, form.as_bytes()).is_some())
+}
+
 fn encode<B: Serialize + ?Sized>(endpoint: &str, body: &B) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(body).map_err(|e| ApiError::Encode {
         endpoint: endpoint.to_owned(),
@@ -390,6 +416,35 @@ fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, ApiErro
             crate::core::error_text(body)
         ),
     })
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::holds_credentials;
+
+    /// Attack: a report links `/proc/self/environ` or a file holding the Basic header.
+    #[test]
+    fn files_holding_the_key_or_its_basic_credentials_are_recognised() {
+        let (user, key) = ("ci@acme.com", "K3y-s3cret/ABC");
+        assert!(holds_credentials(
+            user,
+            key,
+            b"PATH=/bin\0TESTRAIL_API_KEY=K3y-s3cret/ABC\0"
+        ));
+        // base64("ci@acme.com:K3y-s3cret/ABC") as a proxy log would show it.
+        let basic = "Y2lAYWNtZS5jb206SzN5LXMzY3JldC9BQkM=";
+        assert!(holds_credentials(
+            user,
+            key,
+            format!("authorization: Basic {basic}").as_bytes()
+        ));
+        assert!(!holds_credentials(
+            user,
+            key,
+            b"a screenshot of the login page"
+        ));
+        assert!(!holds_credentials(user, "", b"anything"));
+    }
 }
 
 #[cfg(test)]

@@ -241,6 +241,17 @@ pub enum ApiError {
         #[source]
         source: std::io::Error,
     },
+
+    /// An upload holds this client's own credentials (the API key, or `email:key` as the
+    /// Basic header carries it): refused before it is sent.
+    #[error(
+        "{file_name} holds this job's TestRail API key (as written or as its Basic credentials) \
+         and is never uploaded; a report that links it is asking for the key"
+    )]
+    HoldsCredentials {
+        /// The upload's file name.
+        file_name: String,
+    },
 }
 
 impl ApiError {
@@ -445,6 +456,7 @@ impl ApiError {
             | ApiError::InvalidHost { .. }
             | ApiError::Encode { .. } => ErrorKind::Config,
             ApiError::Io { .. } => ErrorKind::Io,
+            ApiError::HoldsCredentials { .. } => ErrorKind::Config,
             ApiError::GaveUp { .. } => unreachable!("innermost looks through GaveUp"),
         }
     }

@@ -248,6 +248,10 @@ pub struct ReportArgs {
     /// Skip attachments larger than this many megabytes
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub max_attachment_mb: u64,
+    /// Upload attachments only from under DIR (repeatable; default: the working directory and
+    /// the CI workspace, e.g. GITHUB_WORKSPACE)
+    #[arg(long, value_name = "DIR")]
+    pub attachments_root: Vec<PathBuf>,
     /// Close the run after posting
     #[arg(long, conflicts_with = "close_on_branch")]
     pub close: bool,

@@ -60,7 +60,40 @@ pub struct FileConfig {
     pub result_fields: Option<BTreeMap<String, toml::Value>>,
     /// Result field = report property it takes its value from, per test.
     pub result_field_properties: Option<BTreeMap<String, String>>,
+    /// Set when this file was found in the working directory rather than named by `--config`:
+    /// the connection settings it holds, which a checkout must not be able to decide alone.
+    #[serde(skip)]
+    pub found_in_workdir: Option<FoundFile>,
+    /// The file these settings were read from and whether it set `host` itself (trcli's
+    /// config may fill it later), for the line that says where the host came from.
+    #[serde(skip)]
+    pub read_from: Option<(PathBuf, bool)>,
 }
+
+/// A config file the tool found on its own in the working directory. In CI that directory is
+/// the checkout of the change under review, so whoever wrote the change wrote this file.
+#[derive(Debug, Default, Clone)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    /// The settings of [`GUARDED_KEYS`] it sets, each with its `file:line:col`.
+    pub guarded: Vec<(&'static str, String)>,
+    /// It holds an inline `api_key`: a key the checkout brought along itself.
+    pub holds_key: bool,
+}
+
+/// Settings that decide where the API key is sent or how it is protected on the way. A file
+/// found in the working directory may set them only for a key it holds itself (see
+/// [`refuse_found_routing`]).
+pub const GUARDED_KEYS: &[&str] = &[
+    "host",
+    "proxy",
+    "no_proxy",
+    "insecure",
+    "allow_insecure_http",
+    "ca_cert",
+    "client_cert",
+    "client_key",
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,9 +114,9 @@ pub struct Loaded {
 /// Loads `--config FILE`, else `./testrail-sync.toml` if it exists, else nothing. (The binary's
 /// `settings()` then fills what is still open from trcli's `TR_CLI_*` variables.)
 pub fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
-    let path = match explicit {
-        Some(p) => p.to_owned(),
-        None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
+    let (path, found) = match explicit {
+        Some(p) => (p.to_owned(), false),
+        None if Path::new(DEFAULT_CONFIG).is_file() => (PathBuf::from(DEFAULT_CONFIG), true),
         None => return Ok(Loaded::default()),
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -92,7 +125,11 @@ pub fn load_file(explicit: Option<&Path>) -> Result<Loaded, Failure> {
             path.display()
         ))
     })?;
-    let file = parse(&text, &path)?;
+    let mut file = parse(&text, &path)?;
+    file.read_from = Some((path.clone(), file.host.is_some()));
+    if found {
+        file.found_in_workdir = Some(found_file(&text, &path));
+    }
     if file.api_key.is_some() {
         warn_if_readable_by_others(&path);
     }
@@ -112,6 +149,20 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, Failure> {
         )));
     }
     Ok(file)
+}
+
+fn found_file(text: &str, path: &Path) -> FoundFile {
+    let table: toml::Table = toml::from_str(text).unwrap_or_default();
+    let guarded = GUARDED_KEYS
+        .iter()
+        .filter(|key| table.contains_key(**key))
+        .map(|key| (*key, at(path, text, None, key)))
+        .collect();
+    FoundFile {
+        path: path.to_owned(),
+        guarded,
+        holds_key: table.contains_key("api_key"),
+    }
 }
 
 /// A TOML error as `file:line:col: what`, without the source excerpt toml prints: that excerpt
@@ -308,7 +359,10 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
                     .to_string(),
             )
         })?;
-    let key = api_key(conn, file)?;
+    let (key, key_source) = api_key(conn, file)?;
+    if let Some(found) = &file.found_in_workdir {
+        refuse_found_routing(conn, file, found, key_source)?;
+    }
     let mut config = ClientConfig::new(host, user, key);
     if let Some(limit) = conn.rate_limit.or(file.rate_limit) {
         config.rate_limit_per_minute = (limit > 0).then_some(limit);
@@ -325,6 +379,35 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     Client::new(config).map_err(|e| crate::fail::api_failure("setting up the connection", e))
 }
 
+/// One line saying where requests go and who decided it: `TestRail https://acme.testrail.io
+/// (host from TESTRAIL_HOST), through proxy http://proxy:3128 (from HTTPS_PROXY)`. Printed
+/// before a sync so a CI log shows at a glance whether a setting took the key somewhere else.
+pub fn route_line(conn: &Connection, file: &FileConfig, client: &Client) -> String {
+    let host_source = match (&conn.host, &file.read_from) {
+        (Some(host), _) if std::env::var("TESTRAIL_HOST").ok().as_ref() == Some(host) => {
+            "TESTRAIL_HOST".to_owned()
+        }
+        (Some(_), _) => "--host".to_owned(),
+        (None, Some((path, true))) => path.display().to_string(),
+        (None, _) => "trcli's config".to_owned(),
+    };
+    let via = match client.proxy() {
+        Some((proxy, "--proxy")) if conn.proxy.is_none() => {
+            let file_name = file.read_from.as_ref().map_or_else(
+                || "trcli's config".to_owned(),
+                |(p, _)| p.display().to_string(),
+            );
+            format!("through proxy {proxy} (from {file_name})")
+        }
+        Some((proxy, source)) => format!("through proxy {proxy} (from {source})"),
+        None => "directly, no proxy".to_owned(),
+    };
+    format!(
+        "TestRail {} (host from {host_source}), {via}",
+        client.host()
+    )
+}
+
 fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
     if secs.is_finite() && secs > 0.0 {
         Ok(Duration::from_secs_f64(secs))
@@ -335,7 +418,89 @@ fn positive_seconds(setting: &str, secs: f64) -> Result<Duration, Failure> {
     }
 }
 
-fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
+/// Where the API key came from: only a key from the config file itself lets that file decide
+/// where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    KeyFileFlag,
+    Stdin,
+    Environment,
+    /// `api_key_file = …` of the config file: a file elsewhere on the machine.
+    ConfigKeyFile,
+    /// `api_key = …` inline in the config file.
+    ConfigInline,
+}
+
+impl KeySource {
+    fn describe(self) -> &'static str {
+        match self {
+            KeySource::KeyFileFlag => "--api-key-file",
+            KeySource::Stdin => "--api-key-stdin",
+            KeySource::Environment => "TESTRAIL_API_KEY",
+            KeySource::ConfigKeyFile => "the key file the config file names",
+            KeySource::ConfigInline => "the config file",
+        }
+    }
+}
+
+/// The rule for a config file found in the working directory (the checkout, in CI): it may
+/// say where a key goes, and how it is protected, only for a key it holds itself. A key from
+/// the environment, a flag or stdin belongs to whoever set up the job, and a change under
+/// review must not be able to send it to another host, through a proxy of its choosing or
+/// over unchecked TLS. A setting that a flag or the environment overrides is harmless.
+fn refuse_found_routing(
+    conn: &Connection,
+    file: &FileConfig,
+    found: &FoundFile,
+    key_source: KeySource,
+) -> Result<(), Failure> {
+    // A key written into the found file itself is the checkout's own: nothing to steal. A key
+    // file it names is not (it could name the job's own key file).
+    if key_source == KeySource::ConfigInline && found.holds_key {
+        return Ok(());
+    }
+    let in_effect = |key: &str| match key {
+        "host" => conn.host.is_none(),
+        "proxy" => conn.proxy.is_none(),
+        "no_proxy" => conn.noproxy.is_none(),
+        "insecure" => !conn.insecure && file.insecure == Some(true),
+        "allow_insecure_http" => {
+            !conn.allow_insecure_http && file.allow_insecure_http == Some(true)
+        }
+        "ca_cert" => conn.ca_cert.is_none(),
+        "client_cert" => conn.client_cert.is_none(),
+        "client_key" => conn.client_key.is_none(),
+        _ => false,
+    };
+    let Some((key, place)) = found.guarded.iter().find(|(key, _)| in_effect(key)) else {
+        return Ok(());
+    };
+    let name = found.path.display();
+    Err(bad_input(format!(
+        "{place}: `{key}` is set in {name}, a file found in the working directory, while the \
+         API key comes from {}. A file in the checkout cannot decide where the key is sent or \
+         weaken how it is protected (in CI the change under review wrote it). Give `{key}` as \
+         {}, or trust the file by naming it: --config {name}",
+        key_source.describe(),
+        flag_for(key),
+    )))
+}
+
+/// The flag or environment variable that sets a guarded key.
+fn flag_for(key: &str) -> &'static str {
+    match key {
+        "host" => "--host or TESTRAIL_HOST",
+        "proxy" => "--proxy or HTTPS_PROXY",
+        "no_proxy" => "--noproxy or NO_PROXY",
+        "insecure" => "--insecure",
+        "allow_insecure_http" => "--allow-insecure-http",
+        "ca_cert" => "--ca-cert (or SSL_CERT_FILE)",
+        "client_cert" => "--client-cert",
+        _ => "--client-key",
+    }
+}
+
+fn api_key(conn: &Connection, file: &FileConfig) -> Result<(ApiKey, KeySource), Failure> {
     let from_file = |path: &Path| {
         warn_if_readable_by_others(path);
         std::fs::read_to_string(path).map(ApiKey::new).map_err(|e| {
@@ -345,22 +510,22 @@ fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
             ))
         })
     };
-    let key = if let Some(path) = &conn.api_key_file {
-        from_file(path)?
+    let (key, source) = if let Some(path) = &conn.api_key_file {
+        (from_file(path)?, KeySource::KeyFileFlag)
     } else if conn.api_key_stdin {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .map_err(|e| bad_input(format!("cannot read the API key from stdin: {e}")))?;
-        ApiKey::new(text)
+        (ApiKey::new(text), KeySource::Stdin)
     } else if let Some(key) = std::env::var("TESTRAIL_API_KEY")
         .ok()
         .filter(|k| !k.is_empty())
     {
-        ApiKey::new(key)
+        (ApiKey::new(key), KeySource::Environment)
     } else if let Some(path) = &file.api_key_file {
-        from_file(path)?
+        (from_file(path)?, KeySource::ConfigKeyFile)
     } else if let Some(key) = &file.api_key {
-        ApiKey::new(key.clone())
+        (ApiKey::new(key.clone()), KeySource::ConfigInline)
     } else {
         return Err(bad_input(
             "no API key: set TESTRAIL_API_KEY, or pass --api-key-file FILE / --api-key-stdin \
@@ -372,7 +537,7 @@ fn api_key(conn: &Connection, file: &FileConfig) -> Result<ApiKey, Failure> {
         return Err(bad_input("the API key is empty".to_string()));
     }
     crate::errors::register_secret(key.expose());
-    Ok(key)
+    Ok((key, source))
 }
 
 #[cfg(test)]

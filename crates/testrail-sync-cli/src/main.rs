@@ -21,6 +21,7 @@ mod network;
 mod output;
 mod report;
 mod run;
+mod signals;
 mod trcli;
 mod trcli_argv;
 

@@ -146,6 +146,24 @@ pub fn human(s: &Summary) -> String {
             ids.join(", ")
         );
     }
+    if s.attachments_skipped_count > 0 {
+        let _ = writeln!(
+            out,
+            "  {} not uploaded:",
+            plural(
+                s.attachments_skipped_count as usize,
+                "attachment",
+                "attachments"
+            )
+        );
+        list(
+            &mut out,
+            s.attachments_skipped
+                .iter()
+                .map(|a| format!("{} (C{}): {}", a.path, a.case_id, a.reason)),
+            s.attachments_skipped_count as usize,
+        );
+    }
     if s.closed {
         let _ = writeln!(out, "  run closed");
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use testrail_api::Client;
 use testrail_reports::CaseIdMatcher;
 use testrail_sync::auto_match::AutoSettings;
+use testrail_sync::workspace::AttachmentRoots;
 use testrail_sync::{
     CiInfo, ClosePolicy, Collected, Exit, PlanRef, Prepared, RunTarget, StatusChoice, Summary,
     SyncOptions,
@@ -34,8 +35,13 @@ pub async fn run(mut args: ReportArgs, loaded: Loaded, quiet: bool) -> Result<Ex
     if let Some(trcli_matcher) = case_matcher {
         input.matcher = matcher(&args, file, trcli_matcher)?;
     }
-    let options = options(&args, file, &input.files)?;
+    let mut options = options(&args, file, &input.files)?;
+    // From here on a signal stops the sync cleanly instead of killing it mid-write.
+    options.stop = crate::signals::install();
     let client = config::client(&args.connection, file)?;
+    if !quiet {
+        eprintln!("{}", config::route_line(&args.connection, file, &client));
+    }
     // The summary's time covers reading the reports too, not only talking to TestRail.
     let started = std::time::Instant::now();
     let mut auto = None;
@@ -100,8 +106,36 @@ async fn sync(
     quiet: bool,
 ) -> Result<Summary, Failure> {
     let show_bar = !quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
-    let progress = output::Bar::new(show_bar);
-    Ok(testrail_sync::sync_prepared(client, collected, options, &progress, prepared).await?)
+    let bar = output::Bar::new(show_bar);
+    let progress = crate::signals::Counting(&bar);
+    testrail_sync::sync_prepared(client, collected, options, &progress, prepared)
+        .await
+        .map_err(|e| {
+            let interrupted = matches!(e, testrail_sync::SyncError::Interrupted { .. });
+            let mut failure = Failure::from(e);
+            if interrupted {
+                failure.message.push_str(&format!(
+                    "\n  {}\n  resume with: {}",
+                    failure.hint.as_deref().unwrap_or_default(),
+                    crate::signals::resume_command()
+                ));
+            }
+            failure
+        })
+}
+
+/// `--attachments-root DIR…`, else the working directory and the CI workspace. Not from the
+/// config file: the checkout must not widen what its own reports may upload.
+fn attachment_roots(dirs: &[PathBuf]) -> Result<AttachmentRoots, Failure> {
+    if dirs.is_empty() {
+        return Ok(AttachmentRoots::workspace(|k| std::env::var(k).ok()));
+    }
+    AttachmentRoots::new(dirs.iter().cloned()).map_err(|(dir, e)| {
+        bad_input(format!(
+            "--attachments-root {}: {e} (name an existing directory)",
+            dir.display()
+        ))
+    })
 }
 
 /// `--case-matcher`, else `case_matcher` of the config file (or trcli's); `--create-cases`
@@ -209,6 +243,7 @@ fn options(
     };
     o.attachments = !args.no_attachments;
     o.max_attachment_bytes = args.max_attachment_mb.saturating_mul(1024 * 1024);
+    o.attachment_roots = attachment_roots(&args.attachments_root)?;
     o.milestone_id = args.milestone_id.or(file.milestone_id);
     o.ci = CiInfo::detect(|k| std::env::var(k).ok());
     o.close = close_policy(args, file);

@@ -109,7 +109,23 @@ fn ca_cert_by_flag_or_config_key_trusts_the_private_ca_and_the_sync_works() {
         format!("ca_cert = {:?}\n", ca.display().to_string()).as_bytes(),
     );
     let file = report_file(&env);
-    let o = run_at(&env, &https, &["report", &file, "--project-id", "1"]);
+    // Found in the working directory, the file may not add a CA for the environment's key;
+    // named with --config, the job trusts it.
+    let found = run_at(&env, &https, &["report", &file, "--project-id", "1"]);
+    assert_eq!(found.status.code(), Some(2), "{}", stderr(&found));
+    assert_eq!(env.write_requests(), 0);
+    let o = run_at(
+        &env,
+        &https,
+        &[
+            "--config",
+            "testrail-sync.toml",
+            "report",
+            &file,
+            "--project-id",
+            "1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(env.write_requests() > 0, "the sync wrote nothing");
     assert!(front.connections() >= 2, "not through the TLS front");

@@ -187,9 +187,10 @@ fn linked_files_are_uploaded_to_their_results_and_missing_ones_warned() {
     assert_exit(&out, 0);
     let summary = json(&out);
     assert_eq!(summary["attachments_uploaded"], 1);
-    let warnings = summary["warnings"].as_array().unwrap();
-    assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].as_str().unwrap().contains("gone.png"));
+    let skipped = summary["attachments_skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["path"], "gone.png");
+    assert_eq!(skipped[0]["kind"], "missing");
 
     let client = env.client();
     let run_id = summary["run_id"].as_u64().unwrap();

@@ -207,6 +207,10 @@ pub struct Collected {
     pub multi_id_count: u64,
     /// Executions read, mapped or not.
     pub executions: u64,
+    /// The first [`UNMAPPED_LISTED`] attachment files refused or missing, and why.
+    pub attachments_skipped: Vec<crate::workspace::SkippedAttachment>,
+    /// All attachment files refused or missing.
+    pub attachments_skipped_count: u64,
 }
 
 /// The [`testrail_reports::Sink`] the engine hands to every reader.
@@ -217,6 +221,8 @@ pub struct Collector<'a> {
     comment_budget: usize,
     /// Result field → report property giving its value per test.
     field_properties: &'a BTreeMap<String, String>,
+    /// Where attachments may come from; `None` when attachments are off.
+    attachment_roots: Option<&'a crate::workspace::AttachmentRoots>,
     /// What has been collected so far; taken by the engine once every report is read.
     pub collected: Collected,
 }
@@ -231,6 +237,7 @@ impl<'a> Collector<'a> {
             include_output: options.comments.include_output,
             comment_budget: options.comments.max_chars,
             field_properties: &options.result_field_properties,
+            attachment_roots: options.attachments.then_some(&options.attachment_roots),
             collected: Collected::default(),
         }
     }
@@ -243,7 +250,7 @@ impl<'a> Collector<'a> {
     }
 
     /// Files one execution under each case ID found for it, or under the unmapped tests.
-    pub fn add(&mut self, execution: TestExecution) {
+    pub fn add(&mut self, mut execution: TestExecution) {
         self.collected.executions += 1;
         let ids = self.matcher.case_ids(&execution);
         if ids.is_empty() && execution.carried_by_parent {
@@ -272,7 +279,11 @@ impl<'a> Collector<'a> {
             }
             return;
         }
-        let brief = self.brief(execution);
+        let linked = std::mem::take(&mut execution.attachments);
+        let report_dir = execution.location.file.parent().map(Path::to_path_buf);
+        let granted = self.admit_attachments(&linked, report_dir.as_deref(), &ids);
+        let mut brief = self.brief(execution);
+        brief.attachments = granted;
         for id in ids {
             let collected = &mut self.collected;
             let entry = collected.cases.entry(id).or_insert_with(|| {
@@ -280,6 +291,46 @@ impl<'a> Collector<'a> {
                 CaseExecutions::new(brief.outcome)
             });
             entry.push(brief.clone(), self.comment_budget);
+        }
+    }
+
+    /// The attachments of a mapped execution that may be uploaded; the others are listed with
+    /// the reason, under each case they would have gone to.
+    fn admit_attachments(
+        &mut self,
+        linked: &[String],
+        report_dir: Option<&Path>,
+        ids: &[Id],
+    ) -> Vec<PathBuf> {
+        let Some(roots) = self.attachment_roots else {
+            return Vec::new();
+        };
+        let mut granted = Vec::new();
+        for written in linked {
+            match roots.admit(written, report_dir) {
+                Ok(path) => granted.push(path),
+                Err(why) => {
+                    for &case_id in ids {
+                        self.skip_attachment(case_id, written, &why);
+                    }
+                }
+            }
+        }
+        granted
+    }
+
+    fn skip_attachment(&mut self, case_id: Id, written: &str, why: &crate::workspace::Refusal) {
+        let collected = &mut self.collected;
+        collected.attachments_skipped_count += 1;
+        if collected.attachments_skipped.len() < UNMAPPED_LISTED {
+            collected
+                .attachments_skipped
+                .push(crate::workspace::SkippedAttachment {
+                    case_id,
+                    path: written.to_owned(),
+                    kind: why.kind(),
+                    reason: why.to_string(),
+                });
         }
     }
 
@@ -301,14 +352,9 @@ impl<'a> Collector<'a> {
                 (!value.is_empty()).then(|| (field.clone(), value.to_owned()))
             })
             .collect();
-        let report_dir = e.location.file.parent().map(Path::to_path_buf);
-        let attachments = e
-            .attachments
-            .iter()
-            .map(|a| resolve_attachment(a, report_dir.as_deref()))
-            .collect();
         ExecutionBrief {
-            attachments,
+            // Filled by `add` with the files the workspace grants.
+            attachments: Vec::new(),
             location: e.location.to_string(),
             name: e.full_name(),
             outcome: e.outcome,
@@ -325,19 +371,6 @@ impl<'a> Collector<'a> {
 impl testrail_reports::Sink for Collector<'_> {
     fn execution(&mut self, execution: TestExecution) {
         self.add(execution);
-    }
-}
-
-/// Reports write attachment paths relative to where the tests ran (usually where we run too) or
-/// to the report itself; an absolute path is taken as it is.
-fn resolve_attachment(written: &str, report_dir: Option<&Path>) -> PathBuf {
-    let path = PathBuf::from(written.trim());
-    if path.is_absolute() || path.exists() {
-        return path;
-    }
-    match report_dir.map(|d| d.join(&path)) {
-        Some(beside_report) if beside_report.exists() => beside_report,
-        _ => path,
     }
 }
 

@@ -18,6 +18,11 @@ pub enum Exit {
     GaveUp = 4,
     /// `--fail-on-unmapped` and some tests carry no case ID (or an ID the suite lacks).
     Unmapped = 5,
+    /// Stopped by SIGINT (Ctrl-C) before the sync finished; rerunning resumes (128 + 2).
+    Interrupted = 130,
+    /// Stopped by SIGTERM (a cancelled CI job) before the sync finished; rerunning resumes
+    /// (128 + 15).
+    Terminated = 143,
 }
 
 impl Exit {
@@ -101,6 +106,25 @@ pub enum SyncError {
         source: ApiError,
     },
 
+    /// A stop was asked for (SIGINT/SIGTERM): no write was started after it, the ones in
+    /// flight finished or stay recorded as sent in the journal.
+    #[error(
+        "stopped by {signal} before the sync finished: {posted} of {total} results posted{}",
+        run_id.map(|r| format!(" to run R{r}")).unwrap_or_default()
+    )]
+    Interrupted {
+        /// The exit code of the signal: [`Exit::Interrupted`] or [`Exit::Terminated`].
+        exit: Exit,
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+        /// Results acknowledged by TestRail before the stop.
+        posted: u64,
+        /// Results this sync had to post.
+        total: u64,
+        /// The run they went to, once it existed.
+        run_id: Option<testrail_api::models::Id>,
+    },
+
     /// The journal file could not be created, written or read.
     #[error("journal {path}: {message}")]
     Journal {
@@ -121,6 +145,7 @@ impl SyncError {
             | SyncError::Setup { .. } => Exit::BadInput,
             SyncError::Refused { .. } | SyncError::Target(_) => Exit::Refused,
             SyncError::GaveUp { .. } | SyncError::Resumable { .. } => Exit::GaveUp,
+            SyncError::Interrupted { exit, .. } => *exit,
         }
     }
 
@@ -143,6 +168,7 @@ impl SyncError {
             SyncError::Report(_) => "input",
             SyncError::Target(_) => "target",
             SyncError::Journal { .. } => "journal",
+            SyncError::Interrupted { .. } => "interrupted",
             other => other.api_error().map_or("other", |e| e.kind().as_str()),
         }
     }
@@ -154,6 +180,14 @@ impl SyncError {
             SyncError::Resumable { .. } => {
                 Some("rerun the same command to resume from the journal".into())
             }
+            SyncError::Interrupted { run_id: None, .. } => {
+                Some("nothing was written; rerun the same command to sync".into())
+            }
+            SyncError::Interrupted { .. } => Some(
+                "rerun the same command to resume: the journal records what was sent, so \
+                 nothing is posted twice"
+                    .into(),
+            ),
             other => other.api_error().map(ApiError::hint),
         }
     }

@@ -37,6 +37,7 @@ mod sync;
 pub mod target;
 mod test_plans;
 pub mod text;
+pub mod workspace;
 pub mod write_plan;
 
 pub use auto_match::Prepared;

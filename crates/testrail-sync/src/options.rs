@@ -183,6 +183,54 @@ pub struct SyncOptions {
     pub attachments: bool,
     /// Larger attachments are skipped with a warning (TestRail's limit is 256 MB).
     pub max_attachment_bytes: u64,
+    /// Where attachment files may come from (a report naming anything else gets a warning).
+    pub attachment_roots: crate::workspace::AttachmentRoots,
+    /// Set from outside (a signal handler) to stop before the next write.
+    pub stop: StopFlag,
+}
+
+/// A request to stop (SIGINT, SIGTERM): the sync starts no write after it, lets the ones in
+/// flight finish, and ends with [`crate::SyncError::Interrupted`]. Clones share the flag.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(std::sync::Arc<std::sync::Mutex<Option<(crate::Exit, &'static str)>>>);
+
+/// Options compare by what they ask for; two flags are alike whether or not one was raised.
+impl PartialEq for StopFlag {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl StopFlag {
+    /// Asks the sync to stop, ending with `exit` and naming `signal` (`SIGTERM`).
+    pub fn stop(&self, exit: crate::Exit, signal: &'static str) {
+        let mut reason = self.0.lock().expect("stop lock");
+        reason.get_or_insert((exit, signal));
+    }
+
+    /// The stop asked for, if any.
+    pub fn requested(&self) -> Option<(crate::Exit, &'static str)> {
+        *self.0.lock().expect("stop lock")
+    }
+
+    /// `Err(Interrupted)` once a stop was asked for, with what was posted by then.
+    pub fn check(
+        &self,
+        posted: u64,
+        total: u64,
+        run_id: Option<testrail_api::models::Id>,
+    ) -> Result<(), crate::SyncError> {
+        match self.requested() {
+            Some((exit, signal)) => Err(crate::SyncError::Interrupted {
+                exit,
+                signal,
+                posted,
+                total,
+                run_id,
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl SyncOptions {
@@ -212,6 +260,8 @@ impl SyncOptions {
             report_files: Vec::new(),
             attachments: true,
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            attachment_roots: crate::workspace::AttachmentRoots::workspace(|_| None),
+            stop: StopFlag::default(),
         }
     }
 

@@ -82,6 +82,8 @@ pub(crate) struct Poster<'a> {
     options_chosen: bool,
     /// What is known about the run: our user, case → test, result IDs we were told.
     known: Mutex<Known>,
+    /// Set by a signal: take no more batches.
+    stop: crate::options::StopFlag,
 }
 
 #[derive(Default)]
@@ -157,6 +159,7 @@ impl<'a> Poster<'a> {
             probed: std::sync::atomic::AtomicBool::new(false),
             options_chosen: options.batch_size_chosen,
             known: Mutex::new(Known::default()),
+            stop: options.stop.clone(),
         }
     }
 
@@ -196,6 +199,10 @@ impl<'a> Poster<'a> {
             posted_since_park: 0,
         });
         loop {
+            // Asked to stop: what is in flight has finished (the writers below return before
+            // taking another batch); what was sent and not answered stays pending in the journal.
+            self.stop
+                .check(self.posted(), results.len() as u64, Some(self.run_id))?;
             let parked = !work.lock().expect("work lock").parked.is_empty();
             if parked {
                 // One write at a time while lost ones wait: each answer sharpens the settle
@@ -240,7 +247,7 @@ impl<'a> Poster<'a> {
         loop {
             let batch = {
                 let mut w = work.lock().expect("work lock");
-                if !w.parked.is_empty() {
+                if !w.parked.is_empty() || self.stop.requested().is_some() {
                     return Ok(());
                 }
                 self.take_batch(&mut w, results)
@@ -255,6 +262,9 @@ impl<'a> Poster<'a> {
     /// The next write while lost ones wait: none once the window is full or every horizon
     /// has passed.
     fn take_while_parked(&self, work: &Mutex<Work>, results: &[NewResult]) -> Option<Batch> {
+        if self.stop.requested().is_some() {
+            return None;
+        }
         let mut w = work.lock().expect("work lock");
         if w.posted_since_park >= PARK_WINDOW || Instant::now() >= self.settled_at(&w.parked) {
             return None;

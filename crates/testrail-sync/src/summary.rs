@@ -69,6 +69,12 @@ pub struct Summary {
     pub created_case_records: Vec<Case>,
     /// Files uploaded to results.
     pub attachments_uploaded: u64,
+    /// Files the reports linked that were not uploaded, and why: missing, outside the
+    /// workspace, a system or credential file, too large, or refused by the server (the first
+    /// 1000; all are counted in `attachments_skipped_count`).
+    pub attachments_skipped: Vec<crate::workspace::SkippedAttachment>,
+    /// All attachment files not uploaded.
+    pub attachments_skipped_count: u64,
     /// Things that did not stop the sync but deserve a look (missing attachment files, …).
     pub warnings: Vec<String>,
     /// True for `--dry-run`: nothing was written to TestRail.

@@ -93,6 +93,8 @@ pub async fn sync_prepared(
         unmapped_count: collected.unmapped_count,
         multi_id_tests: collected.multi_id,
         multi_id_count: collected.multi_id_count,
+        attachments_skipped: collected.attachments_skipped,
+        attachments_skipped_count: collected.attachments_skipped_count,
         dry_run: options.dry_run,
         ..Default::default()
     };
@@ -182,6 +184,9 @@ impl Context<'_> {
             None => {
                 let plan = self.decide(results).await?;
                 check_before_writing(&plan)?;
+                // Every read is done and nothing is written yet: the cheapest place to stop.
+                let total = results.results.len() as u64;
+                self.options.stop.check(0, total, None)?;
                 let close = plan.close;
                 let (run, watermark, created) =
                     self.carry_out_before_results(results, plan).await?;
@@ -260,9 +265,11 @@ impl Context<'_> {
         summary.ambiguous_batches_resolved = poster.ambiguous.load(Ordering::Relaxed);
         summary.resolving_reads = poster.resolving_reads.load(Ordering::Relaxed);
         summary.comments_cut = poster.comments_cut.load(Ordering::Relaxed);
+        let posted = poster.posted();
+        self.options.stop.check(posted, posted, Some(run.id))?;
         if self.options.attachments {
             let result_ids = poster.result_ids.lock().expect("result ids lock").clone();
-            let (uploaded, warnings) = crate::attachments::upload(
+            let (uploaded, skipped) = crate::attachments::upload(
                 self.client,
                 self.options,
                 &results.attachments,
@@ -270,7 +277,8 @@ impl Context<'_> {
             )
             .await;
             summary.attachments_uploaded = uploaded;
-            summary.warnings.extend(warnings);
+            summary.attachments_skipped_count += skipped.len() as u64;
+            summary.attachments_skipped.extend(skipped);
         }
         if let Some(close) = close {
             self.close(&run, close).await?;

@@ -25,6 +25,10 @@ const CI_VARS: &[&str] = &[
     "TESTRAIL_SUITE_ID",
     "RUST_LOG",
     "GITHUB_STEP_SUMMARY",
+    // CI workspaces widen where attachments may come from.
+    "GITHUB_WORKSPACE",
+    "CI_PROJECT_DIR",
+    "WORKSPACE",
 ];
 
 pub struct Env {
