@@ -219,7 +219,10 @@ fn render(a: &Answers) -> String {
         "# testrail-sync configuration, written by `testrail-sync init`.\n\
          # Layers: this file < environment (TESTRAIL_*) < command-line flags.\n\
          # Unknown keys are errors, so a typo never silently does nothing.\n\n\
-         # Where TestRail is and who the CI user is (TESTRAIL_HOST, TESTRAIL_USER).\n",
+         # Where TestRail is and who the CI user is (TESTRAIL_HOST, TESTRAIL_USER).\n\
+         # Found on its own in the working directory, this file may not set host, proxy or TLS\n\
+         # settings for a key from TESTRAIL_API_KEY (a checkout must not redirect the key):\n\
+         # pass `--config testrail-sync.toml` to trust it, or set TESTRAIL_HOST in the job.\n",
     );
     s += &line(
         "host",

@@ -110,12 +110,29 @@ fn init_from_flags_writes_a_working_config_without_the_key_and_never_overwrites(
     );
     assert!(!text.contains(DEMO_KEY), "the API key is never written");
 
-    // The file drives a real report: host, user, project and suite come from it alone.
+    // Found on its own, the file may not say where the environment's key goes (issue #22).
+    let found = env
+        .cmd()
+        .env_remove("TESTRAIL_HOST")
+        .env_remove("TESTRAIL_USER")
+        .args(["report", &pytest_report()])
+        .output()
+        .unwrap();
+    assert_exit(&found, 2);
+    assert!(stderr(&found).contains("--config testrail-sync.toml"));
+    // Named, the file drives a real report: host, user, project and suite come from it alone.
     let report = env
         .cmd()
         .env_remove("TESTRAIL_HOST")
         .env_remove("TESTRAIL_USER")
-        .args(["report", &pytest_report(), "--format", "json"])
+        .args([
+            "--config",
+            "testrail-sync.toml",
+            "report",
+            &pytest_report(),
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_exit(&report, 0);
