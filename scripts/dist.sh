@@ -93,7 +93,14 @@ with zipfile.ZipFile(wheel) as z:
 os.chmod(dest, 0o755)
 PY
 if [ "$TARGET" = "$HOST" ]; then
-  echo "built: $("$BIN_DIR/$EXE" --version)"
+  SHOWN=$("$BIN_DIR/$EXE" --version)
+  echo "built: $SHOWN"
+  # The release workflow sets this: a tag build that still names a commit was not built from
+  # the tag (build.rs found no v$VERSION at HEAD), and must not be published.
+  if [ -n "${DIST_EXPECT_RELEASE:-}" ] && [ "$SHOWN" != "testrail-sync $VERSION" ]; then
+    echo "error: a release build must say 'testrail-sync $VERSION', this one says '$SHOWN'" >&2
+    exit 1
+  fi
 fi
 
 # --- the archive and its checksum -------------------------------------------------------------

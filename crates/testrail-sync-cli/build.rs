@@ -41,7 +41,9 @@ fn tagged(tag: &str) -> bool {
 /// these lines cargo would only rerun this script when the crate's own files change.
 fn watch_git() {
     let head_ref = git(&["symbolic-ref", "-q", "HEAD"]);
-    let paths = ["HEAD", "refs/tags", "packed-refs"].into_iter().map(str::to_owned);
+    let paths = ["HEAD", "refs/tags", "packed-refs"]
+        .into_iter()
+        .map(str::to_owned);
     for path in paths.chain(head_ref) {
         // Only files that exist: cargo takes a missing one as changed and would rebuild every time.
         if let Some(file) = git(&["rev-parse", "--path-format=absolute", "--git-path", &path])
