@@ -184,7 +184,7 @@ expect_refusal() { # WHAT PATTERN DIR ARGS…: install.sh must exit 1, say PATTE
   [ "$code" = 1 ] || { cat "$WORK/refusal.log" >&2; fail "install.sh exited $code on $what (want 1)"; }
   grep -q "$pattern" "$WORK/refusal.log" || { cat "$WORK/refusal.log" >&2; fail "install.sh on $what did not say '$pattern'"; }
   [ ! -e "$dir/testrail-sync" ] || fail "install.sh installed a binary despite $what"
-  ok "install.sh refuses $what: $(head -n 1 "$WORK/refusal.log" | tail -c 160)"
+  ok "install.sh refuses $what: $(grep -m 1 "$pattern" "$WORK/refusal.log" | cut -c 1-200)"
 }
 expect_refusal "a tampered archive" "checksum mismatch" "$WORK/bin-tampered" \
   --version "$VERSION" --base-url "$BASE/tampered"
