@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "testrail-sync",
-    version,
+    version = env!("TESTRAIL_SYNC_VERSION"),
     about = "Put CI test results into TestRail: every report format, exactly once, at the API's speed limit",
     long_about = None,
     propagate_version = false,

@@ -19,13 +19,21 @@ fn repo_root() -> PathBuf {
 
 struct Step {
     name: String,
+    id: Option<String>,
+    /// `uses:` steps (actions/cache) are the runner's; the test does not run them.
+    uses: Option<String>,
     env: BTreeMap<String, String>,
     run: String,
 }
 
-/// The composite action's steps, with `inputs.*` and `github.action_path` filled in. Any
-/// other expression fails the test: the runner would evaluate it and we cannot check it here.
-fn action_steps(inputs: &BTreeMap<&str, String>) -> Vec<Step> {
+/// The composite action's steps, expressions not yet filled in (a step's outputs are known only
+/// once it ran), and the values of `inputs.*` and `github.action_path`.
+struct Action {
+    steps: Vec<Step>,
+    values: BTreeMap<String, String>,
+}
+
+fn action_steps(inputs: &BTreeMap<&str, String>) -> Action {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
     let action: Value = serde_yaml_ng::from_str(&text).unwrap();
     assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
@@ -49,30 +57,50 @@ fn action_steps(inputs: &BTreeMap<&str, String>) -> Vec<Step> {
         "github.action_path".into(),
         repo_root().display().to_string(),
     );
-    let fill = |s: &str| expand(s, &values);
-    action["runs"]["steps"]
+    let steps = action["runs"]["steps"]
         .as_sequence()
         .unwrap()
         .iter()
         .map(|step| {
-            assert_eq!(step["shell"].as_str(), Some("bash"), "every step runs bash");
-            assert!(step.get("if").is_none(), "conditions belong in bash here");
+            let uses = step["uses"].as_str().map(str::to_owned);
+            if let Some(uses) = &uses {
+                assert!(
+                    uses.starts_with("actions/cache@"),
+                    "unexpected action {uses}"
+                );
+                assert_eq!(
+                    step["if"].as_str(),
+                    Some("steps.pick.outputs.mode == 'download'"),
+                    "the cache is only for a downloaded release"
+                );
+            } else {
+                assert_eq!(step["shell"].as_str(), Some("bash"), "every step runs bash");
+                assert!(step.get("if").is_none(), "conditions belong in bash here");
+            }
             let env = step
                 .get("env")
                 .and_then(Value::as_mapping)
                 .map(|m| {
                     m.iter()
-                        .map(|(k, v)| (k.as_str().unwrap().to_owned(), fill(v.as_str().unwrap())))
+                        .map(|(k, v)| {
+                            (
+                                k.as_str().unwrap().to_owned(),
+                                v.as_str().unwrap().to_owned(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             Step {
                 name: step["name"].as_str().unwrap().to_owned(),
+                id: step["id"].as_str().map(str::to_owned),
+                uses,
                 env,
-                run: fill(step["run"].as_str().unwrap()),
+                run: step["run"].as_str().unwrap_or_default().to_owned(),
             }
         })
-        .collect()
+        .collect();
+    Action { steps, values }
 }
 
 /// `${{ name }}` → value, as the runner substitutes expressions before the shell sees them.
@@ -83,9 +111,12 @@ fn expand(text: &str, values: &BTreeMap<String, String>) -> String {
         out.push_str(&rest[..start]);
         let end = rest[start..].find("}}").expect("closed expression") + start;
         let name = rest[start + 3..end].trim();
-        let value = values
-            .get(name)
-            .unwrap_or_else(|| panic!("expression `{name}` is not one the test can fill in"));
+        let value = match values.get(name) {
+            Some(v) => v.as_str(),
+            // A step output that was never set is empty on the runner too.
+            None if name.starts_with("steps.") => "",
+            None => panic!("expression `{name}` is not one the test can fill in"),
+        };
         out.push_str(value);
         rest = &rest[end + 2..];
     }
@@ -129,6 +160,42 @@ impl Runner {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
             .collect()
+    }
+
+    /// Runs the action's steps in order like the runner: expressions filled in as each step is
+    /// reached, a step's `$GITHUB_OUTPUT` becoming `steps.ID.outputs.*`, `uses:` steps skipped
+    /// (actions/cache: a cache miss, as in a repository's first job), stopping at a failed step.
+    fn run_action(
+        &self,
+        action: &Action,
+        extra_env: &BTreeMap<String, String>,
+        ref_name: &str,
+    ) -> Vec<(String, Output)> {
+        let mut values = action.values.clone();
+        let mut outputs = Vec::new();
+        for step in &action.steps {
+            if step.uses.is_some() {
+                continue;
+            }
+            let env: BTreeMap<String, String> = step
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), expand(v, &values)))
+                .chain(extra_env.clone())
+                .collect();
+            let out = self.run(&expand(&step.run, &values), &env, ref_name);
+            let failed = !out.status.success();
+            for (k, v) in self.take_outputs() {
+                if let Some(id) = &step.id {
+                    values.insert(format!("steps.{id}.outputs.{k}"), v);
+                }
+            }
+            outputs.push((step.name.clone(), out));
+            if failed {
+                break;
+            }
+        }
+        outputs
     }
 
     /// Runs one script the way a `shell: bash` step does, with the test binary on PATH.
@@ -202,20 +269,23 @@ fn the_action_builds_nothing_when_installed_reports_summarises_and_annotates_fai
         ("close-on-branch", "main".to_string()),
         ("annotations", "true".to_string()),
     ]);
-    let steps = action_steps(&inputs);
-    assert_eq!(steps.len(), 2);
-
-    let build = runner.run(&steps[0].run, &steps[0].env, "main");
-    assert_exit(&build, 0);
-    assert!(
-        stdout(&build).contains("using "),
-        "{}: an installed binary is used, nothing built",
-        steps[0].name
+    let action = action_steps(&inputs);
+    let outputs = runner.run_action(&action, &BTreeMap::new(), "main");
+    assert_eq!(
+        outputs.len(),
+        3,
+        "pick, install, report (the cache step is skipped)"
     );
-
-    let report = runner.run(&steps[1].run, &steps[1].env, "main");
-    assert_exit(&report, 0);
-    let out = stdout(&report);
+    let (pick_name, pick) = &outputs[0];
+    assert_exit(pick, 0);
+    assert!(
+        stdout(pick).contains("using "),
+        "{pick_name}: an installed binary is used, nothing built or downloaded"
+    );
+    assert_exit(&outputs[1].1, 0);
+    let report = &outputs[2].1;
+    assert_exit(report, 0);
+    let out = stdout(report);
     assert!(out.contains("Synced 12 results to run"), "{out}");
     assert!(out.contains("\"Shop main #17\""), "{out}");
     assert!(out.contains("run closed"), "{out}");
@@ -287,39 +357,54 @@ fn annotations_keep_json_stdout_clean() {
     assert!(annotations.iter().any(|a| a.contains("(C111)")), "{errors}");
 }
 
-/// Without testrail-sync on PATH the first step builds it from the action's checkout with
-/// `cargo install --locked --path …` and puts it on PATH for the next step. (A stand-in
-/// `cargo` records the call: a real release build takes minutes.)
-#[test]
-fn the_build_step_installs_from_the_action_checkout_onto_github_path() {
-    let env = Env::start(fixture_with_cases(1..=1));
-    let runner = Runner::new(&env);
+/// A directory of stand-in tools first on PATH (each records its arguments), then the system's.
+fn fake_tools(env: &Env, names: &[&str]) -> PathBuf {
     let fake = env.dir.join("fake-bin");
     std::fs::create_dir_all(&fake).unwrap();
-    let log = env.dir.join("cargo-args");
-    std::fs::write(
-        fake.join("cargo"),
-        format!("#!/bin/sh\necho \"$@\" > '{}'\n", log.display()),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+    for name in names {
+        let log = env.dir.join(format!("{name}-args"));
+        let tool = fake.join(name);
+        std::fs::write(
+            &tool,
+            format!("#!/bin/sh\necho \"$@\" > '{}'\n", log.display()),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
     }
-    let inputs = BTreeMap::from([
+    fake
+}
+
+fn report_inputs(env: &Env) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
         ("reports", "x.xml".to_string()),
         ("host", env.url.clone()),
         ("user", DEMO_EMAIL.to_string()),
         ("api-key", DEMO_KEY.to_string()),
-    ]);
-    let steps = action_steps(&inputs);
-    let mut step_env = steps[0].env.clone();
-    step_env.insert("PATH".into(), format!("{}:/usr/bin:/bin", fake.display()));
-    let out = runner.run(&steps[0].run, &step_env, "main");
-    assert_exit(&out, 0);
-    let args = std::fs::read_to_string(&log).unwrap();
+    ])
+}
+
+/// With `build-from-source: true` the install step builds from the action's checkout with
+/// `cargo install --locked --path …` and puts it on PATH for the next step. (A stand-in
+/// `cargo` records the call: a real release build takes minutes.)
+#[test]
+fn build_from_source_installs_from_the_action_checkout_onto_github_path() {
+    let env = Env::start(fixture_with_cases(1..=1));
+    let runner = Runner::new(&env);
+    let fake = fake_tools(&env, &["cargo"]);
+    let mut inputs = report_inputs(&env);
+    inputs.insert("build-from-source", "true".to_string());
+    let action = action_steps(&inputs);
+    let path = BTreeMap::from([(
+        "PATH".to_string(),
+        format!("{}:/usr/bin:/bin", fake.display()),
+    )]);
+    let outputs = runner.run_action(&action, &path, "main");
+    assert_exit(&outputs[1].1, 0);
+    let args = std::fs::read_to_string(env.dir.join("cargo-args")).unwrap();
     let checkout = repo_root().join("crates/testrail-sync-cli");
     assert!(args.starts_with("install --locked"), "{args}");
     assert!(
@@ -336,6 +421,168 @@ fn the_build_step_installs_from_the_action_checkout_onto_github_path() {
     );
 }
 
+/// This machine's release target, as install.sh names it.
+fn host_target() -> String {
+    let cpu = std::env::consts::ARCH;
+    match std::env::consts::OS {
+        "linux" => format!("{cpu}-unknown-linux-gnu"),
+        "macos" => format!("{cpu}-apple-darwin"),
+        other => panic!("no release target for {other}"),
+    }
+}
+
+/// A release laid out as GitHub serves it (`vVERSION/NAME.tar.gz` + `.sha256`) under `root`;
+/// `tamper` flips a byte of the archive after hashing it. The "binary" is a stand-in script
+/// that answers `--version`: packing the real debug build would take a minute.
+fn publish_release(root: &Path, tamper: bool) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let name = format!("testrail-sync-{version}-{}", host_target());
+    let stage = root.join("stage").join(&name);
+    std::fs::create_dir_all(&stage).unwrap();
+    let bin = stage.join("testrail-sync");
+    std::fs::write(
+        &bin,
+        format!("#!/bin/sh\necho 'testrail-sync {version} (stand-in)'\n"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let dir = root.join(format!("v{version}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let archive = dir.join(format!("{name}.tar.gz"));
+    let tar = Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(root.join("stage"))
+        .arg(&name)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum").arg(&archive).output().unwrap();
+    let hash = String::from_utf8(sum.stdout).unwrap();
+    let hash = hash.split_whitespace().next().unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.tar.gz.sha256")),
+        format!("{hash}  {name}.tar.gz\n"),
+    )
+    .unwrap();
+    if tamper {
+        let mut bytes = std::fs::read(&archive).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&archive, bytes).unwrap();
+    }
+    format!("file://{}", root.display())
+}
+
+/// With no testrail-sync and no cargo on PATH, the action installs the release of its own
+/// version with install.sh from `download-url` (here a file:// mirror), verifies it, puts it on
+/// PATH, and a second job with the binary restored from the cache downloads nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_action_installs_its_own_release_from_download_url_and_reuses_the_cached_binary() {
+    let env = Env::start(fixture_with_cases(1..=1));
+    let runner = Runner::new(&env);
+    let mut inputs = report_inputs(&env);
+    inputs.insert(
+        "download-url",
+        publish_release(&env.dir.join("mirror"), false),
+    );
+    let action = action_steps(&inputs);
+    let no_cargo = BTreeMap::from([
+        ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+        (
+            "RUNNER_TOOL_CACHE".to_string(),
+            env.dir.join("tool-cache").display().to_string(),
+        ),
+        ("RUNNER_OS".to_string(), "Linux".to_string()),
+        ("RUNNER_ARCH".to_string(), "X64".to_string()),
+    ]);
+    let outputs = runner.run_action(&action, &no_cargo, "main");
+    let (name, install) = &outputs[1];
+    assert_exit(install, 0);
+    let dir = env.dir.join(format!(
+        "tool-cache/testrail-sync/{}/Linux-X64",
+        env!("CARGO_PKG_VERSION")
+    ));
+    assert!(
+        stderr(install).contains("installed testrail-sync"),
+        "{name}: {}",
+        stderr(install)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&runner.path_file).unwrap().trim(),
+        dir.display().to_string()
+    );
+    assert!(dir.join("testrail-sync").is_file());
+
+    // The next job: the cache restored the binary; the mirror is gone and nothing is fetched.
+    std::fs::remove_dir_all(env.dir.join("mirror")).unwrap();
+    std::fs::write(&runner.path_file, "").unwrap();
+    let again = runner.run_action(&action, &no_cargo, "main");
+    assert_exit(&again[1].1, 0);
+    assert!(
+        stdout(&again[1].1).contains("using the cached"),
+        "{}",
+        stdout(&again[1].1)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&runner.path_file).unwrap().trim(),
+        dir.display().to_string()
+    );
+}
+
+/// A mirror serving an archive that does not match its checksum (tampered or corrupt): the
+/// install step fails with the mismatch, installs nothing and the report step never runs.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_action_refuses_a_tampered_release_and_stops_before_reporting() {
+    let env = Env::start(fixture_with_cases(1..=1));
+    let runner = Runner::new(&env);
+    let mut inputs = report_inputs(&env);
+    inputs.insert(
+        "download-url",
+        publish_release(&env.dir.join("mirror"), true),
+    );
+    let action = action_steps(&inputs);
+    let no_cargo = BTreeMap::from([
+        ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+        (
+            "RUNNER_TOOL_CACHE".to_string(),
+            env.dir.join("tool-cache").display().to_string(),
+        ),
+    ]);
+    let outputs = runner.run_action(&action, &no_cargo, "main");
+    assert_eq!(outputs.len(), 2, "stopped at the install step");
+    let install = &outputs[1].1;
+    assert_exit(install, 1);
+    assert!(
+        stderr(install).contains("checksum mismatch"),
+        "{}",
+        stderr(install)
+    );
+    assert_eq!(std::fs::read_to_string(&runner.path_file).unwrap(), "");
+    let installed = walk_files(&env.dir.join("tool-cache"));
+    assert!(installed.is_empty(), "nothing installed: {installed:?}");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let p = e.path();
+            if p.is_dir() { walk_files(&p) } else { vec![p] }
+        })
+        .collect()
+}
+
 #[test]
 fn without_annotations_or_summary_inputs_it_writes_neither() {
     let env = Env::start(with_skipped_status(fixture_with_cases(101..=120)));
@@ -349,11 +596,12 @@ fn without_annotations_or_summary_inputs_it_writes_neither() {
         ("summary", "false".to_string()),
         ("args", "--format json".to_string()),
     ]);
-    let steps = action_steps(&inputs);
-    let report = runner.run(&steps[1].run, &steps[1].env, "feature/x");
-    assert_exit(&report, 0);
-    assert!(!stdout(&report).contains("::error"));
-    assert_eq!(json(&report)["closed"], false);
+    let action = action_steps(&inputs);
+    let outputs = runner.run_action(&action, &BTreeMap::new(), "feature/x");
+    let report = &outputs.last().unwrap().1;
+    assert_exit(report, 0);
+    assert!(!stdout(report).contains("::error"));
+    assert_eq!(json(report)["closed"], false);
     assert_eq!(std::fs::read_to_string(&runner.summary).unwrap(), "");
 }
 
@@ -430,13 +678,7 @@ fn the_sharded_recipe_opens_one_run_fills_it_from_four_shards_and_closes_it() {
                     let with = string_map(&step["with"], &values);
                     let inputs: BTreeMap<&str, String> =
                         with.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-                    for action_step in action_steps(&inputs) {
-                        let env_all: BTreeMap<String, String> = step_env
-                            .clone()
-                            .into_iter()
-                            .chain(action_step.env)
-                            .collect();
-                        let out = runner.run(&action_step.run, &env_all, "main");
+                    for (_, out) in runner.run_action(&action_steps(&inputs), &step_env, "main") {
                         assert_exit(&out, 0);
                     }
                     continue;
