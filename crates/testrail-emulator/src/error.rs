@@ -59,6 +59,9 @@ pub const AUTH_FAILED: &str =
 /// TestRail's language file (`runs_denied_completed`); clients match `The test run is already
 /// completed`. The status (400 here) is UNVERIFIED: 400 or 403.
 pub const RUN_COMPLETED: &str = "This operation is not allowed. The test run is already completed.";
+/// `delete_run` on a completed run (language file `runs_denied_delete_completed`; 403 inferred).
+pub const RUN_DELETE_COMPLETED: &str =
+    "You are not allowed to delete completed test runs (insufficient permissions).";
 /// A write to a closed plan comes back as a permission error, 403 (seen verbatim).
 pub const PLAN_COMPLETED: &str =
     "You are not allowed to edit test plans (insufficient permissions).";

@@ -65,6 +65,7 @@ mod faults;
 pub mod fields;
 mod fixture;
 mod gateway;
+mod lockout;
 mod persist;
 pub mod routing;
 mod server;
@@ -85,6 +86,7 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Faults, RateScope, Stats};
 pub use fixture::{Fixture, demo_fixture};
+pub use lockout::{DEFAULT_LOCKOUT_AFTER, LOCK_FOR, LOCKED};
 pub use server::MAX_BODY;
 
 use crate::faults::Guard;
@@ -209,6 +211,11 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Length of the rate-limit window (60 s like TestRail Cloud; tests shorten it).
     pub rate_window: Duration,
+    /// Failed logins in a row that lock an account (default [`DEFAULT_LOCKOUT_AFTER`]; 0 = no
+    /// lockout, for load tests that send bad logins on purpose).
+    pub lockout_after: u32,
+    /// How long a locked account stays locked ([`LOCK_FOR`], the 10 minutes of the message).
+    pub lockout_for: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -221,6 +228,8 @@ impl Default for EmulatorConfig {
             custom_statuses: vec![],
             faults: Faults::default(),
             rate_window: Duration::from_secs(60),
+            lockout_after: DEFAULT_LOCKOUT_AFTER,
+            lockout_for: LOCK_FOR,
         }
     }
 }
@@ -366,6 +375,10 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     let app = Arc::new(App {
         store: Mutex::new(store),
         guard: Mutex::new(Guard::new(config.faults, config.rate_window)),
+        lockout: Mutex::new(lockout::Lockout::new(
+            config.lockout_after,
+            config.lockout_for,
+        )),
         creds: users,
         base: format!("http://{addr}"),
         fresh: Box::new(move || {

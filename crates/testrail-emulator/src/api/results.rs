@@ -26,7 +26,7 @@ fn result_body(f: &Fields) -> ApiResult<NewResult> {
     Ok(NewResult {
         case_id: f.opt_id("case_id")?,
         test_id: f.opt_id("test_id")?,
-        status_id: f.opt_id("status_id")?,
+        status_id: f.opt_status("status_id")?,
         comment: f.opt_str("comment")?,
         version: f.opt_str("version")?,
         elapsed: f.opt_str("elapsed")?,
