@@ -66,6 +66,8 @@ pub const RUN_DELETE_COMPLETED: &str =
 pub const PLAN_COMPLETED: &str =
     "You are not allowed to edit test plans (insufficient permissions).";
 /// 400 for `update_run` on a run that belongs to a plan (use `update_run_in_plan_entry`).
+/// UNVERIFIED: the language file has other wordings for this (testrail-observed 4.10, LANG
+/// only) and no status; this text follows the close/delete ones.
 pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
 /// Verbatim from a real server (LANG `apiv2_content_missing`), PHP's `\/` escaping aside.
 pub const CONTENT_TYPE_MISSING: &str =

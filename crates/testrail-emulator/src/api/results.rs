@@ -108,6 +108,7 @@ fn get_results_for_case(c: &mut Ctx) -> ApiResult<Reply> {
         .state
         .active_test_for_case(run, case)
         .map(|t| t.id)
+        // LANG only (`tests_na_run_case`, testrail-observed 3.18): text and 400 UNVERIFIED.
         .ok_or_else(|| ApiError::bad("No (active) test found for the run/case combination."))?;
     let items = c.state.results_of_test(test, &filter(c)?);
     c.page("results", items)
