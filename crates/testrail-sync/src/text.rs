@@ -132,7 +132,13 @@ pub fn render_template_fitted(
         let Some((text, _)) = longest else { break };
         let n = text.chars().count();
         let target = n.saturating_sub(excess).max(MIN_KEPT + 1);
-        *text = shorten(text, target);
+        // A literal piece that ended in a space keeps it, so the cut does not glue the `…`
+        // to the next value.
+        *text = if text.ends_with(' ') {
+            format!("{} ", shorten(text, target - 1))
+        } else {
+            shorten(text, target)
+        };
         if text.chars().count() >= n {
             break;
         }
@@ -335,6 +341,10 @@ mod tests {
         );
         assert!(name.contains('…'), "{name}");
         assert!(name.ends_with("#4711 2026-12-08"), "{name}");
+        assert!(
+            !name.contains("…feature"),
+            "a space still separates the pieces: {name}"
+        );
         // What fits is left alone.
         assert_eq!(
             render_template_fitted("{suite} #{build}", value, MAX_NAME_CHARS),
