@@ -59,10 +59,15 @@ pub const AUTH_FAILED: &str =
 /// TestRail's language file (`runs_denied_completed`); clients match `The test run is already
 /// completed`. The status (400 here) is UNVERIFIED: 400 or 403.
 pub const RUN_COMPLETED: &str = "This operation is not allowed. The test run is already completed.";
+/// `delete_run` on a completed run (language file `runs_denied_delete_completed`; 403 inferred).
+pub const RUN_DELETE_COMPLETED: &str =
+    "You are not allowed to delete completed test runs (insufficient permissions).";
 /// A write to a closed plan comes back as a permission error, 403 (seen verbatim).
 pub const PLAN_COMPLETED: &str =
     "You are not allowed to edit test plans (insufficient permissions).";
 /// 400 for `update_run` on a run that belongs to a plan (use `update_run_in_plan_entry`).
+/// UNVERIFIED: the language file has other wordings for this (testrail-observed 4.10, LANG
+/// only) and no status; this text follows the close/delete ones.
 pub const PLAN_RUN_EDIT: &str = "This operation is not allowed. The test run belongs to a test plan and cannot be edited independently.";
 /// Verbatim from a real server (LANG `apiv2_content_missing`), PHP's `\/` escaping aside.
 pub const CONTENT_TYPE_MISSING: &str =

@@ -85,16 +85,29 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// An optional non-negative UNIX timestamp in seconds.
+    /// An optional non-negative UNIX timestamp in seconds; anything else is `Field :due_on is
+    /// not a valid integer.` (seen verbatim for `due_on`/`start_on`, testrail-observed 5.5).
     pub fn opt_timestamp(&self, field: &str) -> ApiResult<Option<i64>> {
         match self.raw(field) {
             None => Ok(None),
             Some(v) => v.as_i64().filter(|t| *t >= 0).map(Some).ok_or_else(|| {
                 ApiError::bad(format!(
-                    "Field :{} is not a valid timestamp.",
+                    "Field :{} is not a valid integer.",
                     self.name(field)
                 ))
             }),
+        }
+    }
+
+    /// An optional status ID: an integer that is not a positive ID (`-1`, `0`) is already "not
+    /// a valid status" (seen verbatim for -1, testrail-observed 3.7); the caller checks that a
+    /// positive one exists. Anything but an integer is "not a valid ID".
+    pub fn opt_status(&self, field: &str) -> ApiResult<Option<Id>> {
+        match self.raw(field) {
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i <= 0) => {
+                Err(ApiError::not_valid(&self.name(field), "status"))
+            }
+            _ => self.opt_id(field),
         }
     }
 
@@ -121,6 +134,30 @@ impl<'a> Fields<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
+}
+
+/// TestRail's limit for names and titles, in characters.
+pub const MAX_NAME_CHARS: usize = 250;
+
+/// `name` (and a case's `title`) over 250 characters: 400 `Field :name is too long (250
+/// characters at most).` (seen verbatim, testrail-observed 8.12 and 3.15), for every endpoint
+/// that names what it creates or edits. Result bodies have no name.
+pub fn check_name_lengths(endpoint: &str, body: &Map<String, Value>) -> ApiResult<()> {
+    if !(endpoint.starts_with("add_") || endpoint.starts_with("update_"))
+        || endpoint.contains("result")
+    {
+        return Ok(());
+    }
+    for field in ["name", "title"] {
+        if let Some(Value::String(s)) = body.get(field)
+            && s.chars().count() > MAX_NAME_CHARS
+        {
+            return Err(ApiError::bad(format!(
+                "Field :{field} is too long ({MAX_NAME_CHARS} characters at most)."
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// An ID is a positive integer; digit strings are accepted as PHP does.

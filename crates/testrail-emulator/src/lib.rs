@@ -37,7 +37,9 @@
 //!   — custom result fields from the fixture are enforced (required per project, types,
 //!   dropdown IDs, String ≤ 250), as are custom case fields on `add_case`/`update_case`
 //! - catalogues: `get_statuses`, `get_case_fields`, `get_result_fields`, `get_priorities`,
-//!   `get_case_types`, `get_templates`; `get_configs`, `add_config_group`, `add_config`
+//!   `get_case_types`, `get_templates`; `get_configs`, `add_config_group`, `add_config`,
+//!   `update_config`; `add_case_field` (administrators; kept in memory only),
+//!   `get_history_for_case` (paginated `history`, always empty: no edit history is kept)
 //! - users: `get_user`, `get_user_by_email&email=`, `get_current_user`, `get_users[/project]`;
 //!   milestones: `get_milestone(s)`, `add_milestone`, `update_milestone`
 //! - attachments (multipart field `attachment`): `add_attachment_to_result|run|case|plan`,
@@ -45,10 +47,13 @@
 //!
 //! Lists are paginated as TestRail 7+ (`offset`, `limit` 1..=250, `size`, `_links`); statuses,
 //! fields, priorities, types, templates and configs are bare arrays. Errors are `{"error": "..."}`:
-//! 400 for bad fields and unknown IDs, 401 bad login, 403 read-only users and closed plans, 404
+//! 400 for bad fields, names over 250 characters and unknown IDs, 401 bad login (and a locked
+//! account after [`EmulatorConfig::lockout_after`] failures in a row), 403 read-only users,
+//! non-admins' admin calls, closed plans and deleting completed runs, 404
 //! unknown endpoint or wrong verb, 413 bodies over 64 MiB, 429 rate limit (with `Retry-After`),
-//! 5xx only from injected faults. Texts follow what real servers were seen answering; where no
-//! public evidence exists the code says UNVERIFIED.
+//! 5xx only from injected faults. Error bodies escape `/` as `\/`, as PHP does. Texts follow
+//! what real servers were seen answering (each reproducible VERBATIM row of the catalogue has a
+//! test in `tests/observed_rows.rs`); where no public evidence exists the code says UNVERIFIED.
 //!
 //! # Server time and gateway ([`Faults`])
 //! Each API request costs `server_ms + server_ms_per_result × n` ms of server work (`n` = results
@@ -65,6 +70,7 @@ mod faults;
 pub mod fields;
 mod fixture;
 mod gateway;
+mod lockout;
 mod persist;
 pub mod routing;
 mod server;
@@ -85,6 +91,7 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Faults, RateScope, Stats};
 pub use fixture::{Fixture, demo_fixture};
+pub use lockout::{DEFAULT_LOCKOUT_AFTER, LOCK_FOR, LOCKED};
 pub use server::MAX_BODY;
 
 use crate::faults::Guard;
@@ -209,6 +216,11 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Length of the rate-limit window (60 s like TestRail Cloud; tests shorten it).
     pub rate_window: Duration,
+    /// Failed logins in a row that lock an account (default [`DEFAULT_LOCKOUT_AFTER`]; 0 = no
+    /// lockout, for load tests that send bad logins on purpose).
+    pub lockout_after: u32,
+    /// How long a locked account stays locked ([`LOCK_FOR`], the 10 minutes of the message).
+    pub lockout_for: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -221,6 +233,8 @@ impl Default for EmulatorConfig {
             custom_statuses: vec![],
             faults: Faults::default(),
             rate_window: Duration::from_secs(60),
+            lockout_after: DEFAULT_LOCKOUT_AFTER,
+            lockout_for: LOCK_FOR,
         }
     }
 }
@@ -366,6 +380,10 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     let app = Arc::new(App {
         store: Mutex::new(store),
         guard: Mutex::new(Guard::new(config.faults, config.rate_window)),
+        lockout: Mutex::new(lockout::Lockout::new(
+            config.lockout_after,
+            config.lockout_for,
+        )),
         creds: users,
         base: format!("http://{addr}"),
         fresh: Box::new(move || {

@@ -20,8 +20,9 @@ use crate::error::{
     AUTH_FAILED, ApiError, CONTENT_TYPE_INVALID, CONTENT_TYPE_MISSING, MAINTENANCE,
 };
 use crate::faults::{Faults, Guard};
+use crate::lockout::{LOCKED, Lockout};
 use crate::persist::Db;
-use crate::routing::{Call, Target, invalid_uri, parse_index_query};
+use crate::routing::{Call, Target, invalid_get, invalid_uri, parse_index_query};
 use crate::store::{State, Upload};
 use crate::{Credential, gateway, web};
 
@@ -39,6 +40,8 @@ pub struct Store {
 pub struct App {
     pub store: Mutex<Store>,
     pub guard: Mutex<Guard>,
+    /// Failed-login counts and locked accounts (see [`crate::lockout`]).
+    pub lockout: Mutex<Lockout>,
     pub creds: Vec<Credential>,
     pub base: String,
     /// Builds the state a reset returns to (fixture and custom statuses re-applied).
@@ -53,6 +56,10 @@ impl App {
     pub fn guard(&self) -> MutexGuard<'_, Guard> {
         self.guard.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    pub fn lockout(&self) -> MutexGuard<'_, Lockout> {
+        self.lockout.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 pub fn now_secs() -> i64 {
@@ -63,7 +70,15 @@ pub fn now_secs() -> i64 {
 
 pub fn json_response(status: u16, body: &Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (code, body.to_string()).into_response();
+    let text = body.to_string();
+    // PHP's json_encode escapes `/` as `\/`; real error bodies show it (testrail-observed 1.10).
+    // A `/` can only occur inside a JSON string, so the replacement keeps the JSON valid.
+    let text = if status >= 400 {
+        text.replace('/', "\\/")
+    } else {
+        text
+    };
+    let mut resp = (code, text).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -145,6 +160,7 @@ pub fn reset(app: &App) -> Response {
     }
     drop(store);
     app.guard().reset();
+    app.lockout().clear();
     json_response(200, &json!({"reset": true}))
 }
 
@@ -206,6 +222,11 @@ async fn api_inner(
             "Invalid characters in URI: [{route}]"
         )));
     }
+    if let Some((key, value)) = invalid_get(call) {
+        return Err(ApiError::bad(format!(
+            "Invalid characters in GET: [{key}] [{value}]"
+        )));
+    }
     let handler = api::lookup(&call.name)
         .ok_or_else(|| ApiError::new(404, format!("Unknown method '{}'", call.name)))?;
     let write = api::is_write(&call.name);
@@ -220,6 +241,7 @@ async fn api_inner(
     } else {
         (parse_json_object(&bytes)?, None)
     };
+    crate::fields::check_name_lengths(&call.name, &map)?;
     spend_server_time(app, results_written(&call.name, &map)).await;
     let reply = run_handler(app, call, handler, &email, &map, upload)?;
     if !write {
@@ -360,13 +382,25 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
         .map_err(|_| fail())?;
     let decoded = String::from_utf8(decoded).map_err(|_| fail())?;
     let (email, key) = decoded.split_once(':').ok_or_else(fail)?;
+    let now = Instant::now();
+    if app.lockout().is_locked(email, now) {
+        return Err(ApiError::new(401, LOCKED));
+    }
+    let known = app
+        .creds
+        .iter()
+        .any(|c| c.email.eq_ignore_ascii_case(email));
     let ok = app
         .creds
         .iter()
         .any(|c| c.email.eq_ignore_ascii_case(email) && c.key == key);
     if !ok {
+        if known {
+            app.lockout().failed(email, now);
+        }
         return Err(fail());
     }
+    app.lockout().succeeded(email);
     let store = app.store();
     match store.state.user_by_email(email) {
         Ok(u) if u.is_active => Ok(u.email.clone()),
@@ -374,7 +408,8 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
     }
 }
 
-/// Read-only users may not write; only admins may add projects.
+/// Read-only users may not write; only admins may add projects and custom fields (texts seen
+/// verbatim, testrail-observed 2.6).
 fn check_permission(user: &User, endpoint: &str) -> Result<(), ApiError> {
     if !api::is_write(endpoint) {
         return Ok(());
@@ -383,14 +418,18 @@ fn check_permission(user: &User, endpoint: &str) -> Result<(), ApiError> {
         .role
         .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case("read-only") || r.eq_ignore_ascii_case("guest"));
-    let needs_admin = endpoint.ends_with("_project");
-    if read_only || (needs_admin && !user.is_admin) {
-        return Err(ApiError::forbidden(format!(
-            "You are not allowed to {} (insufficient permissions).",
-            describe(endpoint)
-        )));
-    }
-    Ok(())
+    let needs_admin = endpoint.ends_with("_project") || endpoint == "add_case_field";
+    let why = if needs_admin && !user.is_admin {
+        "requires administrator privileges"
+    } else if read_only {
+        "insufficient permissions"
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::forbidden(format!(
+        "You are not allowed to {} ({why}).",
+        describe(endpoint)
+    )))
 }
 
 /// `add_results_for_cases` -> "add test results".
@@ -398,6 +437,7 @@ fn describe(endpoint: &str) -> String {
     let (verb, rest) = endpoint.split_once('_').unwrap_or((endpoint, ""));
     let verb = if verb == "update" { "edit" } else { verb };
     let things = [
+        ("case_field", "custom fields"),
         ("attachment", "attachments"),
         ("result", "test results"),
         ("case", "test cases"),

@@ -81,7 +81,8 @@ async fn add_run_scope_include_all_and_case_ids() {
     tr.bad(
         "add_run/1",
         json!({"name": "x", "assignedto_id": 5}),
-        "Field :assignedto_id is not a valid user.",
+        // testrail-observed 4.14: the runs text of TestRail's language file.
+        "Field :assignedto_id is not a valid ID.",
     )
     .await;
     tr.bad_get("get_run/99", "Field :run is not a valid test run.")
@@ -457,17 +458,27 @@ async fn closed_runs_refuse_changes_and_delete_removes_everything() {
     assert_eq!(tr.ok("get_runs/1&is_completed=0").await["size"], 0);
     let soft = tr.okp("delete_run/1&soft=1", json!({})).await;
     assert_eq!(soft["tests"], 1);
+    // A completed run cannot be deleted (testrail-observed 4.11).
     let del = tr.post("delete_run/1", json!({})).await;
+    assert_eq!(del.status, 403);
+    tr.okp(
+        "add_run/1",
+        json!({"name": "open", "include_all": false, "case_ids": [1]}),
+    )
+    .await;
+    tr.okp("add_result_for_case/2/1", json!({"status_id": 1}))
+        .await;
+    let del = tr.post("delete_run/2", json!({})).await;
     assert_eq!(del.status, 200);
-    tr.bad_get("get_run/1", "Field :run is not a valid test run.")
+    tr.bad_get("get_run/2", "Field :run is not a valid test run.")
         .await;
     tr.bad_get(
-        "get_results_for_run/1",
+        "get_results_for_run/2",
         "Field :run_id is not a valid test run.",
     )
     .await;
     // IDs are never reused.
-    assert_eq!(tr.okp("add_run/1", json!({"name": "next"})).await["id"], 2);
+    assert_eq!(tr.okp("add_run/1", json!({"name": "next"})).await["id"], 3);
 }
 
 #[tokio::test]

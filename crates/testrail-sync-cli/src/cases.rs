@@ -447,6 +447,7 @@ fn section_path(text: &str) -> Result<Vec<String>, Failure> {
             "--section: give a section path such as \"Automated\" or \"Automated/Checkout\"",
         ));
     }
+    crate::inputs::check_name_length("--section", parts.iter().map(String::as_str))?;
     Ok(parts)
 }
 

@@ -334,6 +334,9 @@ pub struct EmulatorArgs {
     /// Preload the demo project (what `testrail-sync demo` uses)
     #[arg(long)]
     pub demo_data: bool,
+    /// Failed logins in a row that lock an account for 10 minutes, as TestRail does (0 = off, for load tests)
+    #[arg(long, value_name = "N", default_value_t = testrail_emulator::DEFAULT_LOCKOUT_AFTER)]
+    pub lockout_after: u32,
     #[command(flatten)]
     pub faults: FaultArgs,
 }

@@ -68,6 +68,7 @@ fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, Failure> {
         fixture,
         custom_statuses,
         faults: faults(&args.faults)?,
+        lockout_after: args.lockout_after,
         ..EmulatorConfig::default()
     })
 }

@@ -120,6 +120,26 @@ pub fn input_format(f: InputFormat) -> Format {
     }
 }
 
+/// A name the user gave literally (`--plan-name`, a `--section` part) must fit TestRail's
+/// limit: a longer one would be refused after every read was done, so it is exit 2 before any
+/// request. Names the tool makes itself are shortened instead (`testrail_sync::text`).
+pub fn check_name_length<'a>(
+    setting: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Failure> {
+    use testrail_sync::text::MAX_NAME_CHARS;
+    for name in names {
+        let chars = name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            let start: String = name.chars().take(40).collect();
+            return Err(bad_input(format!(
+                "{setting}: \"{start}…\" has {chars} characters; TestRail refuses names over {MAX_NAME_CHARS} (nothing was sent)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,7 +220,10 @@ fn options(
     let name_template = config::run_name_template(args.run_name.as_deref(), file)?;
     let plan = match (args.plan_id, &args.plan_name) {
         (Some(id), _) => Some(PlanRef::Id(id)),
-        (None, Some(name)) => Some(PlanRef::Name(name.clone())),
+        (None, Some(name)) => {
+            crate::inputs::check_name_length("--plan-name", [name.as_str()])?;
+            Some(PlanRef::Name(name.clone()))
+        }
         (None, None) => None,
     };
     if plan.is_none() && !args.config_ids.is_empty() {

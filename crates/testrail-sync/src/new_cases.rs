@@ -112,16 +112,22 @@ pub struct CreatedCase {
 /// The sections a test's case goes into: its suites, nested as the report nests them. A test
 /// outside any named suite (TAP, CTRF, a nameless `<testsuite>`) goes by its class, else into
 /// "Automated tests".
+/// Each part at most 250 characters (TestRail refuses longer section names), a longer one cut
+/// visibly with `…` — here, not when sending, so later syncs find the section by the same name.
 pub fn section_path(e: &TestExecution) -> Vec<String> {
     if !e.suite_path.is_empty() {
-        return e.suite_path.to_vec();
+        return e
+            .suite_path
+            .iter()
+            .map(|p| crate::text::fit_name(p))
+            .collect();
     }
     let fallback = if e.classname.trim().is_empty() {
         "Automated tests"
     } else {
         e.classname.trim()
     };
-    vec![fallback.to_owned()]
+    vec![crate::text::fit_name(fallback)]
 }
 
 /// trcli's case title: the last words of the test name that fit in 250 characters, words split

@@ -5,13 +5,15 @@
 use crate::context::Context;
 use crate::options::RunTarget;
 use crate::target::trim_list;
-use crate::text::{render_template, utc_now};
+use crate::text::{MAX_NAME_CHARS, render_template_fitted, utc_now};
 
 impl Context<'_> {
+    /// The run (or plan entry) name from its template, at most 250 characters: TestRail refuses
+    /// longer names, and only after every read was done.
     pub(crate) fn run_name(&self, template: &str) -> String {
         let (date, time) = utc_now();
         let ci = &self.options.ci;
-        let name = render_template(template, |key| match key {
+        let value = |key: &str| match key {
             "project" => Some(self.project_name.clone()),
             "suite" => self.suite_name.clone(),
             "branch" => ci.branch.clone(),
@@ -21,7 +23,8 @@ impl Context<'_> {
             "date" => Some(date.clone()),
             "time" => Some(time.clone()),
             _ => None,
-        });
+        };
+        let name = render_template_fitted(template, value, MAX_NAME_CHARS);
         if name.is_empty() {
             format!("Automated run {date} {time}")
         } else {

@@ -57,13 +57,13 @@ pub async fn sync_prepared(
     prepared: Prepared,
 ) -> Result<Summary, SyncError> {
     let started = Instant::now();
-    // Independent reads: one round trip instead of two.
-    let statuses = async {
-        client
-            .get_statuses()
-            .await
-            .map_err(|e| SyncError::api("reading statuses (get_statuses)", e))
-    };
+    // The first read goes alone: it is the login. With a wrong key, reads sent alongside it
+    // would each be one more failed login, and real TestRail locks the account after a few
+    // (testrail-observed 2.2). The reads after it are independent: one round trip.
+    let statuses = client
+        .get_statuses()
+        .await
+        .map_err(|e| SyncError::api("reading statuses (get_statuses)", e))?;
     let result_fields = async {
         client
             .get_result_fields()
@@ -71,7 +71,7 @@ pub async fn sync_prepared(
             .map_err(|e| SyncError::api("reading result fields (get_result_fields)", e))
     };
     let context = Context::resolve(client, options, prepared.target);
-    let (mut ctx, statuses, result_fields) = tokio::try_join!(context, statuses, result_fields)?;
+    let (mut ctx, result_fields) = tokio::try_join!(context, result_fields)?;
     ctx.creation = prepared.creation;
     let status_map = StatusMap::resolve(&options.statuses, &statuses)?;
     let assignee = ctx.failure_assignee().await?;

@@ -79,7 +79,127 @@ pub fn render_template(template: &str, value: impl Fn(&str) -> Option<String>) -
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Rejects unknown placeholders and unbalanced braces before anything is sent.
+/// TestRail refuses a name or title longer than this: `Field :name is too long (250 characters
+/// at most).` (seen verbatim from real servers; characters, not bytes).
+pub const MAX_NAME_CHARS: usize = 250;
+
+/// What marks a name that was shortened to fit.
+pub const ELLIPSIS: char = '…';
+
+/// Placeholders whose values make a run name unique, kept whole when a name is shortened.
+const KEPT_WHOLE: &[&str] = &["build", "commit", "date", "time"];
+
+/// A name that is at most [`MAX_NAME_CHARS`] long: a longer one keeps its first characters and
+/// ends in `…`, so the cut is visible (section names from long report suite names).
+pub fn fit_name(name: &str) -> String {
+    shorten(name, MAX_NAME_CHARS)
+}
+
+/// `text` in at most `max` characters, the last of them `…` when it was cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    kept.truncate(kept.trim_end().len());
+    kept.push(ELLIPSIS);
+    kept
+}
+
+/// [`render_template`], fitted into `max` characters: when the result is too long, the pieces
+/// that do not make the name unique (the literal text, project, suite, branch, provider) are
+/// cut, longest first, each ending in `…`; build, commit, date and time stay whole. Only when
+/// those alone are too long is the whole name cut at the end.
+pub fn render_template_fitted(
+    template: &str,
+    value: impl Fn(&str) -> Option<String>,
+    max: usize,
+) -> String {
+    let full = render_template(template, &value);
+    if full.chars().count() <= max {
+        return full;
+    }
+    let mut pieces = template_pieces(template, &value);
+    let length = |p: &[(String, bool)]| p.iter().map(|(t, _)| t.chars().count()).sum::<usize>();
+    // A cut piece keeps a few characters, so it is still recognisable.
+    const MIN_KEPT: usize = 8;
+    while length(&pieces) > max {
+        let excess = length(&pieces) - max;
+        let longest = pieces
+            .iter_mut()
+            .filter(|(t, whole)| !whole && t.chars().count() > MIN_KEPT + 1)
+            .max_by_key(|(t, _)| t.chars().count());
+        let Some((text, _)) = longest else { break };
+        let n = text.chars().count();
+        let target = n.saturating_sub(excess).max(MIN_KEPT + 1);
+        // A literal piece that ended in a space keeps it, so the cut does not glue the `…`
+        // to the next value.
+        *text = if text.ends_with(' ') {
+            format!("{} ", shorten(text, target - 1))
+        } else {
+            shorten(text, target)
+        };
+        if text.chars().count() >= n {
+            break;
+        }
+    }
+    let joined: String = pieces.into_iter().map(|(t, _)| t).collect();
+    shorten(
+        &joined.split_whitespace().collect::<Vec<_>>().join(" "),
+        max,
+    )
+}
+
+/// The template as rendered pieces: (text, kept whole?). Mirrors [`render_template`].
+fn template_pieces(template: &str, value: impl Fn(&str) -> Option<String>) -> Vec<(String, bool)> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let key = &rest[start + 1..start + len];
+        let before = &rest[..start];
+        match value(key) {
+            Some(v) => {
+                pieces.push((before.to_owned(), false));
+                pieces.push((v, KEPT_WHOLE.contains(&key)));
+            }
+            None => pieces.push((
+                before.trim_end_matches(['#', '@', '/', ':']).to_owned(),
+                false,
+            )),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    pieces.push((rest.to_owned(), false));
+    pieces
+        .into_iter()
+        .map(|(t, whole)| (collapse_spaces(&t), whole))
+        .collect()
+}
+
+/// Runs of whitespace as one space (what [`render_template`] does to the whole name).
+fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+/// Rejects unknown placeholders and unbalanced braces before anything is sent, and a name
+/// without placeholders that TestRail would refuse as too long (a template's result is
+/// shortened instead, see [`render_template_fitted`]).
 pub fn check_template(template: &str) -> Result<(), SyncError> {
     let bad = |message: String| SyncError::Config {
         setting: "run-name".into(),
@@ -105,6 +225,18 @@ pub fn check_template(template: &str) -> Result<(), SyncError> {
             )));
         }
         rest = &rest[start + len + 1..];
+    }
+    let literal = !template.contains('{');
+    let chars = template
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .count();
+    if literal && chars > MAX_NAME_CHARS {
+        return Err(bad(format!(
+            "the run name has {chars} characters; TestRail refuses names over {MAX_NAME_CHARS}. Shorten it, or use placeholders such as {{build}} and {{date}} (a name made from placeholders is shortened to fit)"
+        )));
     }
     Ok(())
 }
@@ -185,6 +317,62 @@ mod tests {
         let err = check_template("{sute} x").unwrap_err().to_string();
         assert!(err.contains("unknown placeholder {sute}"), "{err}");
         assert!(check_template("{suite").is_err());
+    }
+
+    #[test]
+    fn a_long_template_result_is_cut_where_it_does_not_make_it_unique() {
+        let branch = "feature/".to_owned() + &"very-long-branch-name-".repeat(12);
+        let value = |k: &str| match k {
+            "suite" => Some("Master".to_string()),
+            "branch" => Some(branch.clone()),
+            "build" => Some("4711".to_string()),
+            "date" => Some("2026-12-08".to_string()),
+            _ => None,
+        };
+        let template = format!(
+            "{} {{suite}} {{branch}} #{{build}} {{date}}",
+            "Nightly ".repeat(10)
+        );
+        let name = render_template_fitted(&template, value, MAX_NAME_CHARS);
+        assert!(
+            name.chars().count() <= MAX_NAME_CHARS,
+            "{}",
+            name.chars().count()
+        );
+        assert!(name.contains('…'), "{name}");
+        assert!(name.ends_with("#4711 2026-12-08"), "{name}");
+        assert!(
+            !name.contains("…feature"),
+            "a space still separates the pieces: {name}"
+        );
+        // What fits is left alone.
+        assert_eq!(
+            render_template_fitted("{suite} #{build}", value, MAX_NAME_CHARS),
+            "Master #4711"
+        );
+        // Even unique parts too long for the limit end in a visible cut.
+        let huge = |_: &str| Some("9".repeat(300));
+        let cut = render_template_fitted("{build}", huge, MAX_NAME_CHARS);
+        assert_eq!(cut.chars().count(), MAX_NAME_CHARS);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn names_fit_in_characters_not_bytes() {
+        assert_eq!(fit_name("short"), "short");
+        let wide = "é".repeat(251);
+        let fitted = fit_name(&wide);
+        assert_eq!(fitted.chars().count(), MAX_NAME_CHARS);
+        assert!(fitted.ends_with('…'));
+        assert_eq!(fit_name(&"é".repeat(250)), "é".repeat(250));
+    }
+
+    #[test]
+    fn a_literal_run_name_over_the_limit_is_refused_before_sending() {
+        let err = check_template(&"x".repeat(251)).unwrap_err().to_string();
+        assert!(err.contains("251 characters"), "{err}");
+        assert!(check_template(&"x".repeat(250)).is_ok());
+        assert!(check_template(&format!("{} {{build}}", "x".repeat(300))).is_ok());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Cases and the metadata catalogues (statuses, fields, priorities, types, templates).
 
-use testrail_api::models::CaseFields;
+use testrail_api::models::{CaseFields, Field};
 
 use super::{Ctx, Handler, Reply, empty, json};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
 use crate::store::{CaseFilter, case_types, priorities, templates};
 
@@ -21,6 +21,8 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "get_priorities" => |_| json(priorities()),
         "get_case_types" => |_| json(case_types()),
         "get_templates" => get_templates,
+        "add_case_field" => add_case_field,
+        "get_history_for_case" => get_history_for_case,
         _ => return None,
     })
 }
@@ -37,6 +39,52 @@ fn case_body(f: &Fields) -> ApiResult<CaseFields> {
         refs: f.opt_str("refs")?,
         custom: f.custom(),
     })
+}
+
+/// `get_history_for_case/{case_id}`: paginated under `history` (testrail-observed 6.5). The
+/// emulator keeps no edit history, so the list is empty; what real entries hold is UNVERIFIED
+/// here (the docs list `id`, `type_id`, `created_on`, `user_id`, `changes`).
+fn get_history_for_case(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "case_id")?;
+    c.state.case(id)?;
+    c.page("history", Vec::<serde_json::Value>::new())
+}
+
+/// `add_case_field` (administrators): `type`, `name`, `label` required, in the admin endpoint's
+/// own wording (`Field 'name' is a required field.`, seen verbatim, testrail-observed 5.6).
+/// The field joins the instance's catalogue for as long as the emulator runs; like the
+/// fixture's fields it is not written to `--db`.
+fn add_case_field(c: &mut Ctx) -> ApiResult<Reply> {
+    let f = c.fields();
+    let type_id = f
+        .raw("type")
+        .and_then(crate::store::field_type_id)
+        .ok_or_else(|| {
+            ApiError::bad("Invalid or missing custom field type. Please check the Type field.")
+        })?;
+    let required = |key: &str| {
+        f.opt_str(key)?
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| ApiError::bad(format!("Field '{key}' is a required field.")))
+    };
+    let name = required("name")?;
+    let label = required("label")?;
+    let configs = match f.raw("configs") {
+        None => vec![],
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| ApiError::bad("Field :configs is not a valid array."))?,
+    };
+    let field = Field {
+        name: name.trim().to_owned(),
+        label,
+        description: f.opt_str("description")?,
+        type_id,
+        include_all: f.opt_bool("include_all")?.unwrap_or(true),
+        template_ids: f.opt_ids("template_ids")?.unwrap_or_default(),
+        configs,
+        ..Field::default()
+    };
+    json(c.state.add_case_field(field)?)
 }
 
 fn get_case(c: &mut Ctx) -> ApiResult<Reply> {

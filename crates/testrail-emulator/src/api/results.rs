@@ -26,7 +26,7 @@ fn result_body(f: &Fields) -> ApiResult<NewResult> {
     Ok(NewResult {
         case_id: f.opt_id("case_id")?,
         test_id: f.opt_id("test_id")?,
-        status_id: f.opt_id("status_id")?,
+        status_id: f.opt_status("status_id")?,
         comment: f.opt_str("comment")?,
         version: f.opt_str("version")?,
         elapsed: f.opt_str("elapsed")?,
@@ -108,6 +108,7 @@ fn get_results_for_case(c: &mut Ctx) -> ApiResult<Reply> {
         .state
         .active_test_for_case(run, case)
         .map(|t| t.id)
+        // LANG only (`tests_na_run_case`, testrail-observed 3.18): text and 400 UNVERIFIED.
         .ok_or_else(|| ApiError::bad("No (active) test found for the run/case combination."))?;
     let items = c.state.results_of_test(test, &filter(c)?);
     c.page("results", items)

@@ -18,6 +18,7 @@ pub fn lookup(name: &str) -> Option<Handler> {
         "get_configs" => get_configs,
         "add_config_group" => add_config_group,
         "add_config" => add_config,
+        "update_config" => update_config,
         _ => return None,
     })
 }
@@ -39,10 +40,16 @@ fn get_current_user(c: &mut Ctx) -> ApiResult<Reply> {
 }
 
 /// `get_users` and `get_users/{project_id}` (paginated, as on current servers).
+/// Without a project ID only administrators may list users (TestRail 6.4+; the text, with no
+/// space after `Field:`, is verbatim, testrail-observed 2.9).
 fn get_users(c: &mut Ctx) -> ApiResult<Reply> {
     if !c.call.ids.is_empty() {
         let project = c.id(0, "project_id")?;
         c.state.project(project)?;
+    } else if !c.state.user(c.user).is_ok_and(|u| u.is_admin) {
+        return Err(ApiError::forbidden(
+            "Access Denied. You are not a TestRail administrator. Field:project_id is a required field.",
+        ));
     }
     let items: Vec<_> = c.state.users.values().cloned().collect();
     c.page("users", items)
@@ -106,6 +113,13 @@ fn add_config_group(c: &mut Ctx) -> ApiResult<Reply> {
     let project = c.id(0, "project_id")?;
     let name = c.fields().req_str("name")?;
     json(c.state.add_config_group(project, name)?)
+}
+
+/// `update_config/{config_id}`: renames a configuration.
+fn update_config(c: &mut Ctx) -> ApiResult<Reply> {
+    let id = c.id(0, "config_id")?;
+    let name = c.fields().req_str("name")?;
+    json(c.state.update_config(id, name)?)
 }
 
 fn add_config(c: &mut Ctx) -> ApiResult<Reply> {

@@ -93,6 +93,71 @@ impl FieldCatalog {
     }
 }
 
+/// A field type as `add_case_field` takes it: its name (`"String"`, `"Dropdown"`, …, as the
+/// docs list them) or its type ID 1–12.
+pub fn field_type_id(v: &Value) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "string",
+        "integer",
+        "text",
+        "url",
+        "checkbox",
+        "dropdown",
+        "user",
+        "date",
+        "milestone",
+        "steps",
+        "step results",
+        "multi-select",
+    ];
+    match v {
+        Value::Number(n) => n
+            .as_u64()
+            .filter(|i| (1..=12).contains(i))
+            .map(|i| i as u32),
+        Value::String(s) => {
+            let s = s.trim().to_ascii_lowercase();
+            let s = if s == "multiselect" {
+                "multi-select".to_owned()
+            } else {
+                s
+            };
+            NAMES
+                .iter()
+                .position(|n| *n == s)
+                .map(|i| i as u32 + 1)
+                .or_else(|| s.parse().ok().filter(|i| (1..=12).contains(i)))
+        }
+        _ => None,
+    }
+}
+
+impl State {
+    /// Adds a case field to the catalogue (`add_case_field`); a name already in use, or one
+    /// TestRail would not take, is a 400 naming the problem (UNVERIFIED texts).
+    pub fn add_case_field(&mut self, field: Field) -> ApiResult<Field> {
+        let system_name = format!("custom_{}", field.name);
+        let taken = |list: &[Field]| list.iter().any(|f| f.system_name == system_name);
+        if taken(&self.custom_fields.case) || taken(&self.custom_fields.result) {
+            return Err(ApiError::bad(format!(
+                "Field 'name' is already in use by another custom field ({system_name})."
+            )));
+        }
+        let projects: BTreeSet<Id> = self.projects.keys().copied().collect();
+        self.custom_fields
+            .add(&[field], &[], &projects)
+            .map_err(|e| ApiError::bad(format!("Invalid custom field: {e}.")))?;
+        let added = self
+            .custom_fields
+            .case
+            .iter()
+            .find(|f| f.system_name == system_name)
+            .cloned()
+            .expect("just added");
+        Ok(added)
+    }
+}
+
 /// Fills what a fixture may leave out: `name` from `system_name`, `label` from `name`, a global
 /// optional config when there is none.
 fn normalized(f: &Field) -> Result<Field, String> {

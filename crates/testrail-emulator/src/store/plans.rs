@@ -133,7 +133,7 @@ impl State {
                 let scope = self.scope_of(suite_id, include_all, case_ids)?;
                 let config_ids = r.config_ids.clone().unwrap_or_default();
                 self.check_config_ids(project_id, &config_ids)?;
-                self.check_user("assignedto_id", r.assignedto_id)?;
+                self.check_run_assignee(r.assignedto_id)?;
                 let mut fields = r.clone();
                 fields.description = r.description.clone().or(e.description.clone());
                 fields.refs = r.refs.clone().or(e.refs.clone());
@@ -218,7 +218,7 @@ impl State {
         self.open_plan(plan_id)?;
         let pos = self.entry_pos(plan_id, entry_id)?;
         let entry = self.plans[&plan_id].entries[pos].clone();
-        self.check_user("assignedto_id", f.assignedto_id)?;
+        self.check_run_assignee(f.assignedto_id)?;
         if f.include_all == Some(false) || (f.include_all.is_none() && !entry.include_all) {
             self.scope_of(entry.suite_id, Some(false), &f.case_ids)?;
         }
@@ -262,7 +262,7 @@ impl State {
             .filter(|ids| !ids.is_empty())
             .ok_or_else(|| ApiError::required("config_ids"))?;
         self.check_config_ids(project_id, &config_ids)?;
-        self.check_user("assignedto_id", f.assignedto_id)?;
+        self.check_run_assignee(f.assignedto_id)?;
         let include_all = f.include_all.or(Some(entry.include_all));
         let scope = self.scope_of(entry.suite_id, include_all, &f.case_ids)?;
         let place = PlanPlace {

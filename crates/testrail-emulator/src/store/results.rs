@@ -115,6 +115,7 @@ impl State {
         let test_id = self
             .active_test_for_case(run_id, case_id)
             .map(|t| t.id)
+            // LANG only (`tests_na_run_case`, testrail-observed 3.18): text and 400 UNVERIFIED.
             .ok_or_else(|| ApiError::bad("No (active) test found for the run/case combination."))?;
         self.check_result(test_id, &r, "")?;
         Ok(self.insert_result(test_id, r, user, now))

@@ -172,6 +172,25 @@ impl State {
         Ok(config)
     }
 
+    /// Renames a configuration (`update_config`); an unknown one is `Field :config_id is not a
+    /// valid configuration.` (verbatim, testrail-observed 5.4).
+    pub fn update_config(&mut self, id: Id, name: String) -> ApiResult<Config> {
+        let group_id = self
+            .config(id)
+            .map(|(g, _)| g.id)
+            .ok_or_else(|| ApiError::not_valid("config_id", "configuration"))?;
+        let group = self.config_groups.get_mut(&group_id).expect("found above");
+        let config = group
+            .configs
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("found above");
+        config.name = name;
+        let updated = config.clone();
+        self.touch(Kind::ConfigGroup, group_id);
+        Ok(updated)
+    }
+
     /// The project's configuration groups with their configurations (`get_configs`).
     pub fn configs_of(&self, project_id: Id) -> ApiResult<Vec<ConfigGroup>> {
         self.project(project_id)?;
