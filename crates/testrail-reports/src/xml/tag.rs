@@ -109,8 +109,7 @@ pub(crate) fn check(tag: &Tag<'_>) -> Result<(), (String, &'static str)> {
                     return Err(forbidden(value.as_bytes(), i));
                 }
             }
-            let keys = attrs.iter().map(|a| a.parts(content).0);
-            no_duplicate(keys, attrs.len(), tag)
+            no_duplicate(attrs.len(), |i| attrs[i].parts(content).0, tag)
         }
         Repr::Parsed(e) => {
             let raw = e.as_bytes();
@@ -124,26 +123,26 @@ pub(crate) fn check(tag: &Tag<'_>) -> Result<(), (String, &'static str)> {
                 .map_while(Result::ok)
                 .map(|a| a.key.into_inner())
                 .collect();
-            no_duplicate(keys.iter().copied(), keys.len(), tag)
+            no_duplicate(keys.len(), |i| keys[i], tag)
         }
     }
 }
 
-/// Refuses a key given twice: pairwise for the few attributes a tag has, sorted for many (a
-/// hostile tag with 100,000 attributes must not cost 5·10⁹ comparisons).
+/// Refuses a key given twice (`key(i)` for `i < count`): pairwise, without allocating, for the
+/// few attributes a tag has; sorted for many (a hostile tag with 100,000 attributes must not
+/// cost 5·10⁹ comparisons).
 fn no_duplicate<'k>(
-    keys: impl Iterator<Item = &'k str> + Clone,
     count: usize,
+    key: impl Fn(usize) -> &'k str,
     tag: &Tag<'_>,
 ) -> Result<(), (String, &'static str)> {
     let duplicate = if count <= 16 {
-        let keys: Vec<&str> = keys.collect();
-        keys.iter()
-            .enumerate()
-            .find(|(i, k)| keys[i + 1..].contains(k))
-            .map(|(_, k)| *k)
+        (0..count).find_map(|i| {
+            let k = key(i);
+            (i + 1..count).any(|j| key(j) == k).then_some(k)
+        })
     } else {
-        let mut sorted: Vec<&str> = keys.collect();
+        let mut sorted: Vec<&str> = (0..count).map(&key).collect();
         sorted.sort_unstable();
         sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
     };
