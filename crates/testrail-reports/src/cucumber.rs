@@ -8,14 +8,13 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::case_ids::id_from_tag;
-use crate::execution::{Outcome, Sink, TestExecution};
+use crate::execution::{Outcome, Sink, SuitePath, TestExecution};
 use crate::input::{CountingReader, Decoded};
 use crate::json::Shared;
 use crate::text::{bound, first_line};
@@ -136,7 +135,7 @@ impl<'de, R: BufRead, S: Sink> Visitor<'de> for Feature<'_, '_, R, S> {
             }
         }
         ctx.background.clear();
-        let suite_path: Arc<[String]> = Arc::from(vec![name.clone()]);
+        let suite_path = SuitePath::default().child(name.clone());
         let feature_tags: Vec<&str> = tags.iter().map(|t| t.name.trim()).collect();
         for mut exec in scenarios {
             exec.automation_id = Some(feature_automation_id(&name, &feature_tags, &exec));

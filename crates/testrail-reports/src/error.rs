@@ -55,6 +55,26 @@ pub enum ReportError {
         /// How to fix the report (shown by [`ReportError::hint`]).
         hint: String,
     },
+    /// Elements (or TAP subtests) nest deeper than [`crate::MAX_NESTING`]: no framework writes
+    /// that, and reading on would let a small file cost memory and time out of proportion.
+    #[error(
+        "{}:{line}:{column}: {what} nested {depth} deep, past the limit of {limit} levels",
+        path.display()
+    )]
+    TooDeep {
+        /// The report being read.
+        path: PathBuf,
+        /// 1-based line of the element (or subtest) one level too deep.
+        line: u64,
+        /// 1-based column of it, in bytes.
+        column: u64,
+        /// What nests: `elements` or `subtests`.
+        what: &'static str,
+        /// How deep it is.
+        depth: usize,
+        /// The limit it passed.
+        limit: usize,
+    },
 }
 
 impl ReportError {
@@ -73,6 +93,22 @@ impl ReportError {
         }
     }
 
+    pub(crate) fn too_deep(
+        path: &Path,
+        (line, column): (u64, u64),
+        what: &'static str,
+        depth: usize,
+    ) -> Self {
+        ReportError::TooDeep {
+            path: path.to_path_buf(),
+            line,
+            column,
+            what,
+            depth,
+            limit: crate::MAX_NESTING,
+        }
+    }
+
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         ReportError::Io {
             path: path.to_path_buf(),
@@ -88,14 +124,16 @@ impl ReportError {
             | ReportError::Io { path, .. }
             | ReportError::Empty { path }
             | ReportError::UnknownFormat { path }
-            | ReportError::Malformed { path, .. } => path,
+            | ReportError::Malformed { path, .. }
+            | ReportError::TooDeep { path, .. } => path,
         }
     }
 
     /// `(line, column)`, 1-based, when the error points into the file.
     pub fn location(&self) -> Option<(u64, u64)> {
         match self {
-            ReportError::Malformed { line, column, .. } => Some((*line, *column)),
+            ReportError::Malformed { line, column, .. }
+            | ReportError::TooDeep { line, column, .. } => Some((*line, *column)),
             _ => None,
         }
     }
@@ -119,6 +157,10 @@ impl ReportError {
                     .into()
             }
             ReportError::Malformed { hint, .. } => hint.clone(),
+            ReportError::TooDeep { limit, .. } => format!(
+                "no test framework nests a report {limit} levels deep: the file was generated to \
+                 exhaust memory, or its writer looped; regenerate it, or fix the writer"
+            ),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::automation_id::AUTOMATION_ID_FIELD;
 use crate::case_ids::id_from_tag;
-use crate::execution::{Outcome, Sink, TestExecution};
+use crate::execution::{Outcome, Sink, SuitePath, TestExecution};
 use crate::reruns::RerunFolder;
 use crate::text::{BoundedText, bound, first_line};
 use crate::xml::{Dialect, LineCol, Tag, Xml, XmlEvents, end_name, for_each_attr, local_name};
@@ -60,8 +60,8 @@ struct Suite {
     name: String,
     file: Option<String>,
     props_len: usize,
-    /// Names of this suite and those around it, outermost first (nameless ones left out).
-    path: Arc<[String]>,
+    /// Names of this suite and those around it (nameless ones left out).
+    path: SuitePath,
 }
 
 /// Where text inside the current element goes.
@@ -157,7 +157,7 @@ impl Junit {
             name: String::new(),
             file: None,
             props_len: self.suite_props.len(),
-            path: Arc::from(Vec::new()),
+            path: SuitePath::default(),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),
@@ -294,18 +294,13 @@ impl Junit {
     }
 }
 
-/// A suite's path: its parent's and its own name (a nameless suite adds nothing).
-pub(crate) fn nested_path(parent: Option<&Arc<[String]>>, name: &str) -> Arc<[String]> {
-    let name = name.trim();
-    match parent {
-        Some(parent) if name.is_empty() => parent.clone(),
-        _ => {
-            let mut path: Vec<String> = parent.map(|p| p.to_vec()).unwrap_or_default();
-            if !name.is_empty() {
-                path.push(name.to_owned());
-            }
-            Arc::from(path)
-        }
+/// A suite's path: its parent's and its own name (a nameless suite adds nothing). Linked to the
+/// parent's, never a copy of it (see [`SuitePath`]).
+pub(crate) fn nested_path(parent: Option<&SuitePath>, name: &str) -> SuitePath {
+    let parent = parent.cloned().unwrap_or_default();
+    match name.trim() {
+        "" => parent,
+        name => parent.child(name),
     }
 }
 

@@ -32,10 +32,16 @@ use std::sync::Arc;
 
 pub use case_ids::{CaseIdMatcher, MatcherError};
 pub use error::ReportError;
-pub use execution::{Outcome, ReportLocation, Sink, TestExecution};
+pub use execution::{Outcome, ReportLocation, Sink, SuitePath, TestExecution};
 pub use sniff::{Format, UnknownFormatName, sniff};
 
 use input::{CountingReader, Decoded, Encoding};
+
+/// How deep the elements of an XML report, and the subtests of a TAP stream, may nest. Real
+/// reports nest a handful of levels (Robot's keywords a few hundred at most); past this a
+/// reader stops with [`ReportError::TooDeep`]. JSON reports are bounded by serde_json's own
+/// limit of 128 nested arrays and objects ("recursion limit exceeded").
+pub const MAX_NESTING: usize = 1000;
 
 /// Limits a reader applies while it streams.
 #[derive(Debug, Clone, PartialEq, Eq)]

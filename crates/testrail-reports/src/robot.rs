@@ -5,11 +5,10 @@
 //! re-execution is flaky.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::case_ids::id_from_tag;
-use crate::execution::{Outcome, Sink, TestExecution};
+use crate::execution::{Outcome, Sink, SuitePath, TestExecution};
 use crate::text::{BoundedText, first_line};
 use crate::xml::{Dialect, LineCol, Tag, Xml, XmlEvents, for_each_attr, local_name};
 use crate::{ReadOptions, ReportError, location};
@@ -57,7 +56,7 @@ struct Suite {
     name: String,
     source: Option<String>,
     depth: usize,
-    path: Arc<[String]>,
+    path: SuitePath,
 }
 
 struct Test {
@@ -120,7 +119,7 @@ impl Robot<'_> {
             name: String::new(),
             source: None,
             depth,
-            path: Arc::from(Vec::new()),
+            path: SuitePath::default(),
         };
         for_each_attr(e, |k, v| match k {
             "name" => suite.name = v.into_owned(),

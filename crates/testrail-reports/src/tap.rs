@@ -29,7 +29,7 @@ pub(crate) fn read<R: BufRead>(
     while read_line(&mut input, &mut raw, cap).map_err(|e| ReportError::io(path, e))? {
         line_no += 1;
         let line = std::str::from_utf8(&raw).map_err(|e| not_utf8(path, line_no, &e))?;
-        tap.line(line.trim_end_matches(['\r', '\n']), line_no, path, sink);
+        tap.line(line.trim_end_matches(['\r', '\n']), line_no, path, sink)?;
     }
     tap.flush(sink);
     if !tap.saw_tap {
@@ -134,11 +134,17 @@ impl Tap {
         }
     }
 
-    fn line(&mut self, line: &str, line_no: u64, path: &Path, sink: &mut impl Sink) {
+    fn line(
+        &mut self,
+        line: &str,
+        line_no: u64,
+        path: &Path,
+        sink: &mut impl Sink,
+    ) -> Result<(), ReportError> {
         let body = line.trim_start();
         let indent = line.len() - body.len();
         if self.yaml_line(line, body, indent) {
-            return;
+            return Ok(());
         }
         if let Some(point) = parse_point(body) {
             self.saw_tap = true;
@@ -147,6 +153,11 @@ impl Tap {
         } else if let Some(name) = body.strip_prefix("# Subtest:") {
             self.flush(sink);
             self.subtests.retain(|(i, _)| *i < indent);
+            let depth = self.subtests.len() + 1;
+            if depth > crate::MAX_NESTING {
+                let at = (line_no, indent as u64 + 1);
+                return Err(ReportError::too_deep(path, at, "subtests", depth));
+            }
             self.subtests.push((indent, name.trim().to_string()));
         } else if let Some(comment) = body.strip_prefix('#') {
             if let Some(p) = &mut self.point {
@@ -168,6 +179,7 @@ impl Tap {
         } else {
             self.other_line(body, sink);
         }
+        Ok(())
     }
 
     /// Lines inside an open YAML block; `true` when the line was taken.

@@ -149,9 +149,8 @@ impl<R: BufRead> XmlSource<R> {
             if let Some(found) = scan_start(rest, &mut self.attrs) {
                 self.window.advance(found.len);
                 let tag = split_tag(&found, &self.attrs);
-                return Ok(self
-                    .open
-                    .start(tag, found.empty, self.window.line_col(before)));
+                let at = self.window.line_col(before);
+                return self.open.start(tag, found.empty, at, &self.path);
             }
             if let Some((name, len)) = scan_end(rest) {
                 self.window.advance(len);
@@ -185,13 +184,23 @@ impl<R: BufRead> XmlSource<R> {
             }
         };
         let path = &self.path;
+        if let Err(message) = check_chars(&event) {
+            return Err(ReportError::malformed(
+                path,
+                self.window.line_col(before),
+                message,
+                CONTROL_HINT,
+            ));
+        }
         Ok(match event {
-            Event::Start(e) => self
-                .open
-                .start(Tag::parsed(e), false, self.window.line_col(before)),
-            Event::Empty(e) => self
-                .open
-                .start(Tag::parsed(e), true, self.window.line_col(before)),
+            Event::Start(e) => {
+                let at = self.window.line_col(before);
+                return self.open.start(Tag::parsed(e), false, at, path);
+            }
+            Event::Empty(e) => {
+                let at = self.window.line_col(before);
+                return self.open.start(Tag::parsed(e), true, at, path);
+            }
             Event::End(e) => {
                 self.open
                     .end(e.name().into_inner(), &self.window, before, path)?;
@@ -293,14 +302,28 @@ struct OpenElements {
 }
 
 impl OpenElements {
-    fn start<'a>(&mut self, tag: Tag<'a>, empty: bool, at: LineCol) -> (Xml<'a>, LineCol) {
+    /// Opens `tag` (unless `empty`), refusing an element nested deeper than
+    /// [`crate::MAX_NESTING`] and a tag that is not well-formed in ways quick-xml lets pass.
+    fn start<'a>(
+        &mut self,
+        tag: Tag<'a>,
+        empty: bool,
+        at: LineCol,
+        path: &Path,
+    ) -> Result<(Xml<'a>, LineCol), ReportError> {
         self.seen_root = true;
+        let depth = self.starts.len() + 1;
+        if depth > crate::MAX_NESTING {
+            return Err(ReportError::too_deep(path, at, "elements", depth));
+        }
+        tag::check(&tag)
+            .map_err(|(message, hint)| ReportError::malformed(path, at, message, hint))?;
         if empty {
-            return (Xml::Empty(tag), at);
+            return Ok((Xml::Empty(tag), at));
         }
         self.starts.push(self.names.len());
         self.names.push_str(tag.name());
-        (Xml::Start(tag), at)
+        Ok((Xml::Start(tag), at))
     }
 
     /// Closes the open element `found` (its end tag at offset `at`), or says which one it
@@ -353,6 +376,74 @@ fn check_complete(
         ));
     }
     Ok(())
+}
+
+pub(crate) const CONTROL_HINT: &str = "XML 1.0 allows no control characters but tab, line feed and \
+    carriage return: the report's writer must escape or strip them (a reference like &#27; is \
+    accepted, as Surefire writes it)";
+
+/// Refuses the characters XML 1.0 forbids in text, CDATA, comments and processing
+/// instructions that quick-xml parsed (text streamed by stream.rs is checked there).
+fn check_chars(event: &Event<'_>) -> Result<(), String> {
+    let bytes = match event {
+        Event::Text(t) | Event::Comment(t) => t.as_bytes(),
+        Event::CData(t) => t.as_bytes(),
+        Event::PI(t) => t.as_bytes(),
+        Event::Decl(t) => t.as_bytes(),
+        _ => return Ok(()),
+    };
+    match first_forbidden(bytes) {
+        Some(i) => Err(forbidden_message(bytes, i, "text")),
+        None => Ok(()),
+    }
+}
+
+/// The offset of the first character XML 1.0 does not allow (`Char` in its grammar): a C0
+/// control other than tab, line feed and carriage return, or U+FFFE / U+FFFF. `b` is UTF-8
+/// (or a tag's bytes, which quick-xml checks later). Eight bytes at a time: it runs over all
+/// text.
+pub(crate) fn first_forbidden(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // A byte below 0x20 or equal to 0xEF (each exact enough to say "look closer").
+        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let x = w ^ (ONES * 0xEF);
+        let ef = x.wrapping_sub(ONES) & !x & HIGHS;
+        if low | ef != 0
+            && let Some(j) = forbidden_at(b, i, i + 8)
+        {
+            return Some(j);
+        }
+        i += 8;
+    }
+    forbidden_at(b, i, b.len())
+}
+
+/// [`first_forbidden`], one byte at a time over `b[from..to]` (a character may run past `to`).
+fn forbidden_at(b: &[u8], from: usize, to: usize) -> Option<usize> {
+    (from..to).find(|&i| match b[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        c if c < 0x20 => true,
+        0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
+}
+
+/// "control character U+0000 in {place}: XML 1.0 does not allow it".
+pub(crate) fn forbidden_message(b: &[u8], i: usize, place: &str) -> String {
+    let code = match b[i] {
+        0xEF => 0xFFFE + u32::from(b[i + 2] - 0xBE),
+        c => u32::from(c),
+    };
+    let kind = if code < 0x20 {
+        "control character"
+    } else {
+        "non-character"
+    };
+    format!("{kind} U+{code:04X} in {place}: XML 1.0 does not allow it")
 }
 
 const ENTITY_HINT: &str = "only &lt; &gt; &amp; &apos; &quot; and character references like \

@@ -22,6 +22,8 @@ enum Round {
 enum RawError {
     Io(std::io::Error),
     Utf8,
+    /// A character XML 1.0 forbids (a NUL, another control): the message.
+    Forbidden(String),
     TruncatedCdata,
 }
 
@@ -97,6 +99,9 @@ impl<R: BufRead> XmlSource<R> {
             RawError::Utf8 => {
                 ReportError::malformed(&self.path, at, super::NOT_UTF8, super::UTF8_HINT)
             }
+            RawError::Forbidden(message) => {
+                ReportError::malformed(&self.path, at, message, super::CONTROL_HINT)
+            }
             RawError::TruncatedCdata => ReportError::malformed(
                 &self.path,
                 at,
@@ -148,6 +153,7 @@ fn text_round<R: BufRead, F: FnMut(&str)>(
 
 /// Emits the first `len` unread bytes as text, or as much of them as is valid UTF-8: the rest
 /// is an error, or (`cut_at_end`) a character the window's end cut, read again after a refill.
+/// A character XML forbids is an error at that character.
 fn emit_valid<R: BufRead, F: FnMut(&str)>(
     w: &mut Window<R>,
     emitter: &mut Emitter<'_, F>,
@@ -155,17 +161,30 @@ fn emit_valid<R: BufRead, F: FnMut(&str)>(
     cut_at_end: bool,
 ) -> Result<(), RawError> {
     let bytes = &w.rest()[..len];
-    let (valid, complete) = match std::str::from_utf8(bytes) {
-        Ok(s) => (s, true),
+    let (valid, utf8_error) = match std::str::from_utf8(bytes) {
+        Ok(s) => (s, None),
         Err(e) => {
             let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
-            let cut = cut_at_end && e.error_len().is_none();
+            (valid, Some(e.error_len()))
+        }
+    };
+    if let Some(i) = super::first_forbidden(valid.as_bytes()) {
+        let message = super::forbidden_message(valid.as_bytes(), i, "text");
+        // `i` is a character boundary: the character is ASCII, or starts at 0xEF.
+        emitter.emit(&valid[..i]);
+        w.consume(i);
+        return Err(RawError::Forbidden(message));
+    }
+    let complete = match utf8_error {
+        None => true,
+        Some(error_len) => {
+            let cut = cut_at_end && error_len.is_none();
             if !cut {
                 emitter.emit(valid);
                 w.consume(valid.len());
                 return Err(RawError::Utf8);
             }
-            (valid, false)
+            false
         }
     };
     emitter.emit(valid);

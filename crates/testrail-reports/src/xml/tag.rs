@@ -33,7 +33,8 @@ pub(crate) struct AttrSpan {
     key: usize,
     eq: usize,
     end: usize,
-    /// The raw value holds a reference or a tab / line end to normalise.
+    /// The raw value holds a reference or a tab / line end to normalise (or a byte [`check`]
+    /// must look at: another control, 0xEF).
     escaped: bool,
 }
 
@@ -84,6 +85,90 @@ impl<'a> Tag<'a> {
     /// The local name (`ns:testcase` → `testcase`).
     pub(crate) fn local_name(&self) -> &str {
         local_part(self.name())
+    }
+}
+
+const DUPLICATE_HINT: &str = "an element may carry each attribute once: the report is not \
+    well-formed XML; regenerate it, or fix its writer";
+
+/// What XML requires of a start tag that quick-xml lets pass: no attribute given twice, and no
+/// character XML 1.0 forbids (a NUL, another control, U+FFFE) in the tag. `Err` holds the
+/// message and the hint.
+pub(crate) fn check(tag: &Tag<'_>) -> Result<(), (String, &'static str)> {
+    let forbidden = |b: &[u8], i| {
+        let place = format!("<{}>", tag.name());
+        (super::forbidden_message(b, i, &place), super::CONTROL_HINT)
+    };
+    match &tag.0 {
+        Repr::Split { content, attrs, .. } => {
+            // The scanner passes only tags whose bytes outside values are names and spaces;
+            // a value holding a control byte is marked `escaped`. Keys are told apart by a
+            // 64-bit mask of a cheap hash first: this runs for every tag, and the exact check
+            // only when two keys land on one bit.
+            let bytes = content.as_bytes();
+            let (mut seen, mut collided) = (0u64, false);
+            for attr in attrs.iter() {
+                let key = &bytes[attr.key..attr.eq];
+                let (first, last) = (key.first(), key.last());
+                let hash = key.len() * 7
+                    + usize::from(*first.unwrap_or(&0)) * 3
+                    + usize::from(*last.unwrap_or(&0));
+                let bit = 1u64 << (hash % 64);
+                collided |= seen & bit != 0;
+                seen |= bit;
+                if attr.escaped {
+                    let (_, value) = attr.parts(content);
+                    if let Some(i) = super::first_forbidden(value.as_bytes()) {
+                        return Err(forbidden(value.as_bytes(), i));
+                    }
+                }
+            }
+            if !collided {
+                return Ok(());
+            }
+            no_duplicate(attrs.len(), |i| attrs[i].parts(content).0, tag)
+        }
+        Repr::Parsed(e) => {
+            let raw = e.as_bytes();
+            if let Some(i) = super::first_forbidden(raw) {
+                return Err(forbidden(raw, i));
+            }
+            // Up to the first attribute quick-xml cannot read: the reader reports that one.
+            let keys: Vec<&str> = e
+                .attributes()
+                .with_checks(false)
+                .map_while(Result::ok)
+                .map(|a| a.key.into_inner())
+                .collect();
+            no_duplicate(keys.len(), |i| keys[i], tag)
+        }
+    }
+}
+
+/// Refuses a key given twice (`key(i)` for `i < count`): pairwise, without allocating, for the
+/// few attributes a tag has; sorted for many (a hostile tag with 100,000 attributes must not
+/// cost 5·10⁹ comparisons).
+fn no_duplicate<'k>(
+    count: usize,
+    key: impl Fn(usize) -> &'k str,
+    tag: &Tag<'_>,
+) -> Result<(), (String, &'static str)> {
+    let duplicate = if count <= 16 {
+        (0..count).find_map(|i| {
+            let k = key(i);
+            (i + 1..count).any(|j| key(j) == k).then_some(k)
+        })
+    } else {
+        let mut sorted: Vec<&str> = (0..count).map(&key).collect();
+        sorted.sort_unstable();
+        sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    };
+    match duplicate {
+        Some(key) => Err((
+            format!("attribute `{key}` appears twice in <{}>", tag.name()),
+            DUPLICATE_HINT,
+        )),
+        None => Ok(()),
     }
 }
 
@@ -288,8 +373,8 @@ fn plain_attribute(b: &[u8], start: usize) -> Option<AttrSpan> {
 }
 
 /// The index of the first `quote` in `b` from `start`, and whether the bytes before it hold a
-/// reference (`&`) or a tab / line end (normalised to a space) — or another control byte,
-/// which quick-xml then leaves as it is. Eight bytes at a time: values are most of a tag.
+/// reference (`&`) or a tab / line end (normalised to a space) — or another control byte or
+/// 0xEF, which [`check`] then looks at. Eight bytes at a time: values are most of a tag.
 #[inline(always)]
 fn closing_quote(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -302,8 +387,10 @@ fn closing_quote(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     while let Some(word) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
         let quotes = zeros(w ^ (ONES * u64::from(quote)));
-        let special =
-            zeros(w ^ (ONES * u64::from(b'&'))) | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
+        // `&`, a byte below 0x20, or 0xEF (which starts U+FFFE and U+FFFF, for `check`).
+        let special = zeros(w ^ (ONES * u64::from(b'&')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+            | zeros(w ^ (ONES * 0xEF));
         if quotes != 0 {
             let at = quotes.trailing_zeros() / 8;
             let before = special & ((1u64 << (at * 8)) - 1);
@@ -316,7 +403,7 @@ fn closing_quote(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
         if c == quote {
             return Some((j, escaped));
         }
-        escaped |= c == b'&' || c < 0x20;
+        escaped |= c == b'&' || c < 0x20 || c == 0xEF;
     }
     None
 }
