@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Admin endpoints (no auth, loopback use): `GET /_emulator/stats`, `GET|POST /_emulator/faults`
-//! (JSON [`Faults`]), `POST /_emulator/reset`. The fixture format is documented in [`Fixture`].
+//! (JSON [`Faults`]), `POST /_emulator/reset`. Every route answers only Host headers naming an
+//! IP address, `localhost` or an [`EmulatorConfig::allowed_hosts`] name (421 otherwise), and
+//! refuses writes from web pages of other origins (403): see the `guard` module. The fixture format is documented in [`Fixture`].
 //! The web view is at `/` and at TestRail's own paths (`/index.php?/runs/view/N`,
 //! `/index.php?/projects/overview/N`, `/index.php?/plans/view/N`).
 //!
@@ -65,6 +67,7 @@ mod faults;
 pub mod fields;
 mod fixture;
 mod gateway;
+mod guard;
 mod persist;
 pub mod routing;
 mod server;
@@ -170,6 +173,11 @@ pub enum EmulatorError {
     /// A `--user` value is not `EMAIL:KEY`.
     #[error("a --user must look like EMAIL:KEY, e.g. me@example.com:secret")]
     InvalidCredential,
+    /// An `--allowed-host` value is not a host name (the value given).
+    #[error(
+        "--allowed-host takes a host name as the browser's address bar shows it, e.g. ci-box.internal or ci-box.internal:8080 (got {0:?})"
+    )]
+    InvalidAllowedHost(String),
     /// A `--status` value is not `NAME:LABEL` (the value given).
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
@@ -209,6 +217,9 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Length of the rate-limit window (60 s like TestRail Cloud; tests shorten it).
     pub rate_window: Duration,
+    /// Host names answered beside IP addresses and `localhost` (`name` or `name:port`); any
+    /// other Host header gets 421 (DNS rebinding, see the `guard` module).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -221,6 +232,7 @@ impl Default for EmulatorConfig {
             custom_statuses: vec![],
             faults: Faults::default(),
             rate_window: Duration::from_secs(60),
+            allowed_hosts: vec![],
         }
     }
 }
@@ -345,6 +357,8 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     } else {
         config.users.clone()
     };
+    let hosts =
+        guard::HostPolicy::new(&config.allowed_hosts).map_err(EmulatorError::InvalidAllowedHost)?;
     let store = open_store(&config, &users)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -375,7 +389,12 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     let router = Router::new()
         .fallback(server::handle)
         .with_state(app.clone())
-        .layer(DefaultBodyLimit::max(MAX_BODY));
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Outermost: a foreign Host or a cross-site write touches nothing behind it.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            guard::check,
+        ));
     // Counts accepted connections; requests find theirs by peer address (ConnectInfo).
     let counting = app.clone();
     let listener = listener.tap_io(move |tcp| {
