@@ -18,7 +18,7 @@ use crate::network::{self, ProxyOptions, TlsOptions};
 use crate::pacer::Pacer;
 use crate::pagination;
 use crate::retry::RetryPolicy;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, SecretForms};
 
 /// TestRail Cloud's documented limit for standard instances.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 180;
@@ -49,6 +49,9 @@ pub struct ClientConfig {
     pub tls: TlsOptions,
     /// Proxy settings; [`ClientConfig::new`] reads the environment's.
     pub proxy: ProxyOptions,
+    /// Successful answers larger than this fail with [`ApiError::TooLarge`] instead of being
+    /// buffered (default [`crate::MAX_RESPONSE_BYTES`], 64 MiB: see there why).
+    pub max_response_bytes: usize,
 }
 
 impl ClientConfig {
@@ -67,6 +70,7 @@ impl ClientConfig {
             user_agent: format!("testrail-sync/{}", env!("CARGO_PKG_VERSION")),
             tls: TlsOptions::default(),
             proxy: ProxyOptions::from_env(),
+            max_response_bytes: crate::core::MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Client {
                 cause: format!("cannot set up the HTTP client: {e}"),
             })?;
         let api_base = format!("{host}/index.php?/api/v2/");
+        let secrets = SecretForms::of(&cfg.user, &cfg.api_key);
         let core = Core {
             http,
             host,
@@ -144,6 +149,8 @@ impl Client {
             counters: Counters::default(),
             clock: Default::default(),
             proxy,
+            secrets,
+            max_response_bytes: cfg.max_response_bytes,
         };
         Ok(Client {
             core: Arc::new(core),
