@@ -309,6 +309,7 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
             )
         })?;
     let key = api_key(conn, file)?;
+    crate::errors::register_credential(&user, &key);
     let mut config = ClientConfig::new(host, user, key);
     if let Some(limit) = conn.rate_limit.or(file.rate_limit) {
         config.rate_limit_per_minute = (limit > 0).then_some(limit);
