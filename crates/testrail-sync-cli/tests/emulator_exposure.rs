@@ -9,8 +9,12 @@ use std::process::{Child, Command, Stdio};
 
 use common::BIN;
 
-/// Kills the emulator this test started, whatever the outcome.
-struct Running(Child);
+/// Kills the emulator this test started, whatever the outcome. Holds its stdout open: a
+/// closed pipe would fail the emulator's next line of output.
+struct Running(
+    Child,
+    #[allow(dead_code)] BufReader<std::process::ChildStdout>,
+);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -28,12 +32,12 @@ fn start(args: &[&str]) -> (Running, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    stdout.read_line(&mut line).unwrap();
     let addr = line.trim().trim_start_matches("http://").to_owned();
     assert!(addr.starts_with("127.0.0.1:"), "first line: {line:?}");
-    (Running(child), addr)
+    (Running(child, stdout), addr)
 }
 
 /// One request with exactly these headers; answers (status, body).
