@@ -18,7 +18,7 @@ use crate::network::{self, ProxyOptions, TlsOptions};
 use crate::pacer::Pacer;
 use crate::pagination;
 use crate::retry::RetryPolicy;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, SecretForms};
 
 /// TestRail Cloud's documented limit for standard instances.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 180;
@@ -49,6 +49,9 @@ pub struct ClientConfig {
     pub tls: TlsOptions,
     /// Proxy settings; [`ClientConfig::new`] reads the environment's.
     pub proxy: ProxyOptions,
+    /// Successful answers larger than this fail with [`ApiError::TooLarge`] instead of being
+    /// buffered (default [`crate::MAX_RESPONSE_BYTES`], 64 MiB: see there why).
+    pub max_response_bytes: usize,
 }
 
 impl ClientConfig {
@@ -67,6 +70,7 @@ impl ClientConfig {
             user_agent: format!("testrail-sync/{}", env!("CARGO_PKG_VERSION")),
             tls: TlsOptions::default(),
             proxy: ProxyOptions::from_env(),
+            max_response_bytes: crate::core::MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Client {
                 cause: format!("cannot set up the HTTP client: {e}"),
             })?;
         let api_base = format!("{host}/index.php?/api/v2/");
+        let secrets = SecretForms::of(&cfg.user, &cfg.api_key);
         let core = Core {
             http,
             host,
@@ -144,6 +149,8 @@ impl Client {
             counters: Counters::default(),
             clock: Default::default(),
             proxy,
+            secrets,
+            max_response_bytes: cfg.max_response_bytes,
         };
         Ok(Client {
             core: Arc::new(core),
@@ -340,7 +347,7 @@ impl Client {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<AttachmentCreated, ApiError> {
-        if holds_credentials(&self.core.user, self.core.api_key.expose(), &bytes) {
+        if self.core.secrets.found_in(&bytes) {
             return Err(ApiError::HoldsCredentials {
                 file_name: file_name.to_owned(),
             });
@@ -380,27 +387,6 @@ pub struct Timed<T> {
     pub elapsed: Duration,
 }
 
-/// Whether `bytes` contain the key, or `user:key` as written or base64-encoded the way the Basic
-/// header carries it (standard and URL-safe alphabets). A file that holds them must never
-/// leave this machine as an attachment: `/proc/self/environ`, a key file, a shell history.
-fn holds_credentials(user: &str, key: &str, bytes: &[u8]) -> bool {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    if key.is_empty() {
-        return false;
-    }
-    let pair = format!("{user}:{key}");
-    // Without padding: the encoded text is a prefix of every padded form.
-    let forms = [
-        key.to_owned(),
-        STANDARD_NO_PAD.encode(&pair),
-        URL_SAFE_NO_PAD.encode(&pair),
-    ];
-    forms
-        .iter()
-        .any(|form| memchr::memmem::find(bytes, form.as_bytes()).is_some())
-}
-
 fn encode<B: Serialize + ?Sized>(endpoint: &str, body: &B) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(body).map_err(|e| ApiError::Encode {
         endpoint: endpoint.to_owned(),
@@ -416,35 +402,6 @@ fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, ApiErro
             crate::core::error_text(body)
         ),
     })
-}
-
-#[cfg(test)]
-mod credential_tests {
-    use super::holds_credentials;
-
-    /// Attack: a report links `/proc/self/environ` or a file holding the Basic header.
-    #[test]
-    fn files_holding_the_key_or_its_basic_credentials_are_recognised() {
-        let (user, key) = ("ci@acme.com", "K3y-s3cret/ABC");
-        assert!(holds_credentials(
-            user,
-            key,
-            b"PATH=/bin\0TESTRAIL_API_KEY=K3y-s3cret/ABC\0"
-        ));
-        // base64("ci@acme.com:K3y-s3cret/ABC") as a proxy log would show it.
-        let basic = "Y2lAYWNtZS5jb206SzN5LXMzY3JldC9BQkM=";
-        assert!(holds_credentials(
-            user,
-            key,
-            format!("authorization: Basic {basic}").as_bytes()
-        ));
-        assert!(!holds_credentials(
-            user,
-            key,
-            b"a screenshot of the login page"
-        ));
-        assert!(!holds_credentials(user, "", b"anything"));
-    }
 }
 
 #[cfg(test)]

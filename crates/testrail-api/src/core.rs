@@ -14,10 +14,23 @@ use crate::error::{ApiError, is_retryable_status};
 use crate::network::ChosenProxy;
 use crate::pacer::Pacer;
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, SecretForms};
 
 /// Bodies are logged at TRACE only, and only this much of them.
 const LOG_BODY_LIMIT: usize = 2048;
+
+/// The largest successful answer read (the default of `ClientConfig::max_response_bytes`).
+/// The largest answers a sync reads are pages of 250 items (TestRail's page size): results
+/// with comments, cases with steps. A comment this tool writes is at most 12,000 characters by
+/// default; at 4 bytes per character (UTF-8's worst) and JSON escaping doubling it, that is
+/// 96 KB, so a page of 250 such results is 24 MB. 64 MiB leaves room for comments written by
+/// other tools and for long case steps, and is the emulator's request limit too; it keeps a
+/// server or proxy sending an endless body from taking the machine's memory.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Of an error answer (non-2xx, or a 2xx web page) only this much is read: its message is
+/// shown cut to a line anyway, and a huge error page must not cost memory either.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// What a call may do to TestRail, which decides what may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +189,10 @@ pub(crate) struct Core {
     /// The proxy every request goes through, if any (named in errors).
     pub(crate) proxy: Option<ChosenProxy>,
     pub(crate) clock: ServerClock,
+    /// Every form of the credential, masked in every body and header text before it is used.
+    pub(crate) secrets: SecretForms,
+    /// Successful answers larger than this fail with [`ApiError::TooLarge`].
+    pub(crate) max_response_bytes: usize,
 }
 
 impl Core {
@@ -304,14 +321,18 @@ impl Core {
         let retry_after = header(RETRY_AFTER).as_deref().and_then(parse_retry_after);
         let heads = Heads {
             status,
-            location: header(LOCATION),
+            location: header(LOCATION).map(|l| self.secrets.mask(&l)),
             is_html: header(CONTENT_TYPE).is_some_and(|t| t.contains("text/html")),
         };
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            Err(e) => {
+        let wanted = (200..300).contains(&status) && !heads.is_html;
+        let body = match self.read_body(response, wanted).await {
+            Ok(body) => body,
+            Err(BodyError::Transport(e)) => {
                 let failure = self.transport_failure(e, endpoint, &method, attempt, timeout);
                 return Err(failure.after(sent_at.elapsed()));
+            }
+            Err(BodyError::TooLarge) => {
+                return Err(self.too_large(call, endpoint, sent_at.elapsed()));
             }
         };
         let elapsed = sent_at.elapsed();
@@ -324,7 +345,7 @@ impl Core {
             "TestRail call"
         );
         tracing::trace!(endpoint, body = %truncate_for_log(&body), "TestRail response body");
-        if (200..300).contains(&status) && !heads.is_html {
+        if wanted {
             Counters::bump(&self.counters.succeeded);
             return Ok(Answer { body, elapsed });
         }
@@ -344,6 +365,63 @@ impl Core {
             });
         }
         Err(http_failure(status, endpoint, &body, retry_after).after(elapsed))
+    }
+
+    /// The body, read chunk by chunk and never past its cap: [`Core::max_response_bytes`] for
+    /// the answer a call wants (over it: [`BodyError::TooLarge`]), [`MAX_ERROR_BODY_BYTES`] for
+    /// an error (cut there: only its start is shown). Every form of the credential is masked
+    /// in it before anything parses, logs or quotes it.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        wanted: bool,
+    ) -> Result<Vec<u8>, BodyError> {
+        let cap = if wanted {
+            self.max_response_bytes
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let declared = response.content_length().unwrap_or(0);
+        if wanted && declared > cap as u64 {
+            return Err(BodyError::TooLarge);
+        }
+        let mut body = Vec::with_capacity((declared as usize).min(cap));
+        while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+            let room = cap - body.len();
+            if chunk.len() > room {
+                if wanted {
+                    return Err(BodyError::TooLarge);
+                }
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(self.secrets.mask_bytes(body))
+    }
+
+    /// An answer over the cap: final (the same request gets the same answer), and for a write
+    /// ambiguous, as the server did answer 2xx and may have applied it.
+    fn too_large(&self, call: Call, endpoint: &str, elapsed: Duration) -> Failure {
+        Counters::bump(&self.counters.http_errors);
+        let too_large = ApiError::TooLarge {
+            endpoint: endpoint.to_owned(),
+            limit: self.max_response_bytes,
+        };
+        let error = match call {
+            Call::Write => ApiError::Ambiguous {
+                endpoint: endpoint.to_owned(),
+                cause: Box::new(too_large),
+                after: elapsed,
+            },
+            Call::Read | Call::IdempotentWrite => too_large,
+        };
+        Failure {
+            error,
+            applied: Applied::Final,
+            retry_after: None,
+            elapsed,
+        }
     }
 
     /// Answers no retry can fix and that are not TestRail's: a redirect, a 200 web page (SSO
@@ -419,7 +497,7 @@ impl Core {
     ) -> Failure {
         Counters::bump(&self.counters.transport_errors);
         let error = error.without_url();
-        let cause = describe(&error);
+        let cause = self.secrets.mask(&describe(&error));
         tracing::debug!(method = %method, endpoint, attempt, cause = %cause, "TestRail call failed");
         let host = self.host.clone();
         let chain = cause.to_ascii_lowercase();
@@ -507,6 +585,14 @@ impl Core {
         }
         None
     }
+}
+
+/// Why a body was not read to its end.
+enum BodyError {
+    /// The connection broke or timed out while reading.
+    Transport(reqwest::Error),
+    /// More than the cap for a wanted answer.
+    TooLarge,
 }
 
 /// What the answer's headers say beyond the status.

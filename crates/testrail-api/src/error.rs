@@ -177,6 +177,22 @@ pub enum ApiError {
         what: String,
     },
 
+    /// A successful answer larger than the client's cap (`limit` bytes): not read to the end,
+    /// never retried (the same request gets the same answer).
+    #[error(
+        "{endpoint}: the answer is larger than {} MiB and was not read to the end; TestRail's \
+         answers are far smaller (a page of 250 results with long comments is a few MiB), so \
+         the server at TESTRAIL_HOST or a proxy in between sends an endless or oversized body — \
+         check that TESTRAIL_HOST is your TestRail instance and that no proxy rewrites answers",
+        limit >> 20
+    )]
+    TooLarge {
+        /// The API endpoint called, e.g. `get_cases/1` (never the full URL).
+        endpoint: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+
     /// Retries ran out (attempts or total time); `last` is the final failure.
     #[error("{endpoint}: gave up after {attempts} attempts; last error: {last}")]
     GaveUp {
@@ -348,6 +364,7 @@ impl ApiError {
             | ApiError::Decode { endpoint, .. }
             | ApiError::Redirect { endpoint, .. }
             | ApiError::NotTestRail { endpoint, .. }
+            | ApiError::TooLarge { endpoint, .. }
             | ApiError::Encode { endpoint, .. } => Some(endpoint),
             _ => None,
         }
@@ -449,7 +466,9 @@ impl ApiError {
             ApiError::Dns { .. } => ErrorKind::Dns,
             ApiError::Proxy { .. } | ApiError::ProxyAuth { .. } => ErrorKind::Proxy,
             ApiError::Redirect { .. } => ErrorKind::Redirect,
-            ApiError::NotTestRail { .. } | ApiError::Decode { .. } => ErrorKind::NotTestRail,
+            ApiError::NotTestRail { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
+                ErrorKind::NotTestRail
+            }
             ApiError::TlsSetting { .. }
             | ApiError::InvalidProxy { .. }
             | ApiError::InsecureHttp { .. }
@@ -467,6 +486,7 @@ impl ApiError {
         match inner {
             ApiError::Tls { cause, .. } => tls_hint(cause).to_owned(),
             ApiError::Proxy { source_name, .. } => proxy_hint(source_name).to_owned(),
+            ApiError::TooLarge { .. } => "check that TESTRAIL_HOST is your TestRail instance and that no proxy rewrites its answers".into(),
             ApiError::ProxyAuth { source_name, .. } => format!(
                 "put the proxy's user and password in {source_name}: http://USER:PASSWORD@host:port"
             ),

@@ -34,8 +34,8 @@ pub mod retry;
 pub mod secret;
 
 pub use client::{Client, ClientConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, Timed};
-pub use core::RequestStats;
+pub use core::{MAX_RESPONSE_BYTES, RequestStats};
 pub use error::{ApiError, ErrorKind};
 pub use network::{ProxyOptions, TlsOptions};
 pub use retry::RetryPolicy;
-pub use secret::ApiKey;
+pub use secret::{ApiKey, SecretForms};

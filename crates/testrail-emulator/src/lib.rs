@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Admin endpoints (no auth, loopback use): `GET /_emulator/stats`, `GET|POST /_emulator/faults`
-//! (JSON [`Faults`]), `POST /_emulator/reset`. The fixture format is documented in [`Fixture`].
+//! (JSON [`Faults`]), `POST /_emulator/reset`. Every route answers only Host headers naming an
+//! IP address, `localhost` or an [`EmulatorConfig::allowed_hosts`] name (421 otherwise), and
+//! refuses writes from web pages of other origins (403): see the `guard` module. The fixture format is documented in [`Fixture`].
 //! The web view is at `/` and at TestRail's own paths (`/index.php?/runs/view/N`,
 //! `/index.php?/projects/overview/N`, `/index.php?/plans/view/N`).
 //!
@@ -70,6 +72,7 @@ mod faults;
 pub mod fields;
 mod fixture;
 mod gateway;
+mod guard;
 mod lockout;
 mod persist;
 pub mod routing;
@@ -177,6 +180,11 @@ pub enum EmulatorError {
     /// A `--user` value is not `EMAIL:KEY`.
     #[error("a --user must look like EMAIL:KEY, e.g. me@example.com:secret")]
     InvalidCredential,
+    /// An `--allowed-host` value is not a host name (the value given).
+    #[error(
+        "--allowed-host takes a host name as the browser's address bar shows it, e.g. ci-box.internal or ci-box.internal:8080 (got {0:?})"
+    )]
+    InvalidAllowedHost(String),
     /// A `--status` value is not `NAME:LABEL` (the value given).
     #[error("a --status must look like NAME:LABEL, e.g. custom_status1:Skipped (got {0:?})")]
     InvalidStatus(String),
@@ -221,6 +229,9 @@ pub struct EmulatorConfig {
     pub lockout_after: u32,
     /// How long a locked account stays locked ([`LOCK_FOR`], the 10 minutes of the message).
     pub lockout_for: Duration,
+    /// Host names answered beside IP addresses and `localhost` (`name` or `name:port`); any
+    /// other Host header gets 421 (DNS rebinding, see the `guard` module).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -235,6 +246,7 @@ impl Default for EmulatorConfig {
             rate_window: Duration::from_secs(60),
             lockout_after: DEFAULT_LOCKOUT_AFTER,
             lockout_for: LOCK_FOR,
+            allowed_hosts: vec![],
         }
     }
 }
@@ -359,6 +371,8 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     } else {
         config.users.clone()
     };
+    let hosts =
+        guard::HostPolicy::new(&config.allowed_hosts).map_err(EmulatorError::InvalidAllowedHost)?;
     let store = open_store(&config, &users)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -393,7 +407,12 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
     let router = Router::new()
         .fallback(server::handle)
         .with_state(app.clone())
-        .layer(DefaultBodyLimit::max(MAX_BODY));
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Outermost: a foreign Host or a cross-site write touches nothing behind it.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            guard::check,
+        ));
     // Counts accepted connections; requests find theirs by peer address (ConnectInfo).
     let counting = app.clone();
     let listener = listener.tap_io(move |tcp| {

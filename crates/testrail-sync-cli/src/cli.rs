@@ -316,9 +316,12 @@ pub struct EmulatorArgs {
     /// Port to listen on (0 picks a free one; the address is the first line printed)
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Address to bind (loopback by default)
+    /// Address to bind (loopback by default; another one is reachable from the network)
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    /// Also answer requests addressed to this host name (repeatable; IP addresses and localhost always are)
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
     /// Persist to this SQLite file (survives restarts)
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,

@@ -363,6 +363,7 @@ pub fn client(conn: &Connection, file: &FileConfig) -> Result<Client, Failure> {
     if let Some(found) = &file.found_in_workdir {
         refuse_found_routing(conn, file, found, key_source)?;
     }
+    crate::errors::register_credential(&user, &key);
     let mut config = ClientConfig::new(host, user, key);
     if let Some(limit) = conn.rate_limit.or(file.rate_limit) {
         config.rate_limit_per_minute = (limit > 0).then_some(limit);

@@ -22,6 +22,9 @@ pub async fn run(args: EmulatorArgs) -> Result<Exit, Failure> {
                 )),
                 _ => bad_input(format!("cannot start the emulator: {e}")),
             })?;
+    if let Some(warning) = exposure_warning(emulator.addr()) {
+        eprintln!("{warning}");
+    }
     // First line of stdout is the address, so scripts can read it with `--port 0`.
     println!("{}", emulator.url());
     print_credentials(&args.users);
@@ -33,6 +36,20 @@ pub async fn run(args: EmulatorArgs) -> Result<Exit, Failure> {
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
     Ok(Exit::Ok)
+}
+
+/// Bound beyond loopback, anyone who can reach the port can reset the store, read every run
+/// and attachment and log in with the printed demo key: say so.
+fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "warning: the emulator listens on {addr}, reachable from other machines: anyone who can \
+         reach it can read and change every project, wipe it with POST /_emulator/reset (and the \
+         --db file with it) and log in with the keys printed here. It has no TLS. Use the default \
+         --bind 127.0.0.1 unless other machines must reach it."
+    ))
 }
 
 fn print_credentials(users: &[String]) {
@@ -69,6 +86,7 @@ fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, Failure> {
         custom_statuses,
         faults: faults(&args.faults)?,
         lockout_after: args.lockout_after,
+        allowed_hosts: args.allowed_hosts.clone(),
         ..EmulatorConfig::default()
     })
 }
@@ -146,5 +164,21 @@ fn example(shape: &str) -> &'static str {
         "ci@example.com:my-key"
     } else {
         "skipped:Skipped"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binding_beyond_loopback_is_warned_about_loopback_is_not() {
+        for quiet in ["127.0.0.1:8080", "127.0.0.2:1", "[::1]:8080"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:8080", "[::]:8080", "192.168.1.5:8080"] {
+            let w = exposure_warning(loud.parse().unwrap()).expect(loud);
+            assert!(w.contains("reachable from other machines") && w.contains("--bind 127.0.0.1"));
+        }
     }
 }

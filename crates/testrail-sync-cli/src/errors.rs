@@ -5,37 +5,71 @@
 
 use std::sync::Mutex;
 
+use testrail_api::{ApiKey, SecretForms};
 use testrail_sync::Exit;
 
 use crate::cli::{Command, OutputFormat};
 use crate::fail::Failure;
 
-/// Secrets seen by this process (API keys, proxy passwords), masked in every printed failure.
+/// Secrets seen by this process (every form of the API key, proxy passwords), masked in every
+/// printed failure, summary and log line.
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// [`SECRETS`] ready to mask with, rebuilt when one is added.
+static MASK: Mutex<Option<SecretForms>> = Mutex::new(None);
 
 /// Remembers a secret so no failure message can print it, whatever built the message.
 pub fn register_secret(secret: &str) {
-    let secret = secret.trim();
-    // Very short values would mask ordinary words; keys are 20+ characters.
-    if secret.len() < 4 {
+    register(std::iter::once(secret.trim().to_owned()));
+}
+
+/// Remembers every form of the credential the client builds (the key, `user:key`, its base64
+/// and percent-encoded forms: see [`SecretForms`]), so a server or proxy echoing the
+/// `Authorization` header cannot get any of them printed.
+pub fn register_credential(user: &str, key: &ApiKey) {
+    register(SecretForms::of(user, key).expose().iter().cloned());
+}
+
+fn register(secrets: impl Iterator<Item = String>) {
+    let Ok(mut all) = SECRETS.lock() else {
         return;
+    };
+    for secret in secrets {
+        // Very short values would mask ordinary words; keys are 20+ characters.
+        if secret.len() >= 4 && !all.contains(&secret) {
+            all.push(secret);
+        }
     }
-    if let Ok(mut all) = SECRETS.lock()
-        && !all.iter().any(|s| s == secret)
-    {
-        all.push(secret.to_owned());
+    if let Ok(mut mask) = MASK.lock() {
+        *mask = Some(SecretForms::from_forms(all.iter().cloned()));
     }
 }
 
 /// `text` with every registered secret replaced by `***`.
 pub fn mask(text: &str) -> String {
-    let mut out = text.to_owned();
-    if let Ok(all) = SECRETS.lock() {
-        for secret in all.iter() {
-            out = out.replace(secret.as_str(), "***");
-        }
+    match MASK.lock() {
+        Ok(mask) => match mask.as_ref() {
+            Some(forms) => forms.mask(text),
+            None => text.to_owned(),
+        },
+        // A panic while holding the lock: print nothing rather than risk the key.
+        Err(_) => "(message withheld: the secret mask is unavailable)".to_owned(),
     }
-    out
+}
+
+/// Log lines go through [`mask`] on their way to stderr: the formatter writes each event in
+/// one call, so a secret is never split across two writes.
+pub struct MaskedStderr;
+
+impl std::io::Write for MaskedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(mask(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// Whether the command asked for JSON output (then failures are JSON on stdout too).
@@ -187,6 +221,11 @@ mod tests {
     #[test]
     fn registered_secrets_never_print() {
         register_secret("K3Y-VALUE-123");
+        assert_eq!(mask("a K3Y-VALUE-123 b"), "a *** b");
+        register_credential("ci@x.test", &ApiKey::new("an0ther/KEY"));
+        // base64("ci@x.test:an0ther/KEY"), and the key percent-encoded.
+        assert_eq!(mask("Basic Y2lAeC50ZXN0OmFuMHRoZXIvS0VZ"), "Basic ***");
+        assert_eq!(mask("k=an0ther%2FKEY"), "k=***");
         assert_eq!(mask("a K3Y-VALUE-123 b"), "a *** b");
     }
 }

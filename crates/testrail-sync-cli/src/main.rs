@@ -142,7 +142,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| errors::MaskedStderr)
         // Colour codes only for a person's terminal: CI logs and files got raw `\x1b[2m` noise.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)

@@ -17,9 +17,10 @@ pub fn print_summary(summary: &Summary, format: OutputFormat, quiet: bool) {
     match format {
         OutputFormat::Json => {
             let json = serde_json::to_string_pretty(summary).expect("summary serialises");
-            println!("{json}");
+            // Server texts (warnings, names) could quote a credential a server echoed back.
+            println!("{}", crate::errors::mask(&json));
         }
-        OutputFormat::Human if !quiet => print!("{}", human(summary)),
+        OutputFormat::Human if !quiet => print!("{}", crate::errors::mask(&human(summary))),
         OutputFormat::Human => {}
     }
 }

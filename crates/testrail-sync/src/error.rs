@@ -230,6 +230,7 @@ impl SyncError {
             ApiError::Decode { .. }
                 | ApiError::Encode { .. }
                 | ApiError::NotTestRail { .. }
+                | ApiError::TooLarge { .. }
                 | ApiError::ProxyAuth { .. }
                 | ApiError::Proxy { .. }
         ) {

@@ -118,6 +118,7 @@ pub fn section_path(e: &TestExecution) -> Vec<String> {
     if !e.suite_path.is_empty() {
         return e
             .suite_path
+            .to_vec()
             .iter()
             .map(|p| crate::text::fit_name(p))
             .collect();
