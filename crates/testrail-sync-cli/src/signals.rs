@@ -70,21 +70,9 @@ async fn next_signal() -> Option<(Exit, &'static str)> {
 /// This very command line, quoted for a POSIX shell: rerunning it resumes from the journal.
 pub fn resume_command() -> String {
     std::env::args()
-        .map(|arg| shell_quote(&arg))
+        .map(|arg| crate::trcli_argv::quote(&arg))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
-    if plain {
-        arg.to_owned()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
 }
 
 /// Passes progress on and counts acknowledged results for the forced-exit message.
@@ -100,18 +88,5 @@ impl Progress for Counting<'_> {
     }
     fn finish(&self) {
         self.0.finish();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_quote;
-
-    #[test]
-    fn the_resume_command_survives_a_shell() {
-        assert_eq!(shell_quote("--run-key"), "--run-key");
-        assert_eq!(shell_quote("reports/*.xml"), "'reports/*.xml'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
     }
 }

@@ -240,7 +240,7 @@ fn translate(command: &str, args: &[String]) -> (String, Vec<String>) {
 }
 
 /// Single-quotes a value for a POSIX shell when it needs it.
-fn quote(value: &str) -> String {
+pub fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .chars()
@@ -255,6 +255,15 @@ fn quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The resume command after a signal and the trcli translation both paste into a shell.
+    #[test]
+    fn quoted_values_survive_a_shell() {
+        assert_eq!(quote("--run-key"), "--run-key");
+        assert_eq!(quote("reports/*.xml"), "'reports/*.xml'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote(""), "''");
+    }
 
     fn refused(line: &str) -> Option<Failure> {
         refuse(line.split(' ').map(OsString::from))

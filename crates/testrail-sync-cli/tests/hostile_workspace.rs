@@ -6,7 +6,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -364,7 +363,21 @@ fn the_route_line_names_the_host_and_where_it_came_from() {
     assert!(!stderr(&quiet).contains("host from"));
 }
 
-fn many_cases_report(dir: &Path, n: u64) -> String {
+#[cfg(target_os = "linux")]
+/// An emulator slow enough (150 ms a request) that a sync of 200 cases in batches of 20 is
+/// still posting when the signal comes, and the report for it.
+fn slow_sync_of_200_cases() -> (Env, String) {
+    let env = Env::start(fixture_with_cases(1..=200));
+    env.set_faults(Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    });
+    let report = many_cases_report(&env.dir, 200);
+    (env, report)
+}
+
+#[cfg(target_os = "linux")]
+fn many_cases_report(dir: &std::path::Path, n: u64) -> String {
     let body: String = (1..=n)
         .map(|id| format!("<testcase classname=\"t\" name=\"test_C{id}\" time=\"0.1\"/>"))
         .collect();
@@ -429,12 +442,7 @@ fn unsafe_kill(pid: u32, signal: i32) -> i32 {
 #[cfg(target_os = "linux")]
 #[test]
 fn sigterm_stops_new_writes_says_what_was_posted_and_the_rerun_posts_the_rest_once() {
-    let env = Env::start(fixture_with_cases(1..=200));
-    env.set_faults(Faults {
-        latency_ms: 150,
-        ..Faults::default()
-    });
-    let report = many_cases_report(&env.dir, 200);
+    let (env, report) = slow_sync_of_200_cases();
     let (out, took) = interrupt_after_first_batch(&env, &report, libc::SIGTERM);
     assert_exit(&out, 143);
     assert!(
@@ -488,12 +496,7 @@ fn sigterm_stops_new_writes_says_what_was_posted_and_the_rerun_posts_the_rest_on
 #[cfg(target_os = "linux")]
 #[test]
 fn sigint_stops_with_exit_130() {
-    let env = Env::start(fixture_with_cases(1..=200));
-    env.set_faults(Faults {
-        latency_ms: 150,
-        ..Faults::default()
-    });
-    let report = many_cases_report(&env.dir, 200);
+    let (env, report) = slow_sync_of_200_cases();
     let (out, _) = interrupt_after_first_batch(&env, &report, libc::SIGINT);
     assert_exit(&out, 130);
     assert!(stderr(&out).contains("stopped by SIGINT"));
