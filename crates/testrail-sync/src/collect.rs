@@ -327,7 +327,7 @@ impl<'a> Collector<'a> {
                 .attachments_skipped
                 .push(crate::workspace::SkippedAttachment {
                     case_id,
-                    path: written.to_owned(),
+                    path: crate::workspace::printable(written),
                     kind: why.kind(),
                     reason: why.to_string(),
                 });

@@ -122,7 +122,7 @@ impl Refusal {
 pub struct SkippedAttachment {
     /// The case whose result it belonged to.
     pub case_id: u64,
-    /// The path as the report wrote it.
+    /// The path as the report wrote it, control characters shown as `\u{FFFD}`.
     pub path: String,
     /// `missing`, `outside_workspace`, `system_file`, `credentials`, `not_a_file`,
     /// `no_workspace`, `too_large` or `upload_failed`.
@@ -294,4 +294,29 @@ fn opened_path(file: &std::fs::File) -> Option<PathBuf> {
 #[cfg(not(target_os = "linux"))]
 fn opened_path(_file: &std::fs::File) -> Option<PathBuf> {
     None
+}
+
+/// A path a report wrote, safe to print: a control character (a newline starting a line of
+/// `::error` workflow commands in a CI log, an escape sequence) becomes U+FFFD.
+pub fn printable(written: &str) -> String {
+    written
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    /// Attack: an attachment path with `&#10;::error::` or `&#27;[2J` reaches the summary a CI
+    /// log shows; it must not start a workflow command line or drive the terminal.
+    #[test]
+    fn a_linked_path_cannot_inject_lines_or_escapes_into_the_summary() {
+        assert_eq!(
+            printable("a\n::error::x\u{1b}[2J.png"),
+            "a\u{FFFD}::error::x\u{FFFD}[2J.png"
+        );
+        assert_eq!(printable("shots/ok.png"), "shots/ok.png");
+    }
 }
